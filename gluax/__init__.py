@@ -1,0 +1,21 @@
+"""gluax: Apache MXNet's Gluon API on JAX. ``import gluax as mx``."""
+
+from gluax import autograd as autograd
+from gluax import base as base
+from gluax import context as context
+from gluax import ndarray as ndarray
+from gluax import random as random
+from gluax import symbol as symbol
+from gluax._src.engine.base import MXNetError as MXNetError
+from gluax._src.engine.context import Context as Context
+from gluax._src.engine.context import cpu as cpu
+from gluax._src.engine.context import cpu_pinned as cpu_pinned
+from gluax._src.engine.context import current_context as current_context
+from gluax._src.engine.context import gpu as gpu
+from gluax._src.engine.context import num_gpus as num_gpus
+from gluax.ndarray import NDArray as NDArray
+
+nd = ndarray
+sym = symbol
+
+__version__ = "0.1.0"

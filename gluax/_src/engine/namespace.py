@@ -1,0 +1,24 @@
+"""Build the ``mx.nd`` / ``mx.sym`` namespaces from the operator registry."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from gluax._src.engine import registry
+
+_FUNCS: dict[str, Callable[..., Any]] = {}
+
+
+def op_function(name: str) -> Callable[..., Any]:
+    """The public function for operator ``name`` (cached); raises AttributeError if none."""
+    f = _FUNCS.get(name)
+    if f is None:
+        try:
+            f = _FUNCS[name] = registry.make_function(name)
+        except AttributeError:
+            raise AttributeError(f"module 'gluax.nd' has no attribute {name!r}") from None
+    return f
+
+
+def op_names() -> list[str]:
+    return sorted(registry.OPS)

@@ -1,0 +1,383 @@
+"""NDArray: MXNet's mutable array handle over one immutable jax value.
+
+In eager mode the value is a concrete ``jax.Array``; while a hybridized block is traced it is a
+tracer, and the wrapper is a ``Symbol`` (a subclass), so ``isinstance(x, mx.sym.Symbol)`` and
+``F is mx.sym`` checks in ported code behave as in MXNet. Writes (``x[:] = v``, ``x += y``,
+``set_data``, optimizer updates) rebind the wrapper to a new value: an NDArray is mutable, a
+slice is a copy (see the porting guide).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from gluax._src.engine import tape as _tape
+from gluax._src.engine.base import MXNetError, canonical_dtype, np_dtype_type
+from gluax._src.engine.context import Context, as_context, context_of_device, current_context
+from gluax._src.engine.state import STATE
+
+_call: Callable[..., Any] = None  # type: ignore[assignment]  # set by the registry
+
+INPLACE_RECORDING = (
+    "In-place operations (+=, -=, x[:]=, etc.) on an array that has a gradient attached "
+    "(attach_grad or a Parameter) are not supported while recording with autograd. Write the "
+    "result to a new array instead:\n    y = x + 1      # not: x += 1"
+)
+
+TRACER_VALUE = (
+    "{what} needs a concrete value, but this array is being traced inside a hybridized block "
+    "(its value is only known when the compiled function runs). Use F operators instead "
+    "(F.where for data-dependent choices), or do not hybridize this block."
+)
+
+
+def set_op_caller(fn: Callable[..., Any]) -> None:
+    global _call
+    _call = fn
+
+
+def _index_key(index: Any, arrays: list[Any]) -> Any:
+    """A hashable description of an index; array parts go to ``arrays``."""
+    if isinstance(index, tuple):
+        return ("t",) + tuple(_index_key(i, arrays) for i in index)
+    if isinstance(index, slice):
+        return ("s", _int_or_none(index.start), _int_or_none(index.stop), _int_or_none(index.step))
+    if index is None:
+        return ("n",)
+    if index is Ellipsis:
+        return ("e",)
+    if isinstance(index, (bool, np.bool_)):
+        raise TypeError("NDArray indexing with a bool is not supported.")
+    if isinstance(index, (int, np.integer)):
+        return ("i", int(index))
+    if isinstance(index, (NDArray, np.ndarray, list, jax.Array)):
+        arrays.append(index if isinstance(index, NDArray) else NDArray(jnp.asarray(index)))
+        return ("a", len(arrays) - 1)
+    raise TypeError(f"NDArray indexing: unsupported index {index!r} of type {type(index).__name__}.")
+
+
+def _int_or_none(v: Any) -> int | None:
+    return None if v is None else int(v)
+
+
+def _is_tracer(v: Any) -> bool:
+    return isinstance(v, jax.core.Tracer)
+
+
+class NDArray:
+    """An n-dimensional array on a context, as ``mxnet.nd.NDArray``.
+
+    Examples
+    --------
+    >>> import gluax as mx
+    >>> x = mx.nd.array([[1, 2], [3, 4]])
+    >>> (x * 2).asnumpy().tolist()
+    [[2.0, 4.0], [6.0, 8.0]]
+    >>> x.sum().shape
+    (1,)
+    """
+
+    __slots__ = ("_value", "_ag", "_ctx", "__weakref__")
+    __array_priority__ = 1000.0
+
+    def __init__(self, value: Any, ctx: Context | None = None) -> None:
+        self._value = value
+        self._ag: _tape.VarInfo | _tape.OutInfo | None = None
+        if ctx is None:
+            if _is_tracer(value) or not isinstance(value, jax.Array):
+                ctx = current_context()
+            else:
+                ctx = context_of_device(next(iter(value.devices())))
+        self._ctx = ctx
+
+    # ---- basic attributes -------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self._value.shape)
+
+    @property
+    def dtype(self) -> Any:
+        return np_dtype_type(self._value.dtype.name)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self._value.shape, dtype=np.int64))
+
+    @property
+    def ndim(self) -> int:
+        return self._value.ndim
+
+    @property
+    def context(self) -> Context:
+        return self._ctx
+
+    ctx = context
+
+    @property
+    def stype(self) -> str:
+        return "default"
+
+    @property
+    def handle(self) -> Any:
+        """The underlying jax value (gluax's counterpart of MXNet's C handle)."""
+        return self._value
+
+    @property
+    def data(self) -> Any:
+        """The underlying ``jax.Array`` (or tracer)."""
+        return self._value
+
+    def _set_value(self, value: Any) -> None:
+        if STATE.recording and isinstance(self._ag, _tape.VarInfo):
+            raise MXNetError(INPLACE_RECORDING)
+        self._value = value
+        if not isinstance(self._ag, _tape.VarInfo):
+            self._ag = None
+
+    def _assign(self, result: NDArray) -> NDArray:
+        """Rebind to ``result`` (value and autograd entry): how in-place writes work."""
+        if STATE.recording and isinstance(self._ag, _tape.VarInfo):
+            raise MXNetError(INPLACE_RECORDING)
+        value = result._value
+        if value.dtype != self._value.dtype:
+            value = value.astype(self._value.dtype)
+        self._value = value
+        if not isinstance(self._ag, _tape.VarInfo):
+            self._ag = result._ag
+        return self
+
+    # ---- conversion ---------------------------------------------------------------------
+    def asnumpy(self) -> np.ndarray:
+        """A numpy copy of the data (blocks until computed)."""
+        if _is_tracer(self._value):
+            raise MXNetError(TRACER_VALUE.format(what="asnumpy()"))
+        return np.array(self._value)
+
+    def asscalar(self) -> Any:
+        """The single element as a numpy scalar; the array must have size 1."""
+        if self.size != 1:
+            raise ValueError(f"asscalar: the array must have exactly one element, got shape {self.shape}.")
+        if _is_tracer(self._value):
+            raise MXNetError(TRACER_VALUE.format(what="asscalar()"))
+        return self.asnumpy().reshape(-1)[0]
+
+    def astype(self, dtype: Any, copy: bool = True) -> NDArray:
+        """Cast to ``dtype``; with ``copy=False`` and the same dtype, returns ``self``."""
+        if not copy and canonical_dtype(dtype) == self._value.dtype.name:
+            return self
+        return _call("Cast", self, dtype=dtype)
+
+    def copy(self) -> NDArray:
+        """A copy of the array (recorded, so gradients flow through it)."""
+        return _call("_copy", self)
+
+    def copyto(self, other: NDArray | Context) -> NDArray:
+        """Copy into the NDArray ``other`` (in place) or onto the Context ``other``."""
+        if isinstance(other, NDArray):
+            if other is self:
+                return self
+            if other.shape != self.shape:
+                raise ValueError(f"copyto: shape mismatch, source {self.shape} vs target {other.shape}.")
+            other._set_value(jax.device_put(self._value, other._ctx.jax_device).astype(other._value.dtype))
+            return other
+        ctx = as_context(other)
+        res = NDArray(jax.device_put(self._value, ctx.jax_device), ctx)
+        if STATE.recording and self._ag is not None:
+            src = self._ctx.jax_device
+            node = _tape.Node(
+                "_copyto",
+                lambda cts: [jax.device_put(cts[0], src)],
+                [self._ag],
+                [(self.shape, self._value.dtype)],
+            )
+            res._ag = _tape.OutInfo(node, 0)
+        return res
+
+    def as_in_context(self, context: Context) -> NDArray:
+        """This array if already on ``context``, else a copy there."""
+        if as_context(context) == self._ctx:
+            return self
+        return self.copyto(context)
+
+    as_in_ctx = as_in_context
+
+    def wait_to_read(self) -> None:
+        """Block until the value is computed (XLA runs asynchronously, as MXNet's engine)."""
+        if not _is_tracer(self._value):
+            self._value.block_until_ready()
+
+    def tostype(self, stype: str) -> NDArray:
+        if stype != "default":
+            raise NotImplementedError(
+                f"tostype({stype!r}): gluax has no sparse storage; arrays are always dense."
+            )
+        return self
+
+    def detach(self) -> NDArray:
+        """The same value, cut from the autograd graph."""
+        return NDArray(self._value, self._ctx)
+
+    # ---- autograd -----------------------------------------------------------------------
+    def attach_grad(self, grad_req: str = "write", stype: str | None = None) -> None:
+        """Allocate a zero gradient buffer and mark this array as a variable to differentiate."""
+        if grad_req not in ("write", "add", "null"):
+            raise ValueError(f"attach_grad: grad_req must be 'write', 'add' or 'null', got {grad_req!r}.")
+        if grad_req == "null":
+            self._ag = None
+            return
+        grad = NDArray(jnp.zeros_like(self._value), self._ctx)
+        self._ag = _tape.VarInfo(grad_req, grad)
+
+    @property
+    def grad(self) -> NDArray | None:
+        """The gradient buffer attached by ``attach_grad`` (None if none)."""
+        return self._ag.grad if isinstance(self._ag, _tape.VarInfo) else None
+
+    def backward(
+        self, out_grad: NDArray | None = None, retain_graph: bool = False, train_mode: bool = True
+    ) -> None:
+        """Backpropagate from this array; ``out_grad`` defaults to ones (gradient of the sum)."""
+        from gluax._src.engine import autograd
+
+        autograd.backward([self], None if out_grad is None else [out_grad], retain_graph, train_mode)
+
+    # ---- repr ---------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        shape = "x".join(str(d) for d in self.shape)
+        if _is_tracer(self._value):
+            return f"<{type(self).__name__} {shape} {self._value.dtype} (traced) @{self._ctx}>"
+        return f"\n{self.asnumpy()}\n<{type(self).__name__} {shape} @{self._ctx}>"
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+    # ---- python protocol ------------------------------------------------------------------
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d NDArray")
+        return self.shape[0]
+
+    def __iter__(self) -> Any:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        if self.size != 1:
+            raise ValueError(
+                f"The truth value of an NDArray with {self.size} elements (shape {self.shape}) is "
+                "ambiguous. Use (x != 0).sum() or similar."
+            )
+        if _is_tracer(self._value):
+            raise MXNetError(TRACER_VALUE.format(what="A Python if/while/bool() on an array"))
+        return bool(self.asscalar())
+
+    def __float__(self) -> float:
+        return float(self.asscalar())
+
+    def __int__(self) -> int:
+        return int(self.asscalar())
+
+    def __index__(self) -> int:
+        return int(self.asscalar())
+
+    __hash__ = object.__hash__
+
+    def __getitem__(self, index: Any) -> NDArray:
+        arrays: list[Any] = []
+        key = _index_key(index, arrays)
+        return _call("_getitem", self, *arrays, key=key)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        arrays: list[Any] = []
+        key = _index_key(index, arrays)
+        if not isinstance(value, NDArray):
+            value = NDArray(jnp.asarray(np.asarray(value, dtype=self._value.dtype)), self._ctx)
+        self._assign(_call("_setitem", self, value, *arrays, key=key))
+
+    # ---- arithmetic (NDArray dunders broadcast, as in MXNet) -------------------------------
+    def _bin(self, other: Any, op: str, reverse: bool = False) -> NDArray:
+        if not isinstance(other, (NDArray, int, float, bool, np.generic, np.ndarray, jax.Array)):
+            return NotImplemented
+        return _call(op, other, self) if reverse else _call(op, self, other)
+
+    def __add__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_add")
+    def __radd__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_add", True)
+    def __sub__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_sub")
+    def __rsub__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_sub", True)
+    def __mul__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_mul")
+    def __rmul__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_mul", True)
+    def __truediv__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_div")
+    def __rtruediv__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_div", True)
+    def __mod__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_mod")
+    def __rmod__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_mod", True)
+    def __pow__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_power")
+    def __rpow__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_power", True)
+    def __eq__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_equal")  # type: ignore[override]
+    def __ne__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_not_equal")  # type: ignore[override]
+    def __gt__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_greater")
+    def __ge__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_greater_equal")
+    def __lt__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_lesser")
+    def __le__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_lesser_equal")
+    def __neg__(self) -> NDArray: return _call("negative", self)
+    def __abs__(self) -> NDArray: return _call("abs", self)
+    def __pos__(self) -> NDArray: return self
+
+    def __iadd__(self, o: Any) -> NDArray: return self._assign(self + o)
+    def __isub__(self, o: Any) -> NDArray: return self._assign(self - o)
+    def __imul__(self, o: Any) -> NDArray: return self._assign(self * o)
+    def __itruediv__(self, o: Any) -> NDArray: return self._assign(self / o)
+    def __imod__(self, o: Any) -> NDArray: return self._assign(self % o)
+
+    __div__ = __truediv__
+    __rdiv__ = __rtruediv__
+    __idiv__ = __itruediv__
+
+    # ---- shape helpers --------------------------------------------------------------------
+    def reshape(self, *shape: Any, **kwargs: Any) -> NDArray:
+        """Reshape with MXNet's special codes (0, -1, -2, -3, -4); ``reverse=True`` matches
+        the codes from the right."""
+        if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
+            shape = tuple(shape[0])
+        if "shape" in kwargs:
+            shape = kwargs.pop("shape")
+        return _call("reshape", self, shape=shape, **kwargs)
+
+    @property
+    def T(self) -> NDArray:
+        return _call("transpose", self)
+
+
+class Symbol(NDArray):
+    """What ``F`` operators return while a hybridized block is traced: an NDArray whose value
+    is a tracer. ``mx.sym.Symbol`` is this class."""
+
+    __slots__ = ()
+
+
+def _method(op_name: str) -> Callable[..., Any]:
+    def m(self: NDArray, *args: Any, **kwargs: Any) -> Any:
+        return _call(op_name, self, *args, **kwargs)
+
+    m.__name__ = op_name
+    m.__doc__ = f"Same as ``mx.nd.{op_name}(self, ...)``."
+    return m
+
+
+# NDArray methods that are operators with the array as first input (MXNet's fluent methods).
+FLUENT_METHODS = (
+    "sum", "mean", "max", "min", "prod", "nansum", "nanprod", "norm", "argmax", "argmin",
+    "argsort", "sort", "topk", "transpose", "expand_dims", "flatten", "squeeze", "swapaxes",
+    "flip", "tile", "repeat", "pad", "split", "slice", "slice_axis", "take", "pick", "one_hot",
+    "clip", "abs", "sign", "exp", "log", "sqrt", "square", "relu", "sigmoid", "tanh", "softmax",
+    "log_softmax", "broadcast_to", "broadcast_like", "broadcast_axes", "reshape_like",
+    "zeros_like", "ones_like", "round", "floor", "ceil", "rint", "fix", "trunc", "reciprocal",
+    "rsqrt", "log1p", "expm1", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh",
+    "cosh", "dot", "diag", "depth_to_space", "space_to_depth", "cumsum",
+)
+
+for _name in FLUENT_METHODS:
+    setattr(NDArray, _name, _method(_name))

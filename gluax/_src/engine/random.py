@@ -1,0 +1,58 @@
+"""Random keys: one global key in eager mode, a traced key argument inside compiled calls.
+
+Eager random ops split the global key. A compiled (hybridized) call receives a fresh key as an
+argument and every random op in its trace draws from it, so a hybridized Dropout drops different
+units on every call and ``mx.random.seed`` makes a run repeatable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+
+from gluax._src.engine.state import STATE
+
+_split2 = jax.jit(lambda k: tuple(jax.random.split(k)))
+
+
+class _GlobalKey:
+    key: Any = None
+    seed: int = 0
+
+
+_GLOBAL = _GlobalKey()
+
+
+def seed(seed_state: int, ctx: Any = "all") -> None:
+    """Seed the global generator (MXNet's ``mx.random.seed``; ``ctx`` is accepted and ignored:
+    gluax has one generator for all devices)."""
+    if not isinstance(seed_state, (int,)) and not hasattr(seed_state, "__index__"):
+        raise TypeError(f"mx.random.seed: seed must be an int, got {type(seed_state).__name__}.")
+    _GLOBAL.seed = int(seed_state)
+    _GLOBAL.key = jax.random.PRNGKey(int(seed_state))
+
+
+class TraceKeySource:
+    """Hands out keys derived from one traced key, in a fixed order within a trace."""
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+        self.used = False
+
+    def next(self) -> Any:
+        self.used = True
+        self.key, sub = jax.random.split(self.key)
+        return sub
+
+
+def next_key() -> Any:
+    """A fresh key: from the active trace's key source, else split off the global key."""
+    if STATE.key_sources:
+        return STATE.key_sources[-1].next()
+    # Under a user's own jax.jit (no key source), the global key must stay concrete.
+    with jax.ensure_compile_time_eval():
+        if _GLOBAL.key is None:
+            _GLOBAL.key = jax.random.PRNGKey(_GLOBAL.seed)
+        _GLOBAL.key, sub = _split2(_GLOBAL.key)
+    return sub

@@ -1,0 +1,256 @@
+"""The one operator registry behind ``mx.nd.X``, ``mx.sym.X`` and ``F.X``.
+
+An operator is written once as a pure function of jax arrays with static keyword attributes
+(see ``gluax/_src/ops``). ``invoke`` runs it in one of three ways:
+
+* inside a trace (a hybridized call, or a user's own ``jax.jit``/``grad``/``vmap``): the
+  function is called directly on the traced values;
+* eagerly, not recorded: a jitted function cached per (operator, attributes);
+* eagerly under ``autograd.record()`` with a tracked input: a jitted forward-with-VJP, cached
+  the same way, whose VJP closure becomes one node on the tape.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from gluax._src.engine import random as _random
+from gluax._src.engine import tape as _tape
+from gluax._src.engine.base import OperatorError
+from gluax._src.engine.context import Context, as_context
+from gluax._src.engine.ndarray import NDArray, Symbol, set_op_caller
+from gluax._src.engine.state import STATE
+
+OPS: dict[str, OpDef] = {}
+_PASS_THROUGH = (int, float, bool, complex)
+
+
+def _freeze(v: Any) -> Any:
+    """Make an attribute value hashable (lists become tuples, dtypes their names)."""
+    if isinstance(v, (list, tuple)):
+        return tuple(_freeze(x) for x in v)
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, (np.dtype, type)) and v is not bool:
+        try:
+            return np.dtype(v).name
+        except TypeError:
+            return v
+    if isinstance(v, dict):
+        return tuple(sorted((k, _freeze(x)) for k, x in v.items()))
+    return v
+
+
+class OpDef:
+    """A registered operator: its pure function, input names and attribute names."""
+
+    def __init__(
+        self, name: str, fn: Callable[..., Any], random: bool, differentiable: bool
+    ) -> None:
+        self.name, self.fn, self.random, self.differentiable = name, fn, random, differentiable
+        self.__doc__ = fn.__doc__
+        sig = inspect.signature(fn)
+        params = list(sig.parameters.values())
+        if random:
+            params = params[1:]  # the key comes first and is supplied by the engine
+        self.inputs = tuple(
+            p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        )
+        self.variadic = any(p.kind == p.VAR_POSITIONAL for p in params)
+        self.attrs = tuple(p.name for p in params if p.kind == p.KEYWORD_ONLY)
+        self.required_attrs = frozenset(
+            p.name for p in params if p.kind == p.KEYWORD_ONLY and p.default is p.empty
+        )
+        self.accepts_any = any(p.kind == p.VAR_KEYWORD for p in params)
+        self._fwd: dict[Any, Callable[..., Any]] = {}
+        self._fwd_vjp: dict[Any, Callable[..., Any]] = {}
+
+    def __repr__(self) -> str:
+        return f"<operator {self.name}>"
+
+    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[list[Any], dict]:
+        """Split a call's arguments into inputs (arrays) and static attributes."""
+        if self.variadic:
+            inputs = list(args)
+            attrs: dict[str, Any] = {}
+        else:
+            n = len(self.inputs)
+            inputs = list(args[:n]) + [None] * max(0, n - len(args))
+            extra = args[n:]
+            if len(extra) > len(self.attrs):
+                raise TypeError(
+                    f"{self.name}: takes at most {n + len(self.attrs)} positional arguments "
+                    f"({', '.join(self.inputs + self.attrs)}), got {len(args)}."
+                )
+            attrs = dict(zip(self.attrs, extra))
+        for k, v in kwargs.items():
+            if not self.variadic and k in self.inputs:
+                inputs[self.inputs.index(k)] = v
+            elif k in self.attrs or self.accepts_any:
+                attrs[k] = v
+            elif k == "num_args":
+                continue  # MXNet's variadic operators take num_args; the count is implicit.
+            else:
+                raise TypeError(
+                    f"{self.name}: unexpected argument {k!r}. Inputs: {list(self.inputs)}; "
+                    f"attributes: {list(self.attrs)}."
+                )
+        missing = self.required_attrs.difference(attrs)
+        if missing:
+            raise TypeError(f"{self.name}: missing required argument(s) {sorted(missing)}.")
+        return inputs, {k: _freeze(v) for k, v in attrs.items()}
+
+    def forward(self, key: Any) -> Callable[..., Any]:
+        f = self._fwd.get(key)
+        if f is None:
+            fn, attrs = self.fn, dict(key)
+            f = self._fwd[key] = jax.jit(lambda *xs: fn(*xs, **attrs))
+        return f
+
+    def forward_vjp(self, key: Any, diff: tuple[int, ...]) -> Callable[..., Any]:
+        ck = (key, diff)
+        f = self._fwd_vjp.get(ck)
+        if f is None:
+            fn, attrs, off = self.fn, dict(key), 1 if self.random else 0
+
+            def fwd_vjp(*xs: Any) -> Any:
+                def part(*d: Any) -> Any:
+                    full = list(xs)
+                    for i, v in zip(diff, d):
+                        full[i + off] = v
+                    return fn(*full, **attrs)
+
+                return jax.vjp(part, *[xs[i + off] for i in diff])
+
+            f = self._fwd_vjp[ck] = jax.jit(fwd_vjp)
+        return f
+
+
+def register(
+    name: str, *, aliases: tuple[str, ...] = (), random: bool = False, differentiable: bool = True
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``fn`` as operator ``name`` (and ``aliases``); returns ``fn`` unchanged."""
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        op = OpDef(name, fn, random, differentiable)
+        for n in (name, *aliases):
+            if n in OPS:
+                raise ValueError(f"operator {n!r} is registered twice")
+            OPS[n] = op
+        return fn
+
+    return deco
+
+
+def get_op(name: str) -> OpDef:
+    op = OPS.get(name)
+    if op is None:
+        raise AttributeError(f"gluax has no operator {name!r}.")
+    return op
+
+
+def _is_float(v: Any) -> bool:
+    return jnp.issubdtype(v.dtype, jnp.inexact)
+
+
+def invoke(op: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Run operator ``op`` on NDArrays (or scalars); see the module docstring."""
+    out = ctx_arg = None
+    if kwargs:
+        kwargs = dict(kwargs)
+        out = kwargs.pop("out", None)
+        kwargs.pop("name", None)
+        ctx_arg = kwargs.pop("ctx", None)
+    inputs, attrs = op.bind(args, kwargs)
+    vals: list[Any] = []
+    tracked: list[int] = []
+    ctx: Context | None = None
+    traced = STATE.tracing > 0
+    for i, a in enumerate(inputs):
+        if isinstance(a, NDArray):
+            v = a._value
+            if ctx is None:
+                ctx = a._ctx
+            if a._ag is not None:
+                tracked.append(i)
+        elif a is None or isinstance(a, _PASS_THROUGH):
+            v = a
+        elif isinstance(a, jax.Array):
+            v = a
+        elif isinstance(a, (np.ndarray, np.generic)):
+            v = jnp.asarray(a)
+        else:
+            where = op.inputs[i] if i < len(op.inputs) and not op.variadic else f"input {i}"
+            raise TypeError(
+                f"{op.name}: argument {where!r} must be an NDArray, got {type(a).__name__}."
+            )
+        if not traced and isinstance(v, jax.core.Tracer):
+            traced = True
+        vals.append(v)
+    key = tuple(sorted(attrs.items()))
+    if traced:
+        rng = [_random.next_key()] if op.random else []
+        res = op.fn(*rng, *vals, **attrs)
+        return _wrap(res, ctx, Symbol, out)
+    rng = [_random.next_key()] if op.random else []
+    if ctx is None:
+        ctx = as_context(ctx_arg)
+        with jax.default_device(ctx.jax_device):
+            res = op.forward(key)(*rng, *vals)
+        return _wrap(res, ctx, NDArray, out)
+    if STATE.recording and tracked and op.differentiable:
+        diff = tuple(i for i in tracked if _is_float(vals[i]))
+        if diff:
+            res, vjp = op.forward_vjp(key, diff)(*rng, *vals)
+            multi = isinstance(res, (tuple, list))
+            outs = list(res) if multi else [res]
+            node = _tape.Node(
+                op.name,
+                _tape.vjp_backward(vjp, type(res) if multi else None),
+                [inputs[i]._ag for i in diff],
+                [(o.shape, o.dtype) for o in outs],
+            )
+            wrapped = _wrap(res, ctx, NDArray, out)
+            for k, w in enumerate(wrapped if multi else [wrapped]):
+                w._ag = _tape.OutInfo(node, k)
+            return wrapped
+    res = op.forward(key)(*rng, *vals)
+    return _wrap(res, ctx, NDArray, out)
+
+
+def _wrap(res: Any, ctx: Context | None, cls: type, out: Any) -> Any:
+    if isinstance(res, (tuple, list)):
+        if out is not None:
+            for o, r in zip(out, res):
+                o._set_value(r)
+            return out
+        return [cls(r, ctx) for r in res]
+    if out is not None:
+        out._set_value(res)
+        return out
+    return cls(res, ctx)
+
+
+def call(name: str, *args: Any, **kwargs: Any) -> Any:
+    """Call operator ``name``: ``call('FullyConnected', x, w, b, num_hidden=3)``."""
+    return invoke(get_op(name), args, kwargs)
+
+
+def make_function(name: str) -> Callable[..., Any]:
+    """The public ``mx.nd.<name>`` function for a registered operator."""
+    op = get_op(name)
+
+    def f(*args: Any, **kwargs: Any) -> Any:
+        return invoke(op, args, kwargs)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = op.fn.__doc__
+    return f
+
+
+set_op_caller(call)

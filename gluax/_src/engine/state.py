@@ -1,0 +1,29 @@
+"""Thread-local execution state: recording, training, tracing, RNG and parameter scopes.
+
+Everything that decides how an operator runs (eagerly, recorded on the tape, or staged into a
+trace) reads this one object, so the decision is made in exactly one place.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+
+class _State(threading.local):
+    def __init__(self) -> None:
+        self.recording: bool = False
+        self.training: bool = False
+        # > 0 while a HybridBlock's pure function is being traced by jax.
+        self.tracing: int = 0
+        # Stack of key sources used inside traces (a traced key is an argument, never a
+        # constant); empty in eager mode, where the global key is split instead.
+        self.key_sources: list[Any] = []
+        # Stack of parameter scopes: while one is active, Parameter.data() and
+        # Parameter.set_data() read and write the scope instead of the real arrays.
+        self.param_scopes: list[Any] = []
+        # Stack of default contexts (``with mx.gpu(0):``).
+        self.contexts: list[Any] = []
+
+
+STATE = _State()

@@ -1,0 +1,150 @@
+"""The autograd tape: nodes holding compiled VJPs, and the reverse walk that fills ``.grad``.
+
+There is no global tape list. Each recorded output NDArray points at the node that made it and
+each node points at its inputs' entries, so a graph lives exactly as long as the arrays that
+can reach it, and ``backward()`` walks it from the heads in reverse creation order.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+
+from gluax._src.engine.base import MXNetError
+
+NOT_IN_GRAPH = (
+    "Cannot differentiate node because it is not in a computational graph. You need to set "
+    "is_recording to true or use autograd.record() to save computational graphs for backward. "
+    "If you want to differentiate the same graph twice, you need to pass retain_graph=True to "
+    "backward."
+)
+
+GRAPH_FREED = (
+    "backward: this graph has already been differentiated and its intermediate values were "
+    "freed. To call backward (or autograd.grad) through the same graph twice, pass "
+    "retain_graph=True to the first call:\n"
+    "    loss.backward(retain_graph=True)\n"
+    "    loss.backward()"
+)
+
+_seq = itertools.count()
+
+
+class VarInfo:
+    """A leaf variable (``attach_grad`` or a Parameter): where its gradient goes."""
+
+    __slots__ = ("grad_req", "grad", "fresh")
+
+    def __init__(self, grad_req: str, grad: Any) -> None:
+        self.grad_req = grad_req
+        self.grad = grad  # NDArray buffer
+        self.fresh = False
+
+
+class OutInfo:
+    """Output ``index`` of a recorded node."""
+
+    __slots__ = ("node", "index")
+
+    def __init__(self, node: Node, index: int) -> None:
+        self.node = node
+        self.index = index
+
+
+class Node:
+    """One recorded operation (or one hybridized block call).
+
+    ``backward_fn(cotangents) -> input cotangents`` maps a list of output cotangents (one per
+    output, zeros filled in) to one cotangent per entry of ``inputs``.
+    """
+
+    __slots__ = ("backward_fn", "inputs", "out_avals", "seq", "name")
+
+    def __init__(
+        self,
+        name: str,
+        backward_fn: Callable[[list[Any]], list[Any]],
+        inputs: list[VarInfo | OutInfo],
+        out_avals: list[tuple[tuple[int, ...], Any]],
+    ) -> None:
+        self.name = name
+        self.backward_fn: Callable[[list[Any]], list[Any]] | None = backward_fn
+        self.inputs = inputs
+        self.out_avals = out_avals
+        self.seq = next(_seq)
+
+
+_apply_vjp = jax.jit(lambda vjp, ct: vjp(ct))
+
+
+def vjp_backward(vjp: Any, container: type | None) -> Callable[[list[Any]], list[Any]]:
+    """A node backward that applies a (pytree) VJP closure through one cached jitted call."""
+    if container is None:
+        return lambda cts: list(_apply_vjp(vjp, cts[0]))
+    return lambda cts: list(_apply_vjp(vjp, container(cts)))
+
+
+def _accumulate(table: dict[int, Any], key: int, value: Any) -> None:
+    prev = table.get(key)
+    table[key] = value if prev is None else prev + value
+
+
+def run_backward(
+    heads: list[Any], head_grads: list[Any], retain_graph: bool
+) -> dict[int, tuple[VarInfo, Any]]:
+    """Walk the graph from ``heads`` and return ``{id(VarInfo): (info, gradient)}``."""
+    node_cts: dict[int, list[Any]] = {}
+    var_cts: dict[int, Any] = {}
+    var_infos: dict[int, VarInfo] = {}
+    nodes: dict[int, Node] = {}
+
+    def send(entry: VarInfo | OutInfo, g: Any) -> None:
+        if g is None:
+            return
+        if isinstance(entry, VarInfo):
+            var_infos[id(entry)] = entry
+            _accumulate(var_cts, id(entry), g)
+        else:
+            node = entry.node
+            slots = node_cts.get(id(node))
+            if slots is None:
+                slots = node_cts[id(node)] = [None] * len(node.out_avals)
+            prev = slots[entry.index]
+            slots[entry.index] = g if prev is None else prev + g
+
+    stack: list[Node] = []
+    for h, hg in zip(heads, head_grads):
+        info = h._ag
+        if info is None:
+            raise MXNetError(NOT_IN_GRAPH)
+        g = jnp.ones(h._value.shape, h._value.dtype) if hg is None else hg
+        send(info, g)
+        if isinstance(info, OutInfo) and id(info.node) not in nodes:
+            nodes[id(info.node)] = info.node
+            stack.append(info.node)
+    while stack:
+        node = stack.pop()
+        for entry in node.inputs:
+            if isinstance(entry, OutInfo) and id(entry.node) not in nodes:
+                nodes[id(entry.node)] = entry.node
+                stack.append(entry.node)
+
+    for node in sorted(nodes.values(), key=lambda n: n.seq, reverse=True):
+        cts = node_cts.pop(id(node), None)
+        if cts is None:
+            continue
+        if node.backward_fn is None:
+            raise MXNetError(GRAPH_FREED)
+        full = [
+            c if c is not None else jnp.zeros(shape, dtype)
+            for c, (shape, dtype) in zip(cts, node.out_avals)
+        ]
+        in_cts = node.backward_fn(full)
+        if not retain_graph:
+            node.backward_fn = None
+        for entry, g in zip(node.inputs, in_cts):
+            send(entry, g)
+    return {k: (var_infos[k], g) for k, g in var_cts.items()}

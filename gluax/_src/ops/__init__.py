@@ -1,0 +1,8 @@
+"""Every operator, registered once (importing this package fills the registry)."""
+
+from gluax._src.ops import creation as creation
+from gluax._src.ops import elemwise as elemwise
+from gluax._src.ops import linalg as linalg
+from gluax._src.ops import nn_basic as nn_basic
+from gluax._src.ops import reduce as reduce
+from gluax._src.ops import shape as shape

@@ -1,0 +1,193 @@
+"""Elementwise operators: unary math, the broadcast_* binary family, clip, where, Cast."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from gluax._src.engine.base import OperatorError
+from gluax._src.engine.registry import register
+from gluax._src.ops._util import dtype_of, match_scalar
+
+# ---- unary ----------------------------------------------------------------------------------
+
+_UNARY: dict[str, Callable[[jax.Array], jax.Array]] = {
+    "exp": jnp.exp,
+    "log": jnp.log,
+    "log2": jnp.log2,
+    "log10": jnp.log10,
+    "log1p": jnp.log1p,
+    "expm1": jnp.expm1,
+    "sqrt": jnp.sqrt,
+    "rsqrt": lax.rsqrt,
+    "cbrt": jnp.cbrt,
+    "rcbrt": lambda x: 1.0 / jnp.cbrt(x),
+    "square": jnp.square,
+    "reciprocal": jnp.reciprocal,
+    "abs": jnp.abs,
+    "sign": jnp.sign,
+    "negative": jnp.negative,
+    "floor": jnp.floor,
+    "ceil": jnp.ceil,
+    "round": lambda x: jnp.where(x >= 0, jnp.floor(x + 0.5), jnp.ceil(x - 0.5)),
+    "rint": jnp.rint,
+    "fix": jnp.trunc,
+    "trunc": jnp.trunc,
+    "sin": jnp.sin,
+    "cos": jnp.cos,
+    "tan": jnp.tan,
+    "arcsin": jnp.arcsin,
+    "arccos": jnp.arccos,
+    "arctan": jnp.arctan,
+    "sinh": jnp.sinh,
+    "cosh": jnp.cosh,
+    "tanh": jnp.tanh,
+    "arcsinh": jnp.arcsinh,
+    "arccosh": jnp.arccosh,
+    "arctanh": jnp.arctanh,
+    "degrees": jnp.degrees,
+    "radians": jnp.radians,
+    "erf": jax.scipy.special.erf,
+    "erfinv": jax.scipy.special.erfinv,
+    "gamma": jax.scipy.special.gamma,
+    "gammaln": jax.scipy.special.gammaln,
+    "relu": jax.nn.relu,
+    "sigmoid": jax.nn.sigmoid,
+    "softsign": jax.nn.soft_sign,
+    "logical_not": lambda x: (x == 0).astype(x.dtype),
+    "identity": lambda x: x,
+}
+_UNARY_ALIASES = {"identity": ("_copy",)}
+
+
+def _make_unary(name: str, f: Callable[[jax.Array], jax.Array]) -> None:
+    def op(data: jax.Array) -> jax.Array:
+        return f(data)
+
+    op.__name__ = name
+    op.__doc__ = f"Elementwise ``{name}(data)``."
+    register(name, aliases=_UNARY_ALIASES.get(name, ()))(op)
+
+
+for _n, _f in _UNARY.items():
+    _make_unary(_n, _f)
+
+
+@register("stop_gradient", aliases=("BlockGrad",))
+def stop_gradient(data: jax.Array) -> jax.Array:
+    """The input unchanged, with no gradient flowing back through it."""
+    return lax.stop_gradient(data)
+
+
+@register("zeros_like")
+def zeros_like(data: jax.Array) -> jax.Array:
+    """Zeros with the shape and dtype of ``data``."""
+    return jnp.zeros_like(data)
+
+
+@register("ones_like")
+def ones_like(data: jax.Array) -> jax.Array:
+    """Ones with the shape and dtype of ``data``."""
+    return jnp.ones_like(data)
+
+
+@register("Cast", aliases=("cast",))
+def cast(data: jax.Array, *, dtype: Any) -> jax.Array:
+    """Cast ``data`` to ``dtype``."""
+    return data.astype(dtype_of(dtype))
+
+
+@register("clip")
+def clip(data: jax.Array, *, a_min: float, a_max: float) -> jax.Array:
+    """Clamp to ``[a_min, a_max]``; the gradient is 1 inside the range and 0 outside."""
+    return jnp.clip(data, a_min, a_max).astype(data.dtype)
+
+
+@register("where")
+def where(condition: jax.Array, x: jax.Array, y: jax.Array) -> jax.Array:
+    """``x`` where ``condition`` is non-zero, else ``y``. A 1-D condition selects rows."""
+    if condition.ndim == 1 and x.ndim > 1:
+        if condition.shape[0] != x.shape[0]:
+            raise OperatorError(
+                f"where: a 1-D condition must have x.shape[0]={x.shape[0]} elements, got "
+                f"shape {tuple(condition.shape)}."
+            )
+        condition = condition.reshape((-1,) + (1,) * (x.ndim - 1))
+    elif condition.shape != x.shape:
+        raise OperatorError(
+            f"where: condition shape {tuple(condition.shape)} must equal x's shape "
+            f"{tuple(x.shape)} (or be 1-D over the first axis)."
+        )
+    if x.shape != y.shape:
+        raise OperatorError(f"where: x and y must have the same shape, got {x.shape} and {y.shape}.")
+    return jnp.where(condition != 0, x, y)
+
+
+# ---- binary -----------------------------------------------------------------------------------
+
+
+def _div(lhs: jax.Array, rhs: jax.Array) -> jax.Array:
+    if jnp.issubdtype(lhs.dtype, jnp.integer):
+        return lax.div(lhs, rhs)  # MXNet divides integers with truncation
+    return lhs / rhs
+
+
+_BINARY: dict[str, tuple[Callable[[Any, Any], Any], bool]] = {
+    # name: (function, returns a comparison that MXNet gives in the input dtype)
+    "add": (jnp.add, False),
+    "sub": (jnp.subtract, False),
+    "mul": (jnp.multiply, False),
+    "div": (_div, False),
+    "mod": (jnp.mod, False),
+    "power": (jnp.power, False),
+    "maximum": (jnp.maximum, False),
+    "minimum": (jnp.minimum, False),
+    "hypot": (jnp.hypot, False),
+    "equal": (jnp.equal, True),
+    "not_equal": (jnp.not_equal, True),
+    "greater": (jnp.greater, True),
+    "greater_equal": (jnp.greater_equal, True),
+    "lesser": (jnp.less, True),
+    "lesser_equal": (jnp.less_equal, True),
+    "logical_and": (lambda a, b: jnp.logical_and(a != 0, b != 0), True),
+    "logical_or": (lambda a, b: jnp.logical_or(a != 0, b != 0), True),
+    "logical_xor": (lambda a, b: jnp.logical_xor(a != 0, b != 0), True),
+}
+
+
+def _make_binary(name: str, f: Callable[[Any, Any], Any], compare: bool) -> None:
+    def op(lhs: jax.Array, rhs: jax.Array) -> jax.Array:
+        lhs, rhs = match_scalar(lhs, rhs)
+        out = f(lhs, rhs)
+        return out.astype(jnp.result_type(lhs, rhs)) if compare else out
+
+    op.__name__ = f"broadcast_{name}"
+    op.__doc__ = f"Elementwise ``{name}`` with numpy broadcasting (comparisons give 0/1 in the input dtype)."
+    aliases = [f"_{name}", f"elemwise_{name}"] if name in ("add", "sub", "mul", "div") else []
+    if name in ("maximum", "minimum", "power", "hypot", "equal", "not_equal", "greater",
+                "greater_equal", "lesser", "lesser_equal", "mod", "logical_and", "logical_or",
+                "logical_xor"):
+        aliases.append(f"_{name}")
+    if name in ("maximum", "minimum", "power", "hypot"):
+        aliases.append(name)
+    if name == "sub":
+        aliases.append("_minus")
+    if name == "add":
+        aliases.append("_plus")
+    register(f"broadcast_{name}", aliases=tuple(aliases))(op)
+
+
+for _n, (_f, _c) in _BINARY.items():
+    _make_binary(_n, _f, _c)
+
+
+@register("add_n", aliases=("ElementWiseSum",))
+def add_n(*args: jax.Array) -> jax.Array:
+    """Sum of all inputs (same shapes)."""
+    out = args[0]
+    for a in args[1:]:
+        out = out + a
+    return out

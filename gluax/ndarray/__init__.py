@@ -1,0 +1,26 @@
+"""``mx.nd``: NDArray, creation functions, and every registered operator."""
+
+from gluax._src import ops as _ops  # noqa: F401  (fills the operator registry)
+from gluax._src.engine.namespace import op_function as _op_function
+from gluax._src.engine.namespace import op_names as _op_names
+from gluax._src.engine.ndarray import NDArray as NDArray
+from gluax._src.engine.serialization import load as load
+from gluax._src.engine.serialization import save as save
+from gluax._src.engine.sync import waitall as waitall
+from gluax._src.ops.creation import arange as arange
+from gluax._src.ops.creation import array as array
+from gluax._src.ops.creation import empty as empty
+from gluax._src.ops.creation import eye as eye
+from gluax._src.ops.creation import full as full
+from gluax._src.ops.creation import linspace as linspace
+from gluax._src.ops.creation import ones as ones
+from gluax._src.ops.creation import zeros as zeros
+from gluax.ndarray import random as random
+
+
+def __getattr__(name: str):  # operators come from the one registry
+    return _op_function(name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_op_names()))

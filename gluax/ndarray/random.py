@@ -1,0 +1,8 @@
+"""``mx.nd.random``: samplers drawing from the global key (or the traced key when compiled)."""
+
+from gluax._src.ops.creation import exponential as exponential
+from gluax._src.ops.creation import normal as normal
+from gluax._src.ops.creation import randint as randint
+from gluax._src.ops.creation import randn as randn
+from gluax._src.ops.creation import shuffle as shuffle
+from gluax._src.ops.creation import uniform as uniform
