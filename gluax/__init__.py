@@ -3,6 +3,8 @@
 from gluax import autograd as autograd
 from gluax import base as base
 from gluax import context as context
+from gluax import gluon as gluon
+from gluax import initializer as initializer
 from gluax import ndarray as ndarray
 from gluax import random as random
 from gluax import symbol as symbol
@@ -16,6 +18,7 @@ from gluax._src.engine.context import num_gpus as num_gpus
 from gluax.ndarray import NDArray as NDArray
 
 nd = ndarray
+init = initializer
 sym = symbol
 
 __version__ = "0.1.0"

@@ -27,3 +27,22 @@ class _State(threading.local):
 
 
 STATE = _State()
+
+
+class eager_scope:  # noqa: N801 - used like a function: ``with eager_scope():``
+    """Run eagerly even when reached from inside a trace (parameter initialization): no
+    tracing flag, no trace key source, no parameter scope, no recording."""
+
+    def __enter__(self) -> None:
+        import jax
+
+        s = STATE
+        self._saved = (s.tracing, s.key_sources, s.param_scopes, s.recording)
+        s.tracing, s.key_sources, s.param_scopes, s.recording = 0, [], [], False
+        self._cte = jax.ensure_compile_time_eval()
+        self._cte.__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        self._cte.__exit__(*exc)
+        s = STATE
+        s.tracing, s.key_sources, s.param_scopes, s.recording = self._saved

@@ -1,0 +1,677 @@
+"""``gluon.Block`` and ``gluon.HybridBlock``: naming, children, parameters, forward, and
+``hybridize()`` as ``jax.jit`` of one pure function.
+
+Every HybridBlock is also the pure function ``(params, aux, inputs, rng, training) ->
+(outputs, new_aux)`` (``HybridBlock.functional``). ``hybridize()`` compiles exactly that
+function; under ``autograd.record()`` the compiled call also returns its VJP and becomes one
+node on the autograd tape.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections import OrderedDict
+from typing import Any, Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from gluax._src.engine import random as _random
+from gluax._src.engine import tape as _tape
+from gluax._src.engine.base import DeferredInitializationError
+from gluax._src.engine.context import Context
+from gluax._src.engine.ndarray import NDArray, Symbol
+from gluax._src.engine.serialization import load as nd_load
+from gluax._src.engine.serialization import save as nd_save
+from gluax._src.engine.state import STATE
+from gluax._src.gluon import init as _init
+from gluax._src.gluon.parameter import Parameter, ParameterDict, ParamScope, select_params
+
+NON_HYBRID_CHILD = (
+    "Children of HybridBlock must also be HybridBlock, but {child} has type {type}. A plain "
+    "Block runs Python that cannot be compiled. If you are using Sequential, please try "
+    "HybridSequential instead:\n"
+    "    net = nn.HybridSequential()   # not: nn.Sequential()\n"
+    "or keep the parent a plain Block and hybridize only its HybridBlock children."
+)
+
+
+# ---- naming -------------------------------------------------------------------------------------
+
+
+class _GlobalCounter:
+    """Process-wide counters per name hint: ``dense0``, ``dense1``, ... outside any scope."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def next(self, hint: str) -> str:
+        with self.lock:
+            n = self.counts.get(hint, 0)
+            self.counts[hint] = n + 1
+        return f"{hint}{n}"
+
+
+_NAMES = _GlobalCounter()
+
+
+class _BlockScope(threading.local):
+    current: _Scope | None = None
+
+
+_CURRENT = _BlockScope()
+
+
+class _Scope:
+    """The naming scope of one block: per-hint counters for the children created in it."""
+
+    def __init__(self, block: Block) -> None:
+        self.block = block
+        self.counter: dict[str, int] = {}
+        self._old: _Scope | None = None
+
+    def __enter__(self) -> _Scope:
+        if self.block._empty_prefix:
+            return self
+        self._old = _CURRENT.current
+        _CURRENT.current = self
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.block._empty_prefix:
+            return
+        _CURRENT.current = self._old
+
+
+def _create_prefix(prefix: str | None, params: ParameterDict | None, hint: str) -> tuple[str, ParameterDict]:
+    current = _CURRENT.current
+    if current is None:
+        if prefix is None:
+            prefix = _NAMES.next(hint) + "_"
+        pd = ParameterDict(prefix) if params is None else ParameterDict(params.prefix, params)
+        return prefix, pd
+    if prefix is None:
+        n = current.counter.get(hint, 0)
+        prefix = f"{hint}{n}_"
+        current.counter[hint] = n + 1
+    if params is None:
+        parent = current.block.params
+        pd = ParameterDict(parent.prefix + prefix, parent._shared)
+    else:
+        pd = ParameterDict(params.prefix, params)
+    return current.block.prefix + prefix, pd
+
+
+def _indent(s: str, n: int) -> str:
+    lines = s.split("\n")
+    return "\n".join([lines[0]] + [" " * n + line for line in lines[1:]])
+
+
+class HookHandle:
+    """Returned by ``register_forward_hook``; ``detach()`` removes the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: OrderedDict[int, Callable[..., Any]], hook: Callable[..., Any]) -> None:
+        HookHandle._next_id += 1
+        self.id = HookHandle._next_id
+        self._hooks = hooks
+        hooks[self.id] = hook
+
+    def detach(self) -> None:
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> HookHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.detach()
+
+
+# ---- Block --------------------------------------------------------------------------------------
+
+
+class Block:
+    """Base class of all layers and models (``mxnet.gluon.Block``).
+
+    Parameters
+    ----------
+    prefix : str, optional
+        Prefix of this block's name and parameter names; generated from the class name and a
+        counter when omitted (``dense0_``). ``''`` gives no prefix of its own.
+    params : ParameterDict, optional
+        Share parameters: new parameters are looked up in this dict first.
+
+    Examples
+    --------
+    >>> import gluax as mx
+    >>> from gluax.gluon import nn
+    >>> net = nn.Sequential(prefix="model_")
+    >>> with net.name_scope():
+    ...     net.add(nn.Dense(4, in_units=3))
+    >>> list(net.collect_params().keys())
+    ['model_dense0_weight', 'model_dense0_bias']
+    """
+
+    def __init__(self, prefix: str | None = None, params: ParameterDict | None = None) -> None:
+        self._empty_prefix = prefix == ""
+        self._prefix, self._params = _create_prefix(prefix, params, self._alias())
+        self._name = self._prefix[:-1] if self._prefix.endswith("_") else self._prefix
+        self._scope = _Scope(self)
+        self._children: OrderedDict[str, Block] = OrderedDict()
+        self._reg_params: dict[str, Parameter] = {}
+        self._forward_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
+        self._forward_pre_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
+
+    def _alias(self) -> str:
+        return self.__class__.__name__.lower()
+
+    def __repr__(self) -> str:
+        items = [
+            f"  ({k}): {_indent(repr(v), 2)}" for k, v in self.__dict__.items() if isinstance(v, Block)
+        ]
+        if not items:
+            return f"{self.__class__.__name__}(\n\n)"
+        return f"{self.__class__.__name__}(\n" + "\n".join(items) + "\n)"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if hasattr(self, name) and "_children" in self.__dict__:
+            existing = getattr(self, name)
+            if isinstance(existing, (Parameter, Block)) and not isinstance(value, type(existing)):
+                raise TypeError(
+                    f"Changing attribute type for {name} from {type(existing)} to {type(value)} "
+                    "is not allowed."
+                )
+        if isinstance(value, Block):
+            self.register_child(value, name)
+        elif isinstance(value, Parameter):
+            if name in self.__dict__.get("_reg_params", {}) and self._reg_params[name] is not value:
+                raise ValueError(
+                    f"Overriding Parameter attribute {name} is not allowed. If you want to share "
+                    "parameters between blocks, please set 'params' at Block construction instead."
+                )
+            self._reg_params[name] = value
+        super().__setattr__(name, value)
+
+    @property
+    def prefix(self) -> str:
+        return self._prefix
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def name_scope(self) -> _Scope:
+        """Scope for creating children: their prefixes start with this block's prefix."""
+        return self._scope
+
+    @property
+    def params(self) -> ParameterDict:
+        """This block's own parameters (not its children's: use ``collect_params()``)."""
+        return self._params
+
+    def collect_params(self, select: str | None = None) -> ParameterDict:
+        """This block's and all descendants' parameters by full name; ``select`` is a regex
+        matched (``re.match``) against the names, e.g. ``'.*weight|.*bias'``."""
+        ret = select_params(self._params, select, self._params.prefix)
+        for child in self._children.values():
+            ret.update(child.collect_params(select=select))
+        return ret
+
+    def _collect_params_with_prefix(self, prefix: str = "") -> OrderedDict[str, Parameter]:
+        if prefix:
+            prefix += "."
+        ret: OrderedDict[str, Parameter] = OrderedDict((prefix + k, v) for k, v in self._reg_params.items())
+        for name, child in self._children.items():
+            ret.update(child._collect_params_with_prefix(prefix + name))
+        return ret
+
+    def save_parameters(self, filename: str, deduplicate: bool = False) -> None:
+        """Save parameters under structural names (``0.weight``, ``body.1.bias``) in MXNet's
+        binary format; the write is atomic."""
+        params = self._collect_params_with_prefix()
+        if deduplicate:
+            seen: dict[int, str] = {}
+            params = OrderedDict((k, v) for k, v in params.items() if seen.setdefault(id(v), k) == k)
+        nd_save(filename, {k: v._reduce() for k, v in params.items()})
+
+    def load_parameters(self, filename: str, ctx: Any = None, allow_missing: bool = False, ignore_extra: bool = False, cast_dtype: bool = False, dtype_source: str = "current") -> None:
+        """Load parameters saved by ``save_parameters`` (gluax's or MXNet's). Files whose keys
+        have no ``.`` are loaded by prefixed name (MXNet's legacy path)."""
+        loaded = nd_load(filename)
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{type(self).__name__} '{self.name}': {filename!r} holds an unnamed list of arrays; expected named parameters.")
+        self._load_dict(loaded, filename, ctx, allow_missing, ignore_extra, cast_dtype, dtype_source)
+
+    def _load_dict(self, loaded: dict[str, NDArray], filename: str, ctx: Any, allow_missing: bool, ignore_extra: bool, cast_dtype: bool, dtype_source: str) -> None:
+        if not any("." in k for k in loaded):
+            self.collect_params().load_dict(loaded, ctx, allow_missing, ignore_extra, self.prefix, filename, cast_dtype, dtype_source)
+            return
+        params = self._collect_params_with_prefix()
+        if not allow_missing:
+            by_id: dict[int, list[str]] = {}
+            for k, v in params.items():
+                by_id.setdefault(id(v), []).append(k)
+            for names in by_id.values():
+                if not any(n in loaded for n in names):
+                    raise RuntimeError(
+                        f"Parameter '{names[0]}' is missing in file '{filename}', which contains "
+                        f"parameters: {_brief(loaded)}. Set allow_missing=True to ignore missing "
+                        "parameters."
+                    )
+        for name, arr in loaded.items():
+            if name not in params:
+                if ignore_extra:
+                    continue
+                raise ValueError(
+                    f"Parameter '{name}' loaded from file '{filename}' is not present in "
+                    f"{type(self).__name__} '{self.name}', which contains parameters: "
+                    f"{_brief(params)}. Set ignore_extra=True to ignore."
+                )
+            params[name]._load_init(arr, ctx, cast_dtype, dtype_source)
+
+    def save_params(self, filename: str) -> None:
+        """Deprecated MXNet alias: saves with prefix-stripped full names."""
+        warnings.warn("save_params is deprecated. Please use save_parameters.", DeprecationWarning, stacklevel=2)
+        self.collect_params().save(filename, strip_prefix=self.prefix)
+
+    def load_params(self, filename: str, ctx: Any = None, allow_missing: bool = False, ignore_extra: bool = False) -> None:
+        """Deprecated MXNet alias of ``load_parameters``."""
+        warnings.warn("load_params is deprecated. Please use load_parameters.", DeprecationWarning, stacklevel=2)
+        self.load_parameters(filename, ctx, allow_missing, ignore_extra)
+
+    def register_child(self, block: Block, name: str | None = None) -> None:
+        """Register ``block`` as a child (``name`` defaults to its index)."""
+        if name is None:
+            name = str(len(self._children))
+        self._children[name] = block
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> HookHandle:
+        """``hook(block, inputs)`` runs before each forward."""
+        return HookHandle(self._forward_pre_hooks, hook)
+
+    def register_forward_hook(self, hook: Callable[..., Any]) -> HookHandle:
+        """``hook(block, inputs, outputs)`` runs after each forward."""
+        return HookHandle(self._forward_hooks, hook)
+
+    def apply(self, fn: Callable[[Block], Any]) -> Block:
+        """Call ``fn`` on every descendant (children first), then on this block."""
+        for child in self._children.values():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def initialize(self, init: Any = None, ctx: Any = None, verbose: bool = False, force_reinit: bool = False) -> None:
+        """Initialize all parameters (default initializer ``Uniform(0.07)``; a parameter's
+        own ``init`` wins). Parameters with unknown shape finish at the first forward."""
+        self.collect_params().initialize(init if init is not None else _init.Uniform(), ctx, verbose, force_reinit)
+
+    def hybridize(self, active: bool = True, **kwargs: Any) -> None:
+        """Hybridize every HybridBlock child (a plain Block itself always runs eagerly)."""
+        for child in self._children.values():
+            child.hybridize(active, **kwargs)
+
+    def cast(self, dtype: Any) -> None:
+        """Cast all parameters to ``dtype``."""
+        for child in self._children.values():
+            child.cast(dtype)
+        for p in self.params.values():
+            p.cast(dtype)
+
+    def __call__(self, *args: Any) -> Any:
+        for hook in list(self._forward_pre_hooks.values()):
+            hook(self, args)
+        out = self.forward(*args)
+        for hook in list(self._forward_hooks.values()):
+            hook(self, args, out)
+        return out
+
+    def forward(self, *args: Any) -> Any:
+        """Override to define the computation (NDArrays in, NDArrays out)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement forward().")
+
+    def summary(self, *inputs: Any) -> None:
+        """Print each layer's output shape and parameter count for ``inputs``."""
+        from gluax._src.gluon.summary import summary
+
+        summary(self, *inputs)
+
+
+def _brief(names: Any, limit: int = 10) -> str:
+    names = list(names)
+    return "[" + ", ".join(repr(n) for n in names[:limit]) + (", ..." if len(names) > limit else "") + f"] ({len(names)} in all)"
+
+
+# ---- HybridBlock --------------------------------------------------------------------------------
+
+
+class Functional(NamedTuple):
+    """The pure-function view of a HybridBlock: ``apply(params, aux, inputs, rng, training)
+    -> (outputs, new_aux)`` with ``params``/``aux`` dicts of jax arrays keyed by structural
+    names (the keys ``save_parameters`` writes)."""
+
+    apply: Callable[..., Any]
+    params: dict[str, jax.Array]
+    aux: dict[str, jax.Array]
+
+
+def _is_nd(x: Any) -> bool:
+    return isinstance(x, NDArray)
+
+
+def _unwrap(tree: Any) -> Any:
+    return jax.tree_util.tree_map(lambda x: x._value if isinstance(x, NDArray) else x, tree, is_leaf=_is_nd)
+
+
+class _TraceState:
+    """Tracing on, recording off, training as given, a key source from the traced key."""
+
+    def __init__(self, training: bool, source: Any) -> None:
+        self.training, self.source = training, source
+
+    def __enter__(self) -> None:
+        s = STATE
+        self.saved = (s.recording, s.training)
+        s.tracing += 1
+        s.recording, s.training = False, self.training
+        s.key_sources.append(self.source)
+
+    def __exit__(self, *exc: Any) -> None:
+        s = STATE
+        s.key_sources.pop()
+        s.tracing -= 1
+        s.recording, s.training = self.saved
+
+
+_DUMMY_KEY: list[Any] = []
+
+
+def _dummy_key() -> Any:
+    if not _DUMMY_KEY:
+        _DUMMY_KEY.append(jax.random.PRNGKey(0))
+    return _DUMMY_KEY[0]
+
+
+class HybridBlock(Block):
+    """A Block whose computation is ``hybrid_forward(F, x, *args, **params)``, written with
+    ``F`` operators, so it can run eagerly (``F`` is ``mx.nd``) or compiled by ``jax.jit``
+    after ``hybridize()`` (``F`` is ``mx.sym`` and the values are traced).
+
+    Notes
+    -----
+    MXNet traced a hybridized block once for all input shapes; ``jax.jit`` compiles once per
+    input signature (shapes, dtypes, training mode). ``compile_count`` tells how often this
+    block has been traced.
+    """
+
+    def __init__(self, prefix: str | None = None, params: ParameterDict | None = None) -> None:
+        super().__init__(prefix, params)
+        self._active = False
+        self._flags: dict[str, Any] = {}
+        self._clear_cached_op()
+
+    def _clear_cached_op(self) -> None:
+        self._jit_fwd: Any = None
+        self._jit_vjp: Any = None
+        self._param_items: list[tuple[str, Parameter]] | None = None
+        self._uses_rng: dict[bool, bool] = {}
+        self._compile_sigs: list[Any] = getattr(self, "_compile_sigs", [])
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if isinstance(value, HybridBlock) and "_jit_fwd" in self.__dict__:
+            self._clear_cached_op()
+
+    def register_child(self, block: Block, name: str | None = None) -> None:
+        if not isinstance(block, HybridBlock):
+            raise ValueError(NON_HYBRID_CHILD.format(child=str(block).split("\n")[0], type=type(block)))
+        super().register_child(block, name)
+        if "_jit_fwd" in self.__dict__:
+            self._clear_cached_op()
+
+    def hybridize(self, active: bool = True, backend: Any = None, clear: bool = True, static_alloc: bool = False, static_shape: bool = False, inline_limit: int = 2, forward_bulk_size: Any = None, backward_bulk_size: Any = None, **kwargs: Any) -> None:
+        """Compile this block's forward with ``jax.jit`` from the next call on.
+
+        ``static_alloc``/``static_shape`` are accepted for compatibility (XLA plans memory
+        itself). ``active=False`` returns to eager execution.
+        """
+        self._active = active
+        self._flags = dict(static_alloc=static_alloc, static_shape=static_shape, **kwargs)
+        if clear:
+            self._clear_cached_op()
+        if active and (self._forward_hooks or self._forward_pre_hooks):
+            warnings.warn(
+                f'"{self.name}" is being hybridized while still having forward hook/pre-hook. '
+                "If \"{self.name}\" is a child of HybridBlock, the hooks will not take effect.",
+                stacklevel=2,
+            )
+        for child in self._children.values():
+            child.hybridize(active, backend=backend, clear=clear, static_alloc=static_alloc, static_shape=static_shape, inline_limit=inline_limit, forward_bulk_size=forward_bulk_size, backward_bulk_size=backward_bulk_size, **kwargs)
+
+    def cast(self, dtype: Any) -> None:
+        self._clear_cached_op()
+        super().cast(dtype)
+
+    @property
+    def compile_count(self) -> int:
+        """How many times this block's pure function has been traced (= compiled)."""
+        return len(self._compile_sigs)
+
+    def infer_shape(self, *args: Any) -> None:
+        """Fill in unknown (0) parameter dimensions from the inputs; layers with deferred
+        parameters override this."""
+        pending = [p.name for p in self._reg_params.values() if p._data is None and p._deferred_init]
+        if pending:
+            raise DeferredInitializationError(
+                f"Deferred initialization failed because shape cannot be inferred: "
+                f"{type(self).__name__} '{self.name}' has parameter(s) {pending} with unknown "
+                "dimensions and does not override infer_shape(self, *args) to set them. Give "
+                "the full shape when creating the parameter, or implement infer_shape."
+            )
+
+    def infer_type(self, *args: Any) -> None:
+        """Parameters keep their declared dtypes in gluax."""
+
+    def _deferred_infer(self, args: tuple[Any, ...]) -> None:
+        pending = [p for p in self._reg_params.values() if p._data is None and p._deferred_init]
+        if pending:
+            self.infer_shape(*args)
+            for p in pending:
+                p._finish_deferred_init()
+
+    def forward(self, x: Any, *args: Any) -> Any:
+        """Run ``hybrid_forward``: compiled when hybridized (and not already inside a trace),
+        else directly with ``F = mx.nd`` (or ``mx.sym`` inside a parent's trace)."""
+        if self._active and STATE.tracing == 0:
+            return self._call_cached((x,) + args)
+        return self._forward_inline((x,) + args)
+
+    def _forward_inline(self, args: tuple[Any, ...]) -> Any:
+        from gluax import ndarray as nd_mod
+        from gluax import symbol as sym_mod
+
+        self._deferred_infer(args)
+        ctx = _first_ctx(args)
+        params = {name: p.data(ctx) for name, p in self._reg_params.items()}
+        F = sym_mod if STATE.tracing else nd_mod
+        return self.hybrid_forward(F, *args, **params)
+
+    def hybrid_forward(self, F: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
+        """Override to define the computation with ``F`` operators."""
+        raise NotImplementedError(f"{type(self).__name__} must implement hybrid_forward().")
+
+    # ---- the pure function ------------------------------------------------------------------
+    def _params_list(self) -> list[tuple[str, Parameter]]:
+        if self._param_items is None:
+            seen: set[int] = set()
+            items = []
+            for k, p in self._collect_params_with_prefix().items():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    items.append((k, p))
+            self._param_items = sorted(items)
+        return self._param_items
+
+    def _pure(self, params: dict[str, Any], aux: dict[str, Any], flat_inputs: list[Any], in_tree: Any, key: Any, training: bool) -> tuple[Any, dict[str, Any]]:
+        lookup = dict(self._params_list())
+        ctx = None
+        values: dict[Parameter, NDArray] = {}
+        for name, v in list(params.items()) + list(aux.items()):
+            p = lookup.get(name)
+            if p is None:
+                raise KeyError(f"{type(self).__name__} '{self.name}': no parameter with structural name {name!r}; expected one of {sorted(lookup)}.")
+            values[p] = Symbol(v, ctx)
+        source = _random.TraceKeySource(key)
+        scope = ParamScope(values)
+        with _TraceState(training, source), scope:
+            args = jax.tree_util.tree_unflatten(in_tree, [None if v is None else Symbol(v, ctx) for v in flat_inputs])
+            out = self._forward_inline(tuple(args))
+        self._compile_sigs.append((tuple((getattr(v, "shape", None), getattr(v, "dtype", None)) for v in flat_inputs), training))
+        self._uses_rng[training] = source.used
+        new_aux = {name: values[p]._value for name, p in lookup.items() if p in scope.written and name in aux}
+        return _unwrap(out), new_aux
+
+    def functional(self, *example_inputs: NDArray) -> Functional:
+        """The pure-function view of this block and its current parameters.
+
+        Returns ``Functional(apply, params, aux)`` where ``apply(params, aux, inputs,
+        rng=None, training=False)`` returns ``(outputs, new_aux)`` and can be passed to
+        ``jax.jit``, ``jax.grad`` or ``jax.vmap``. ``params`` holds the trainable parameters
+        (``grad_req != 'null'``), ``aux`` the rest (e.g. BatchNorm running statistics).
+        Pass example inputs if some parameter shapes are still unknown.
+
+        Examples
+        --------
+        >>> import gluax as mx, jax, jax.numpy as jnp
+        >>> net = mx.gluon.nn.Dense(2, in_units=3); net.initialize()
+        >>> apply, params, aux = net.functional()
+        >>> loss = lambda p: apply(p, aux, (jnp.ones((1, 3)),))[0].sum()
+        >>> sorted(jax.grad(loss)(params))
+        ['bias', 'weight']
+        """
+        if example_inputs:
+            self._ensure_initialized(tuple(example_inputs))
+        items = self._params_list()
+        for _, p in items:
+            p._check_initialized()
+        params = {k: p.data()._value for k, p in items if p.grad_req != "null"}
+        aux = {k: p.data()._value for k, p in items if p.grad_req == "null"}
+
+        def apply(params: dict[str, Any], aux: dict[str, Any], inputs: Any, rng: Any = None, training: bool = False) -> tuple[Any, dict[str, Any]]:
+            if not isinstance(inputs, (tuple, list)):
+                inputs = (inputs,)
+            flat, tree = jax.tree_util.tree_flatten(list(inputs))
+            key = rng if rng is not None else _dummy_key()
+            return self._pure(params, aux, flat, tree, key, training)
+
+        return Functional(apply, params, aux)
+
+    def load_pytree(self, params: dict[str, Any], aux: dict[str, Any] | None = None) -> None:
+        """Write arrays keyed by structural name (e.g. trained by ``jax.grad`` on
+        ``functional()``) back into this block's parameters."""
+        lookup = dict(self._params_list())
+        for name, v in list(params.items()) + list((aux or {}).items()):
+            if name not in lookup:
+                raise KeyError(f"{type(self).__name__} '{self.name}': no parameter {name!r}; expected one of {sorted(lookup)}.")
+            lookup[name].set_data(NDArray(jnp.asarray(v)))
+
+    def _ensure_initialized(self, args: tuple[Any, ...]) -> None:
+        """Finish deferred initialization by one shape-only pass (``jax.eval_shape``)."""
+        if all(p._data is not None or not p._deferred_init for _, p in self._params_list()):
+            return
+        flat, tree = jax.tree_util.tree_flatten(list(args), is_leaf=_is_nd)
+        vals = [a._value if isinstance(a, NDArray) else a for a in flat]
+
+        def shape_pass(*xs: Any) -> Any:
+            return self._pure({}, {}, list(xs), tree, _dummy_key(), STATE.training)[0]
+
+        jax.eval_shape(shape_pass, *vals)
+        self._compile_sigs.pop()
+        self._param_items = None
+
+    def _call_cached(self, args: tuple[Any, ...]) -> Any:
+        flat, tree = jax.tree_util.tree_flatten(list(args), is_leaf=_is_nd)
+        for i, a in enumerate(flat):
+            if not isinstance(a, NDArray):
+                raise TypeError(
+                    f"{type(self).__name__} '{self.name}': hybridized blocks take NDArray inputs "
+                    f"(or None); input {i} is {type(a).__name__}."
+                )
+        self._ensure_initialized(args)
+        ctx = flat[0]._ctx if flat else None
+        items = self._params_list()
+        params: dict[str, Any] = {}
+        aux: dict[str, Any] = {}
+        var_infos = []
+        for name, p in items:
+            d = p.data(ctx)
+            if p._grad_req == "null":
+                aux[name] = d._value
+            else:
+                params[name] = d._value
+                var_infos.append(d._ag)
+        vals = [a._value for a in flat]
+        training = STATE.training
+        key = _random.next_key() if self._uses_rng.get(training, True) else _dummy_key()
+        tracked = [i for i, a in enumerate(flat) if a._ag is not None and jnp.issubdtype(a._value.dtype, jnp.inexact)]
+        if STATE.recording and (params or tracked):
+            if self._jit_vjp is None:
+                self._jit_vjp = jax.jit(self._pure_vjp, static_argnames=("diff_idx", "in_tree", "training"))
+            diff_idx = tuple(tracked)
+            diff_vals = [vals[i] for i in diff_idx]
+            other = [None if i in diff_idx else v for i, v in enumerate(vals)]
+            outs, new_aux, vjp = self._jit_vjp(params, aux, diff_vals, other, diff_idx, tree, key, training)
+            flat_outs, out_tree = jax.tree_util.tree_flatten(outs)
+
+            def backward_fn(cts: list[Any]) -> list[Any]:
+                g_params, g_inputs = _tape._apply_vjp(vjp, jax.tree_util.tree_unflatten(out_tree, cts))
+                return [g_params[k] for k in params] + list(g_inputs)
+
+            node = _tape.Node(
+                self.name,
+                backward_fn,
+                var_infos + [flat[i]._ag for i in diff_idx],
+                [(o.shape, o.dtype) for o in flat_outs],
+            )
+            wrapped = [NDArray(o, ctx) for o in flat_outs]
+            for k, w in enumerate(wrapped):
+                w._ag = _tape.OutInfo(node, k)
+        else:
+            if self._jit_fwd is None:
+                self._jit_fwd = jax.jit(self._pure, static_argnames=("in_tree", "training"))
+            outs, new_aux = self._jit_fwd(params, aux, vals, tree, key, training)
+            flat_outs, out_tree = jax.tree_util.tree_flatten(outs)
+            wrapped = [NDArray(o, ctx) for o in flat_outs]
+        lookup = None
+        for name, v in new_aux.items():
+            lookup = lookup or dict(items)
+            lookup[name]._set_raw(v)
+        return jax.tree_util.tree_unflatten(out_tree, wrapped)
+
+    def _pure_vjp(self, params: dict[str, Any], aux: dict[str, Any], diff_vals: list[Any], other: list[Any], diff_idx: tuple[int, ...], in_tree: Any, key: Any, training: bool) -> Any:
+        def f(p: dict[str, Any], d: list[Any]) -> Any:
+            full = list(other)
+            for i, v in zip(diff_idx, d):
+                full[i] = v
+            return self._pure(p, aux, full, in_tree, key, training)
+
+        outs, vjp, new_aux = jax.vjp(f, params, diff_vals, has_aux=True)
+        return outs, new_aux, vjp
+
+    def export(self, path: str, epoch: int = 0, remove_amp_cast: bool = True) -> None:
+        """Export the compiled graph and parameters (not implemented yet)."""
+        raise NotImplementedError(
+            "HybridBlock.export: writing -symbol.json is not implemented yet; use "
+            "save_parameters() to save weights."
+        )
+
+
+def _first_ctx(args: Any) -> Context | None:
+    for a in jax.tree_util.tree_leaves(list(args), is_leaf=_is_nd):
+        if isinstance(a, NDArray):
+            return a._ctx
+    return None
+
+

@@ -1,0 +1,10 @@
+"""``mx.gluon``: Blocks, Parameters, and the nn package."""
+
+from gluax._src.gluon.block import Block as Block
+from gluax._src.gluon.block import Functional as Functional
+from gluax._src.gluon.block import HybridBlock as HybridBlock
+from gluax._src.gluon.parameter import Constant as Constant
+from gluax._src.gluon.parameter import Parameter as Parameter
+from gluax._src.gluon.parameter import ParameterDict as ParameterDict
+from gluax.gluon import nn as nn
+from gluax.gluon import utils as utils

@@ -1,0 +1,13 @@
+"""``mx.init`` / ``mx.initializer``: initializers."""
+
+from gluax._src.gluon.init import Constant as Constant
+from gluax._src.gluon.init import InitDesc as InitDesc
+from gluax._src.gluon.init import Initializer as Initializer
+from gluax._src.gluon.init import Normal as Normal
+from gluax._src.gluon.init import One as One
+from gluax._src.gluon.init import Uniform as Uniform
+from gluax._src.gluon.init import Xavier as Xavier
+from gluax._src.gluon.init import Zero as Zero
+from gluax._src.gluon.init import alias as alias
+from gluax._src.gluon.init import create as create
+from gluax._src.gluon.init import register as register
