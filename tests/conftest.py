@@ -1,0 +1,23 @@
+"""Shared fixtures: a seeded ``rng`` that also seeds gluax's global key."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+import gluax as mx  # noqa: E402
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> np.random.Generator:
+    """A numpy Generator seeded per test; gluax's global key is seeded with the same value.
+    The seed is printed when the test fails."""
+    seed = int(os.environ.get("GLUAX_TEST_SEED", "0")) or (abs(hash(request.node.nodeid)) % 2**31)
+    mx.random.seed(seed)
+    print(f"[rng] seed={seed} (set GLUAX_TEST_SEED={seed} to repeat)")
+    return np.random.default_rng(seed)
