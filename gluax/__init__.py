@@ -5,6 +5,9 @@ from gluax import base as base
 from gluax import context as context
 from gluax import gluon as gluon
 from gluax import initializer as initializer
+from gluax import lr_scheduler as lr_scheduler
+from gluax import metric as metric
+from gluax import optimizer as optimizer
 from gluax import ndarray as ndarray
 from gluax import random as random
 from gluax import symbol as symbol

@@ -1,0 +1,1 @@
+"""``mx.gluon.data``: datasets, samplers, DataLoader."""
