@@ -21,3 +21,7 @@ def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     mx.random.seed(seed)
     print(f"[rng] seed={seed} (set GLUAX_TEST_SEED={seed} to repeat)")
     return np.random.default_rng(seed)
+
+
+# Fixture-making scripts run under MXNet's own virtual environment, never under pytest.
+collect_ignore_glob = ["fixtures/*"]
