@@ -131,8 +131,8 @@ def check_eager_vs_hybrid(net: Any, *inputs: Any, rtol: float = 1e-5, atol: floa
         with autograd.record(train_mode=train):
             out = net(*inputs)
         outs = out if isinstance(out, (list, tuple)) else [out]
-        heads = [o * mx.nd.array(np.linspace(-1, 1, o.size).reshape(o.shape).astype(np.float32)) for o in outs]
-        autograd.backward(heads)
+        head_grads = [mx.nd.array(np.linspace(-1, 1, o.size).reshape(o.shape).astype(np.float32)) for o in outs]
+        autograd.backward(list(outs), head_grads)
         results.append((to_np(outs), [x.grad.asnumpy() for x in float_inputs], _grads(net), _snapshot(net)))
     (o0, ig0, pg0, s0), (o1, ig1, pg1, s1) = results
     for a, b in zip(o0, o1):

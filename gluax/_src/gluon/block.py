@@ -29,7 +29,7 @@ from gluax._src.gluon import init as _init
 from gluax._src.gluon.parameter import Parameter, ParameterDict, ParamScope, select_params
 
 NON_HYBRID_CHILD = (
-    "Children of HybridBlock must also be HybridBlock, but {child} has type {type}. A plain "
+    "Children of HybridBlock must also be HybridBlock, but {child} is a plain {type}. A plain "
     "Block runs Python that cannot be compiled. If you are using Sequential, please try "
     "HybridSequential instead:\n"
     "    net = nn.HybridSequential()   # not: nn.Sequential()\n"
@@ -426,7 +426,7 @@ class HybridBlock(Block):
 
     def register_child(self, block: Block, name: str | None = None) -> None:
         if not isinstance(block, HybridBlock):
-            raise ValueError(NON_HYBRID_CHILD.format(child=str(block).split("\n")[0], type=type(block)))
+            raise ValueError(NON_HYBRID_CHILD.format(child=f"{type(block).__name__} '{block.name}'", type="Block"))
         super().register_child(block, name)
         if "_jit_fwd" in self.__dict__:
             self._clear_cached_op()
@@ -511,7 +511,7 @@ class HybridBlock(Block):
                 if id(p) not in seen:
                     seen.add(id(p))
                     items.append((k, p))
-            self._param_items = sorted(items)
+            self._param_items = items
         return self._param_items
 
     def _pure(self, params: dict[str, Any], aux: dict[str, Any], flat_inputs: list[Any], in_tree: Any, key: Any, training: bool) -> tuple[Any, dict[str, Any]]:
