@@ -26,6 +26,7 @@ from gluax._src.engine.serialization import load as nd_load
 from gluax._src.engine.serialization import save as nd_save
 from gluax._src.engine.state import STATE
 from gluax._src.gluon import init as _init
+from gluax._src.gluon import parameter as _parameter_mod
 from gluax._src.gluon.parameter import Parameter, ParameterDict, ParamScope, select_params
 
 NON_HYBRID_CHILD = (
@@ -321,11 +322,13 @@ class Block:
             p.cast(dtype)
 
     def __call__(self, *args: Any) -> Any:
-        for hook in list(self._forward_pre_hooks.values()):
-            hook(self, args)
+        if self._forward_pre_hooks:
+            for hook in list(self._forward_pre_hooks.values()):
+                hook(self, args)
         out = self.forward(*args)
-        for hook in list(self._forward_hooks.values()):
-            hook(self, args, out)
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                hook(self, args, out)
         return out
 
     def forward(self, *args: Any) -> Any:
@@ -418,6 +421,9 @@ class HybridBlock(Block):
         self._param_items: list[tuple[str, Parameter]] | None = None
         self._uses_rng: dict[bool, bool] = {}
         self._compile_sigs: list[Any] = getattr(self, "_compile_sigs", [])
+        self._trees: dict[int, Any] = {}
+        self._plan_cache: Any = None
+        self._initialized = False
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
@@ -591,64 +597,94 @@ class HybridBlock(Block):
         self._compile_sigs.pop()
         self._param_items = None
 
+    def _plan(self) -> tuple[list[tuple[str, Parameter]], list[tuple[str, Parameter]], bool]:
+        """(trainable, aux, single_context) parameter lists, rebuilt when the layout changes."""
+        plan = self._plan_cache
+        if plan is None or plan[3] != _parameter_mod.LAYOUT_VERSION[0]:
+            items = self._params_list()
+            trainable = [(k, p) for k, p in items if p._grad_req != "null"]
+            aux = [(k, p) for k, p in items if p._grad_req == "null"]
+            single = all(len(p._data) == 1 for _, p in items)
+            plan = self._plan_cache = (trainable, aux, single, _parameter_mod.LAYOUT_VERSION[0])
+        return plan[0], plan[1], plan[2]
+
     def _call_cached(self, args: tuple[Any, ...]) -> Any:
-        flat, tree = jax.tree_util.tree_flatten(list(args), is_leaf=_is_nd)
-        for i, a in enumerate(flat):
-            if not isinstance(a, NDArray):
-                raise TypeError(
-                    f"{type(self).__name__} '{self.name}': hybridized blocks take NDArray inputs "
-                    f"(or None); input {i} is {type(a).__name__}."
-                )
-        self._ensure_initialized(args)
+        if len(args) == 1 and type(args[0]) is NDArray:  # the common case
+            flat = list(args)
+            tree = self._trees.get(1)
+            if tree is None:
+                tree = self._trees[1] = jax.tree_util.tree_structure(flat)
+        else:
+            flat, tree = jax.tree_util.tree_flatten(list(args), is_leaf=_is_nd)
+            for i, a in enumerate(flat):
+                if not isinstance(a, NDArray):
+                    raise TypeError(
+                        f"{type(self).__name__} '{self.name}': hybridized blocks take NDArray "
+                        f"inputs (or None); input {i} is {type(a).__name__}."
+                    )
+        if not self._initialized:
+            self._ensure_initialized(args)
+            for _, p in self._params_list():
+                p._check_initialized()
+            self._initialized = True
         ctx = flat[0]._ctx if flat else None
-        items = self._params_list()
-        params: dict[str, Any] = {}
-        aux: dict[str, Any] = {}
-        var_infos = []
-        for name, p in items:
-            d = p.data(ctx)
-            if p._grad_req == "null":
-                aux[name] = d._value
-            else:
-                params[name] = d._value
-                var_infos.append(d._ag)
+        trainable, aux_items, single = self._plan()
+        if single:
+            params = {k: p._data[0]._value for k, p in trainable}
+            aux = {k: p._data[0]._value for k, p in aux_items}
+        else:
+            params = {k: p.data(ctx)._value for k, p in trainable}
+            aux = {k: p.data(ctx)._value for k, p in aux_items}
         vals = [a._value for a in flat]
         training = STATE.training
         key = _random.next_key() if self._uses_rng.get(training, True) else _dummy_key()
-        tracked = [i for i, a in enumerate(flat) if a._ag is not None and jnp.issubdtype(a._value.dtype, jnp.inexact)]
-        if STATE.recording and (params or tracked):
-            if self._jit_vjp is None:
-                self._jit_vjp = jax.jit(self._pure_vjp, static_argnames=("diff_idx", "in_tree", "training"))
-            diff_idx = tuple(tracked)
-            diff_vals = [vals[i] for i in diff_idx]
-            other = [None if i in diff_idx else v for i, v in enumerate(vals)]
-            outs, new_aux, vjp = self._jit_vjp(params, aux, diff_vals, other, diff_idx, tree, key, training)
-            flat_outs, out_tree = jax.tree_util.tree_flatten(outs)
+        if STATE.recording:
+            tracked = [i for i, a in enumerate(flat) if a._ag is not None and _is_float(a._value)]
+            if params or tracked:
+                return self._call_recorded(params, aux, vals, flat, tracked, tree, key, training, ctx, trainable)
+        if self._jit_fwd is None:
+            self._jit_fwd = jax.jit(self._pure, static_argnums=(3, 5))
+        outs, new_aux = self._jit_fwd(params, aux, vals, tree, key, training)
+        if new_aux:
+            self._write_aux(new_aux)
+        if type(outs) not in (list, tuple, dict):
+            return NDArray(outs, ctx)
+        flat_outs, out_tree = jax.tree_util.tree_flatten(outs)
+        return jax.tree_util.tree_unflatten(out_tree, [NDArray(o, ctx) for o in flat_outs])
 
-            def backward_fn(cts: list[Any]) -> list[Any]:
-                g_params, g_inputs = _tape._apply_vjp(vjp, jax.tree_util.tree_unflatten(out_tree, cts))
-                return [g_params[k] for k in params] + list(g_inputs)
+    def _call_recorded(self, params: dict[str, Any], aux: dict[str, Any], vals: list[Any], flat: list[NDArray], tracked: list[int], tree: Any, key: Any, training: bool, ctx: Any, trainable: list[tuple[str, Parameter]]) -> Any:
+        """A compiled forward that also returns its VJP: one node on the autograd tape."""
+        if self._jit_vjp is None:
+            self._jit_vjp = jax.jit(self._pure_vjp, static_argnums=(4, 5, 7))
+        diff_idx = tuple(tracked)
+        diff_vals = [vals[i] for i in diff_idx]
+        other = [None if i in diff_idx else v for i, v in enumerate(vals)]
+        outs, new_aux, vjp = self._jit_vjp(params, aux, diff_vals, other, diff_idx, tree, key, training)
+        flat_outs, out_tree = jax.tree_util.tree_flatten(outs)
+        names = list(params)
 
-            node = _tape.Node(
-                self.name,
-                backward_fn,
-                var_infos + [flat[i]._ag for i in diff_idx],
-                [(o.shape, o.dtype) for o in flat_outs],
-            )
-            wrapped = [NDArray(o, ctx) for o in flat_outs]
-            for k, w in enumerate(wrapped):
-                w._ag = _tape.OutInfo(node, k)
-        else:
-            if self._jit_fwd is None:
-                self._jit_fwd = jax.jit(self._pure, static_argnames=("in_tree", "training"))
-            outs, new_aux = self._jit_fwd(params, aux, vals, tree, key, training)
-            flat_outs, out_tree = jax.tree_util.tree_flatten(outs)
-            wrapped = [NDArray(o, ctx) for o in flat_outs]
-        lookup = None
-        for name, v in new_aux.items():
-            lookup = lookup or dict(items)
-            lookup[name]._set_raw(v)
+        def backward_fn(cts: list[Any]) -> list[Any]:
+            g_params, g_inputs = _tape._apply_vjp(vjp, jax.tree_util.tree_unflatten(out_tree, cts))
+            return [g_params[k] for k in names] + list(g_inputs)
+
+        var_infos = [(p._data[0] if len(p._data) == 1 else p.data(ctx))._ag for _, p in trainable]
+        node = _tape.Node(
+            self.name,
+            backward_fn,
+            var_infos + [flat[i]._ag for i in diff_idx],
+            [(o.shape, o.dtype) for o in flat_outs],
+        )
+        wrapped = [NDArray(o, ctx) for o in flat_outs]
+        for k, w in enumerate(wrapped):
+            w._ag = _tape.OutInfo(node, k)
+        if new_aux:
+            self._write_aux(new_aux)
         return jax.tree_util.tree_unflatten(out_tree, wrapped)
+
+    def _write_aux(self, new_aux: dict[str, Any]) -> None:
+        lookup = dict(self._params_list())
+        for name, v in new_aux.items():
+            lookup[name]._set_raw(v)
 
     def _pure_vjp(self, params: dict[str, Any], aux: dict[str, Any], diff_vals: list[Any], other: list[Any], diff_idx: tuple[int, ...], in_tree: Any, key: Any, training: bool) -> Any:
         def f(p: dict[str, Any], d: list[Any]) -> Any:
@@ -666,6 +702,11 @@ class HybridBlock(Block):
             "HybridBlock.export: writing -symbol.json is not implemented yet; use "
             "save_parameters() to save weights."
         )
+
+
+def _is_float(v: Any) -> bool:
+    dt = v.dtype
+    return dt.kind in "fc" or dt.name == "bfloat16"
 
 
 def _first_ctx(args: Any) -> Context | None:

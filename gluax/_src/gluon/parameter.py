@@ -39,6 +39,12 @@ DEFERRED = (
 )
 
 
+# Bumped whenever any parameter's grad_req or context list changes, so compiled blocks re-split
+# their parameters (trainable / aux, one or several contexts) without checking every parameter
+# on every call.
+LAYOUT_VERSION = [0]
+
+
 class ParamScope:
     """Traced stand-ins for parameters while a pure function is traced."""
 
@@ -161,6 +167,7 @@ class Parameter:
         if self._grad_req == req:
             return
         self._grad_req = req
+        LAYOUT_VERSION[0] += 1
         if self._data is not None:
             for d in self._data:
                 self._attach(d)
@@ -233,6 +240,7 @@ class Parameter:
         if tuple(value.shape) != self._shape:
             raise ValueError(f"Parameter '{self.name}': data of shape {tuple(value.shape)} does not match {self._shape}.")
         value = value.astype(self._dtype)
+        LAYOUT_VERSION[0] += 1
         self._ctx_list = list(ctx_list)
         self._data = []
         for c in ctx_list:
