@@ -22,7 +22,6 @@ def summary(block: Any, *inputs: Any) -> None:
     """Run ``inputs`` through ``block`` (eagerly, in inference mode) and print one row per
     layer: its output shape and the number of parameters it owns directly."""
     from gluax._src.gluon.block import HybridBlock
-    from gluax._src.nn.basic_layers import HybridSequential, Sequential
 
     if isinstance(block, HybridBlock) and block._active:
         raise RuntimeError(
@@ -48,7 +47,7 @@ def summary(block: Any, *inputs: Any) -> None:
         rows.append((f"{type(b).__name__}-{len(rows) + 1}", _shape_str(out), n))
 
     def register(b: Any) -> None:
-        if not isinstance(b, (Sequential, HybridSequential)):
+        if not getattr(b, "_is_container", False):  # Sequential containers get no row
             handles.append(b.register_forward_hook(hook))
 
     block.apply(register)

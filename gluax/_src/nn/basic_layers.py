@@ -27,6 +27,8 @@ class Sequential(Block):
     2
     """
 
+    _is_container = True
+
     def __init__(self, prefix: str | None = None, params: Any = None) -> None:
         super().__init__(prefix=prefix, params=params)
 
@@ -68,6 +70,8 @@ class Sequential(Block):
 class HybridSequential(HybridBlock):
     """Stacks HybridBlocks sequentially; ``hybridize()`` compiles the whole stack as one
     program."""
+
+    _is_container = True
 
     def __init__(self, prefix: str | None = None, params: Any = None) -> None:
         super().__init__(prefix=prefix, params=params)
