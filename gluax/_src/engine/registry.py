@@ -13,6 +13,7 @@ An operator is written once as a pure function of jax arrays with static keyword
 from __future__ import annotations
 
 import inspect
+from functools import partial
 from typing import Any, Callable
 
 import jax
@@ -27,6 +28,7 @@ from gluax._src.engine.ndarray import NDArray, Symbol, set_op_caller
 from gluax._src.engine.state import STATE
 
 OPS: dict[str, OpDef] = {}
+_NO_ATTRS: dict[str, Any] = {}
 _PASS_THROUGH = (int, float, bool, complex)
 
 
@@ -62,6 +64,7 @@ class OpDef:
             p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
         )
         self.variadic = any(p.kind == p.VAR_POSITIONAL for p in params)
+        self.n_inputs = len(self.inputs)
         self.attrs = tuple(p.name for p in params if p.kind == p.KEYWORD_ONLY)
         self.required_attrs = frozenset(
             p.name for p in params if p.kind == p.KEYWORD_ONLY and p.default is p.empty
@@ -109,7 +112,7 @@ class OpDef:
         f = self._fwd.get(key)
         if f is None:
             fn, attrs = self.fn, dict(key)
-            f = self._fwd[key] = jax.jit(lambda *xs: fn(*xs, **attrs))
+            f = self._fwd[key] = jax.jit(partial(fn, **attrs) if attrs else fn)
         return f
 
     def forward_vjp(self, key: Any, diff: tuple[int, ...]) -> Callable[..., Any]:
@@ -166,7 +169,10 @@ def invoke(op: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         out = kwargs.pop("out", None)
         kwargs.pop("name", None)
         ctx_arg = kwargs.pop("ctx", None)
-    inputs, attrs = op.bind(args, kwargs)
+    if not kwargs and len(args) == op.n_inputs and not op.variadic and not op.required_attrs:
+        inputs, attrs = args, _NO_ATTRS  # fast path: all inputs positional, default attributes
+    else:
+        inputs, attrs = op.bind(args, kwargs)
     vals: list[Any] = []
     tracked: list[int] = []
     ctx: Context | None = None
@@ -192,7 +198,7 @@ def invoke(op: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if not traced and isinstance(v, jax.core.Tracer):
             traced = True
         vals.append(v)
-    key = tuple(sorted(attrs.items()))
+    key = tuple(sorted(attrs.items())) if attrs else ()
     if traced:
         rng = [_random.next_key()] if op.random else []
         res = op.fn(*rng, *vals, **attrs)
