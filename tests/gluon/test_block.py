@@ -350,3 +350,48 @@ def test_changing_attribute_type_raises():
     net = nn.Dense(2, in_units=1)
     with pytest.raises(TypeError, match="Changing attribute type for weight"):
         net.weight = nn.Dense(2)
+
+
+# ---- compile diagnostics and tracer errors ------------------------------------------------------
+
+
+def test_compile_stats_and_recompile_warning():
+    net = nn.Dense(2, in_units=3)
+    net.initialize()
+    net.hybridize(recompile_warning=3)
+    for n in (1, 2, 3):
+        net(nd.ones((n, 3)))
+    stats = net.compile_stats()
+    assert stats["compiles"] == 3 and [sig[0][0][0] for sig in stats["signatures"]] == [(1, 3), (2, 3), (3, 3)]
+    with pytest.warns(UserWarning, match=r"compiled 4 times.*\(4, 3\).*last_batch='discard'") as rec:
+        net(nd.ones((4, 3)))
+    assert rec[0].filename == __file__  # the warning points at the user's line
+    net(nd.ones((5, 3)))  # warned once only (warnings are errors in this suite)
+
+
+def test_python_if_on_traced_value_names_block_and_line():
+    class Branchy(gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            if x.sum() > 0:
+                return x * 2
+            return x
+
+    net = Branchy(prefix="branchy_")
+    assert net(nd.ones((2,))).asnumpy().tolist() == [2, 2]  # eager: fine
+    net.hybridize()
+    with pytest.raises(mx.MXNetError, match=r"(?s)Branchy 'branchy' needs the value of an array.*test_block.py:\d+ \(in hybrid_forward\)\n    if x.sum\(\) > 0:.*F.where"):
+        net(nd.ones((2,)))
+
+
+def test_asnumpy_inside_hybridized_child_names_the_child():
+    class Peek(gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return x * float(x.asnumpy().mean())
+
+    net = nn.HybridSequential(prefix="outer_")
+    with net.name_scope():
+        net.add(nn.Dense(2, in_units=2), Peek())
+    net.initialize()
+    net.hybridize()
+    with pytest.raises(mx.MXNetError, match=r"(?s)Peek 'outer_peek0'.*x.asnumpy\(\).mean\(\)"):
+        net(nd.ones((1, 2)))

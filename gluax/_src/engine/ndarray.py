@@ -35,6 +35,10 @@ TRACER_VALUE = (
 )
 
 
+class TracerValueError(MXNetError):
+    """A concrete value was asked of an array that is being traced (compiled)."""
+
+
 def set_op_caller(fn: Callable[..., Any]) -> None:
     global _call
     _call = fn
@@ -154,7 +158,7 @@ class NDArray:
     def asnumpy(self) -> np.ndarray:
         """A numpy copy of the data (blocks until computed)."""
         if _is_tracer(self._value):
-            raise MXNetError(TRACER_VALUE.format(what="asnumpy()"))
+            raise TracerValueError(TRACER_VALUE.format(what="asnumpy()"))
         return np.array(self._value)
 
     def asscalar(self) -> Any:
@@ -162,7 +166,7 @@ class NDArray:
         if self.size != 1:
             raise ValueError(f"asscalar: the array must have exactly one element, got shape {self.shape}.")
         if _is_tracer(self._value):
-            raise MXNetError(TRACER_VALUE.format(what="asscalar()"))
+            raise TracerValueError(TRACER_VALUE.format(what="asscalar()"))
         return self.asnumpy().reshape(-1)[0]
 
     def astype(self, dtype: Any, copy: bool = True) -> NDArray:
@@ -272,7 +276,7 @@ class NDArray:
                 "ambiguous. Use (x != 0).sum() or similar."
             )
         if _is_tracer(self._value):
-            raise MXNetError(TRACER_VALUE.format(what="A Python if/while/bool() on an array"))
+            raise TracerValueError(TRACER_VALUE.format(what="A Python if/while/bool() on an array"))
         return bool(self.asscalar())
 
     def __float__(self) -> float:

@@ -21,13 +21,24 @@ from gluax._src.engine import random as _random
 from gluax._src.engine import tape as _tape
 from gluax._src.engine.base import DeferredInitializationError
 from gluax._src.engine.context import Context
-from gluax._src.engine.ndarray import NDArray, Symbol
+from gluax._src.engine.base import MXNetError
+from gluax._src.engine.ndarray import NDArray, Symbol, TracerValueError
 from gluax._src.engine.serialization import load as nd_load
 from gluax._src.engine.serialization import save as nd_save
 from gluax._src.engine.state import STATE
 from gluax._src.gluon import init as _init
 from gluax._src.gluon import parameter as _parameter_mod
 from gluax._src.gluon.parameter import Parameter, ParameterDict, ParamScope, select_params
+
+TRACED_VALUE = (
+    "{block} needs the value of an array while it is being compiled, at {where}\n"
+    "    {line}\n"
+    "A hybridized block is traced with placeholder arrays whose values are only known when the "
+    "compiled program runs, so Python control flow (if/while/bool()), .asnumpy() and "
+    ".asscalar() on array values cannot be compiled. Use F.where(cond, x, y) for "
+    "data-dependent choices, F.contrib.cond / F.contrib.while_loop / F.contrib.foreach for "
+    "control flow, or keep this block eager: net.hybridize(active=False).\n({cause})"
+)
 
 NON_HYBRID_CHILD = (
     "Children of HybridBlock must also be HybridBlock, but {child} is a plain {type}. A plain "
@@ -129,6 +140,53 @@ class HookHandle:
 
     def __exit__(self, *exc: Any) -> None:
         self.detach()
+
+
+RECOMPILE_WARNING = 8
+
+
+def _user_stacklevel() -> int:
+    """The stacklevel for warnings.warn that points at the first frame outside gluax and jax."""
+    import os
+    import sys
+
+    skip = (os.path.dirname(os.path.dirname(os.path.dirname(__file__))), os.path.dirname(jax.__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and (frame.f_code.co_filename.startswith(skip) or "site-packages" in frame.f_code.co_filename):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+class HybridizeError(MXNetError):
+    """A hybridized block did something that cannot be compiled."""
+
+
+_TRACER_ERRORS = (
+    TracerValueError,
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerBoolConversionError,
+    jax.errors.TracerIntegerConversionError,
+    jax.errors.TracerArrayConversionError,
+)
+
+
+def _tracer_message(block: Any, err: BaseException) -> str:
+    """Name the block and the user's source line that asked for a traced value."""
+    import linecache
+    import os
+
+    skip = (os.path.dirname(os.path.dirname(os.path.dirname(__file__))), os.path.dirname(jax.__file__))
+    where, line = "an unknown line", ""
+    tb = err.__traceback__
+    while tb is not None:
+        fname = tb.tb_frame.f_code.co_filename
+        if not fname.startswith(skip) and "site-packages" not in fname:
+            where = f"{fname}:{tb.tb_lineno} (in {tb.tb_frame.f_code.co_name})"
+            line = linecache.getline(fname, tb.tb_lineno).strip()
+        tb = tb.tb_next
+    name = f"{type(block).__name__} '{block.name}'"
+    cause = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+    return TRACED_VALUE.format(block=name, where=where, line=line, cause=cause)
 
 
 # ---- Block --------------------------------------------------------------------------------------
@@ -465,6 +523,27 @@ class HybridBlock(Block):
         """How many times this block's pure function has been traced (= compiled)."""
         return len(self._compile_sigs)
 
+    def compile_stats(self) -> dict[str, Any]:
+        """How often this block was compiled, and for which input signatures: a list of
+        ``((shape, dtype) per input, training)`` in compilation order."""
+        return {"compiles": len(self._compile_sigs), "signatures": list(self._compile_sigs)}
+
+    def _check_recompiles(self) -> None:
+        limit = self._flags.get("recompile_warning", RECOMPILE_WARNING)
+        if not limit or len(self._compile_sigs) <= limit or getattr(self, "_warned_recompiles", False):
+            return
+        self._warned_recompiles = True
+        shapes = [tuple(s for s, _ in sig) for sig, _ in self._compile_sigs[-4:]]
+        warnings.warn(
+            f"{type(self).__name__} '{self.name}' has been compiled {len(self._compile_sigs)} "
+            f"times; each new input shape compiles again (JAX specializes on shapes, MXNet did "
+            f"not). Recent input shapes: {shapes}. Keep shapes fixed: drop or pad the last "
+            "batch (DataLoader(last_batch='discard'), or pad to a fixed size), pad sequences "
+            "to a few bucket lengths, or call hybridize(active=False) for this block. "
+            "hybridize(recompile_warning=N) changes the threshold (0 disables it).",
+            stacklevel=_user_stacklevel(),
+        )
+
     def infer_shape(self, *args: Any) -> None:
         """Fill in unknown (0) parameter dimensions from the inputs; layers with deferred
         parameters override this."""
@@ -501,8 +580,14 @@ class HybridBlock(Block):
         self._deferred_infer(args)
         ctx = _first_ctx(args)
         params = {name: p.data(ctx) for name, p in self._reg_params.items()}
-        F = sym_mod if STATE.tracing else nd_mod
-        return self.hybrid_forward(F, *args, **params)
+        if not STATE.tracing:
+            return self.hybrid_forward(nd_mod, *args, **params)
+        try:
+            return self.hybrid_forward(sym_mod, *args, **params)
+        except HybridizeError:
+            raise
+        except _TRACER_ERRORS as e:
+            raise HybridizeError(_tracer_message(self, e)) from e
 
     def hybrid_forward(self, F: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
         """Override to define the computation with ``F`` operators."""
@@ -535,6 +620,7 @@ class HybridBlock(Block):
             args = jax.tree_util.tree_unflatten(in_tree, [None if v is None else Symbol(v, ctx) for v in flat_inputs])
             out = self._forward_inline(tuple(args))
         self._compile_sigs.append((tuple((getattr(v, "shape", None), getattr(v, "dtype", None)) for v in flat_inputs), training))
+        self._check_recompiles()
         self._uses_rng[training] = source.used
         new_aux = {name: values[p]._value for name, p in lookup.items() if p in scope.written and name in aux}
         return _unwrap(out), new_aux
