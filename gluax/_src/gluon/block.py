@@ -451,7 +451,8 @@ _DUMMY_KEY: list[Any] = []
 
 def _dummy_key() -> Any:
     if not _DUMMY_KEY:
-        _DUMMY_KEY.append(jax.random.PRNGKey(0))
+        with jax.ensure_compile_time_eval():  # may first be asked for inside a trace
+            _DUMMY_KEY.append(jax.random.PRNGKey(0))
     return _DUMMY_KEY[0]
 
 
@@ -481,6 +482,7 @@ class HybridBlock(Block):
         self._compile_sigs: list[Any] = getattr(self, "_compile_sigs", [])
         self._trees: dict[int, Any] = {}
         self._plan_cache: Any = None
+        self._last_call: Any = None
         self._initialized = False
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -730,6 +732,7 @@ class HybridBlock(Block):
                 return self._call_recorded(params, aux, vals, flat, tracked, tree, key, training, ctx, trainable)
         if self._jit_fwd is None:
             self._jit_fwd = jax.jit(self._pure, static_argnums=(3, 5))
+        self._last_call = (tree, vals)
         outs, new_aux = self._jit_fwd(params, aux, vals, tree, key, training)
         if new_aux:
             self._write_aux(new_aux)
@@ -742,6 +745,7 @@ class HybridBlock(Block):
         """A compiled forward that also returns its VJP: one node on the autograd tape."""
         if self._jit_vjp is None:
             self._jit_vjp = jax.jit(self._pure_vjp, static_argnums=(4, 5, 7))
+        self._last_call = (tree, vals)
         diff_idx = tuple(tracked)
         diff_vals = [vals[i] for i in diff_idx]
         other = [None if i in diff_idx else v for i, v in enumerate(vals)]
@@ -782,12 +786,27 @@ class HybridBlock(Block):
         outs, vjp, new_aux = jax.vjp(f, params, diff_vals, has_aux=True)
         return outs, new_aux, vjp
 
-    def export(self, path: str, epoch: int = 0, remove_amp_cast: bool = True) -> None:
-        """Export the compiled graph and parameters (not implemented yet)."""
-        raise NotImplementedError(
-            "HybridBlock.export: writing -symbol.json is not implemented yet; use "
-            "save_parameters() to save weights."
-        )
+    def export(self, path: str, epoch: int = 0, remove_amp_cast: bool = True) -> tuple[str, str]:
+        """Write the compiled inference graph and the parameters, to run without this class.
+
+        Writes ``path-symbol.stablehlo`` (the forward in inference mode, serialized by
+        ``jax.export`` as StableHLO with a symbolic batch dimension when the graph allows it)
+        and ``path-%04d.params`` (``arg:``/``aux:`` + full parameter names, as MXNet's export).
+        ``SymbolBlock.imports`` loads them. The block must be hybridized and called once first.
+        Returns the two file names.
+
+        Notes
+        -----
+        MXNet writes ``path-symbol.json``; gluax writes StableHLO, which any JAX can load.
+        """
+        from gluax._src.gluon.symbol_block import export_block
+
+        if not self._active or self._last_call is None:
+            raise RuntimeError(
+                f"{type(self).__name__} '{self.name}': please first call block.hybridize() and "
+                "then run forward with this block at least once before calling export."
+            )
+        return export_block(self, path, epoch)
 
 
 def _is_float(v: Any) -> bool:

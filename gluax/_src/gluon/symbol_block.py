@@ -1,0 +1,139 @@
+"""``HybridBlock.export`` and ``SymbolBlock.imports`` for gluax's own exported graphs.
+
+An exported graph is the block's pure forward in inference mode, serialized by ``jax.export``
+(StableHLO), taking ``(arg_params, aux_params, *inputs)`` with parameters keyed by their full
+(prefixed) names, and a ``.params`` file holding ``arg:``/``aux:`` + those names, as MXNet's
+``export`` writes them. Loading needs neither the Python class nor the code that made it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence
+
+import jax
+from jax import export as jax_export
+
+from gluax._src.engine.base import MXNetError
+from gluax._src.engine.registry import OpDef, invoke
+from gluax._src.engine.serialization import atomic_write
+from gluax._src.engine.serialization import load as nd_load
+from gluax._src.engine.serialization import save as nd_save
+from gluax._src.gluon.block import HybridBlock, _dummy_key
+from gluax._src.gluon.parameter import Parameter
+
+SUFFIX = "-symbol.stablehlo"
+
+
+def export_block(block: HybridBlock, path: str, epoch: int) -> tuple[str, str]:
+    tree, vals = block._last_call
+    items = block._params_list()
+    trainable = [(k, p) for k, p in items if p.grad_req != "null"]
+    aux_items = [(k, p) for k, p in items if p.grad_req == "null"]
+
+    def forward(arg: dict[str, Any], aux: dict[str, Any], *xs: Any) -> Any:
+        params = {k: arg[p.name] for k, p in trainable}
+        auxs = {k: aux[p.name] for k, p in aux_items}
+        out, _ = block._pure(params, auxs, list(xs), tree, _dummy_key(), False)
+        return out
+
+    arg_spec = {p.name: jax.ShapeDtypeStruct(p.shape, p.data().data.dtype) for _, p in trainable}
+    aux_spec = {p.name: jax.ShapeDtypeStruct(p.shape, p.data().data.dtype) for _, p in aux_items}
+    compiles = len(block._compile_sigs)
+    try:
+        batch = jax_export.symbolic_shape("batch")[0]
+        in_spec = [jax.ShapeDtypeStruct((batch,) + tuple(v.shape[1:]), v.dtype) if v.ndim else jax.ShapeDtypeStruct(v.shape, v.dtype) for v in vals]
+        exported = jax_export.export(jax.jit(forward))(arg_spec, aux_spec, *in_spec)
+    except Exception:  # noqa: BLE001 - a graph that needs a concrete batch size exports with it
+        in_spec = [jax.ShapeDtypeStruct(v.shape, v.dtype) for v in vals]
+        exported = jax_export.export(jax.jit(forward))(arg_spec, aux_spec, *in_spec)
+    del block._compile_sigs[compiles:]  # exporting is not a compilation of the block itself
+    sym_file = f"{path}{SUFFIX}"
+    param_file = f"{path}-{epoch:04d}.params"
+    atomic_write(sym_file, bytes(exported.serialize(vjp_order=1)))
+    arrays = {f"arg:{p.name}": p._reduce() for _, p in trainable}
+    arrays.update({f"aux:{p.name}": p._reduce() for _, p in aux_items})
+    nd_save(param_file, arrays)
+    return sym_file, param_file
+
+
+class SymbolBlock(HybridBlock):
+    """A network loaded from exported files, runnable without the class that made it.
+
+    Create it with ``SymbolBlock.imports``. Its parameters keep their full names; it can be
+    called eagerly (recorded for autograd) or hybridized, and fine-tuned.
+
+    Notes
+    -----
+    MXNet's ``SymbolBlock(outputs, inputs)`` wraps free-standing Symbols; gluax has none, so
+    that constructor form raises ``NotImplementedError``.
+    """
+
+    def __init__(self, outputs: Any = None, inputs: Any = None, params: Any = None, *, _exported: Any = None, prefix: str | None = None) -> None:
+        if _exported is None:
+            raise NotImplementedError(
+                "SymbolBlock(outputs, inputs): gluax has no free-standing Symbols. Load an "
+                "exported model with SymbolBlock.imports(symbol_file, input_names, param_file)."
+            )
+        super().__init__(prefix=prefix if prefix is not None else "", params=params)
+        self._exported = _exported
+        arg_tree, aux_tree = _exported.in_tree.children()[0].children()[:2]
+        self._arg_names = list(jax.tree_util.tree_unflatten(arg_tree, range(arg_tree.num_leaves)))
+        self._aux_names = list(jax.tree_util.tree_unflatten(aux_tree, range(aux_tree.num_leaves)))
+        avals = _exported.in_avals
+        n_arg, n_aux = len(self._arg_names), len(self._aux_names)
+        for i, name in enumerate(self._arg_names + self._aux_names):
+            aval = avals[i]
+            p = Parameter(name, grad_req="write" if i < n_arg else "null", shape=aval.shape, dtype=aval.dtype.name, allow_deferred_init=True)
+            self._reg_params[name] = p
+            self.params._params[name] = p
+        self._n_inputs = len(avals) - n_arg - n_aux
+        self._in_avals = avals[n_arg + n_aux :]
+        self._op = OpDef(f"SymbolBlock:{os.path.basename(str(getattr(self, '_source', 'exported')))}", self._call_exported, False, True)
+
+    def _call_exported(self, *flat: Any) -> Any:
+        n_arg, n_aux = len(self._arg_names), len(self._aux_names)
+        arg = dict(zip(self._arg_names, flat[:n_arg]))
+        aux = dict(zip(self._aux_names, flat[n_arg : n_arg + n_aux]))
+        return self._exported.call(arg, aux, *flat[n_arg + n_aux :])
+
+    def hybrid_forward(self, F: Any, *args: Any, **params: Any) -> Any:
+        if len(args) != self._n_inputs:
+            raise ValueError(f"SymbolBlock: the exported graph takes {self._n_inputs} input(s), got {len(args)}.")
+        for i, (x, aval) in enumerate(zip(args, self._in_avals)):
+            expected = tuple(d if isinstance(d, int) else None for d in aval.shape)
+            if len(x.shape) != len(expected) or any(e is not None and e != d for e, d in zip(expected, x.shape)):
+                raise ValueError(
+                    f"SymbolBlock: input {i} must have shape {tuple('batch' if e is None else e for e in expected)}, got {x.shape}."
+                )
+        flat = [params[n] for n in self._arg_names] + [params[n] for n in self._aux_names] + list(args)
+        return invoke(self._op, tuple(flat), {})
+
+    @staticmethod
+    def imports(symbol_file: str, input_names: str | Sequence[str], param_file: str | None = None, ctx: Any = None, allow_missing: bool = False, ignore_extra: bool = False) -> SymbolBlock:
+        """Load a network exported by ``HybridBlock.export`` (``*-symbol.stablehlo``) and,
+        if given, its ``.params`` file."""
+        if str(symbol_file).endswith(".json"):
+            raise NotImplementedError(
+                f"SymbolBlock.imports({symbol_file!r}): reading MXNet's -symbol.json graphs is not "
+                "supported yet; export the model from gluax (HybridBlock.export) instead."
+            )
+        if not os.path.exists(symbol_file):
+            raise FileNotFoundError(f"SymbolBlock.imports: no such file {symbol_file!r}.")
+        with open(symbol_file, "rb") as f:
+            try:
+                exported = jax_export.deserialize(bytearray(f.read()))
+            except Exception as e:  # noqa: BLE001
+                raise MXNetError(f"SymbolBlock.imports: {symbol_file!r} is not a graph written by HybridBlock.export ({e}).") from e
+        block = SymbolBlock(_exported=exported)
+        names = [input_names] if isinstance(input_names, str) else list(input_names)
+        if len(names) != block._n_inputs:
+            raise ValueError(f"SymbolBlock.imports: the graph in {symbol_file!r} takes {block._n_inputs} input(s), got input_names={names!r}.")
+        if param_file is not None:
+            loaded = nd_load(param_file)
+            if not isinstance(loaded, dict):
+                raise ValueError(f"SymbolBlock.imports: {param_file!r} holds no parameter names.")
+            block.collect_params().load_dict(loaded, ctx, allow_missing, ignore_extra, filename=param_file, cast_dtype=True, dtype_source="saved")
+        return block
+
+
