@@ -61,7 +61,9 @@ def _index_key(index: Any, arrays: list[Any]) -> Any:
     if isinstance(index, (NDArray, np.ndarray, list, jax.Array)):
         arrays.append(index if isinstance(index, NDArray) else NDArray(jnp.asarray(index)))
         return ("a", len(arrays) - 1)
-    raise TypeError(f"NDArray indexing: unsupported index {index!r} of type {type(index).__name__}.")
+    raise TypeError(
+        f"NDArray indexing: unsupported index {index!r} of type {type(index).__name__}."
+    )
 
 
 def _int_or_none(v: Any) -> int | None:
@@ -164,7 +166,9 @@ class NDArray:
     def asscalar(self) -> Any:
         """The single element as a numpy scalar; the array must have size 1."""
         if self.size != 1:
-            raise ValueError(f"asscalar: the array must have exactly one element, got shape {self.shape}.")
+            raise ValueError(
+                f"asscalar: the array must have exactly one element, got shape {self.shape}."
+            )
         if _is_tracer(self._value):
             raise TracerValueError(TRACER_VALUE.format(what="asscalar()"))
         return self.asnumpy().reshape(-1)[0]
@@ -185,8 +189,12 @@ class NDArray:
             if other is self:
                 return self
             if other.shape != self.shape:
-                raise ValueError(f"copyto: shape mismatch, source {self.shape} vs target {other.shape}.")
-            other._set_value(jax.device_put(self._value, other._ctx.jax_device).astype(other._value.dtype))
+                raise ValueError(
+                    f"copyto: shape mismatch, source {self.shape} vs target {other.shape}."
+                )
+            other._set_value(
+                jax.device_put(self._value, other._ctx.jax_device).astype(other._value.dtype)
+            )
             return other
         ctx = as_context(other)
         res = NDArray(jax.device_put(self._value, ctx.jax_device), ctx)
@@ -229,7 +237,9 @@ class NDArray:
     def attach_grad(self, grad_req: str = "write", stype: str | None = None) -> None:
         """Allocate a zero gradient buffer and mark this array as a variable to differentiate."""
         if grad_req not in ("write", "add", "null"):
-            raise ValueError(f"attach_grad: grad_req must be 'write', 'add' or 'null', got {grad_req!r}.")
+            raise ValueError(
+                f"attach_grad: grad_req must be 'write', 'add' or 'null', got {grad_req!r}."
+            )
         if grad_req == "null":
             self._ag = None
             return
@@ -247,7 +257,9 @@ class NDArray:
         """Backpropagate from this array; ``out_grad`` defaults to ones (gradient of the sum)."""
         from gluax._src.engine import autograd
 
-        autograd.backward([self], None if out_grad is None else [out_grad], retain_graph, train_mode)
+        autograd.backward(
+            [self], None if out_grad is None else [out_grad], retain_graph, train_mode
+        )
 
     # ---- repr ---------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -308,33 +320,83 @@ class NDArray:
             return NotImplemented
         return _call(op, other, self) if reverse else _call(op, self, other)
 
-    def __add__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_add")
-    def __radd__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_add", True)
-    def __sub__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_sub")
-    def __rsub__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_sub", True)
-    def __mul__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_mul")
-    def __rmul__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_mul", True)
-    def __truediv__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_div")
-    def __rtruediv__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_div", True)
-    def __mod__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_mod")
-    def __rmod__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_mod", True)
-    def __pow__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_power")
-    def __rpow__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_power", True)
-    def __eq__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_equal")  # type: ignore[override]
-    def __ne__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_not_equal")  # type: ignore[override]
-    def __gt__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_greater")
-    def __ge__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_greater_equal")
-    def __lt__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_lesser")
-    def __le__(self, o: Any) -> NDArray: return self._bin(o, "broadcast_lesser_equal")
-    def __neg__(self) -> NDArray: return _call("negative", self)
-    def __abs__(self) -> NDArray: return _call("abs", self)
-    def __pos__(self) -> NDArray: return self
+    def __add__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_add")
 
-    def __iadd__(self, o: Any) -> NDArray: return self._assign(self + o)
-    def __isub__(self, o: Any) -> NDArray: return self._assign(self - o)
-    def __imul__(self, o: Any) -> NDArray: return self._assign(self * o)
-    def __itruediv__(self, o: Any) -> NDArray: return self._assign(self / o)
-    def __imod__(self, o: Any) -> NDArray: return self._assign(self % o)
+    def __radd__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_add", True)
+
+    def __sub__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_sub")
+
+    def __rsub__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_sub", True)
+
+    def __mul__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_mul")
+
+    def __rmul__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_mul", True)
+
+    def __truediv__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_div")
+
+    def __rtruediv__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_div", True)
+
+    def __mod__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_mod")
+
+    def __rmod__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_mod", True)
+
+    def __pow__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_power")
+
+    def __rpow__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_power", True)
+
+    def __eq__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_equal")  # type: ignore[override]
+
+    def __ne__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_not_equal")  # type: ignore[override]
+
+    def __gt__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_greater")
+
+    def __ge__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_greater_equal")
+
+    def __lt__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_lesser")
+
+    def __le__(self, o: Any) -> NDArray:
+        return self._bin(o, "broadcast_lesser_equal")
+
+    def __neg__(self) -> NDArray:
+        return _call("negative", self)
+
+    def __abs__(self) -> NDArray:
+        return _call("abs", self)
+
+    def __pos__(self) -> NDArray:
+        return self
+
+    def __iadd__(self, o: Any) -> NDArray:
+        return self._assign(self + o)
+
+    def __isub__(self, o: Any) -> NDArray:
+        return self._assign(self - o)
+
+    def __imul__(self, o: Any) -> NDArray:
+        return self._assign(self * o)
+
+    def __itruediv__(self, o: Any) -> NDArray:
+        return self._assign(self / o)
+
+    def __imod__(self, o: Any) -> NDArray:
+        return self._assign(self % o)
 
     __div__ = __truediv__
     __rdiv__ = __rtruediv__
@@ -373,14 +435,75 @@ def _method(op_name: str) -> Callable[..., Any]:
 
 # NDArray methods that are operators with the array as first input (MXNet's fluent methods).
 FLUENT_METHODS = (
-    "sum", "mean", "max", "min", "prod", "nansum", "nanprod", "norm", "argmax", "argmin",
-    "argsort", "sort", "topk", "transpose", "expand_dims", "flatten", "squeeze", "swapaxes",
-    "flip", "tile", "repeat", "pad", "split", "slice", "slice_axis", "take", "pick", "one_hot",
-    "clip", "abs", "sign", "exp", "log", "sqrt", "square", "relu", "sigmoid", "tanh", "softmax",
-    "log_softmax", "broadcast_to", "broadcast_like", "broadcast_axes", "reshape_like",
-    "zeros_like", "ones_like", "round", "floor", "ceil", "rint", "fix", "trunc", "reciprocal",
-    "rsqrt", "log1p", "expm1", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh",
-    "cosh", "dot", "diag", "depth_to_space", "space_to_depth", "cumsum",
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "prod",
+    "nansum",
+    "nanprod",
+    "norm",
+    "argmax",
+    "argmin",
+    "argsort",
+    "sort",
+    "topk",
+    "transpose",
+    "expand_dims",
+    "flatten",
+    "squeeze",
+    "swapaxes",
+    "flip",
+    "tile",
+    "repeat",
+    "pad",
+    "split",
+    "slice",
+    "slice_axis",
+    "take",
+    "pick",
+    "one_hot",
+    "clip",
+    "abs",
+    "sign",
+    "exp",
+    "log",
+    "sqrt",
+    "square",
+    "relu",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "log_softmax",
+    "broadcast_to",
+    "broadcast_like",
+    "broadcast_axes",
+    "reshape_like",
+    "zeros_like",
+    "ones_like",
+    "round",
+    "floor",
+    "ceil",
+    "rint",
+    "fix",
+    "trunc",
+    "reciprocal",
+    "rsqrt",
+    "log1p",
+    "expm1",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "dot",
+    "diag",
+    "depth_to_space",
+    "space_to_depth",
+    "cumsum",
 )
 
 for _name in FLUENT_METHODS:

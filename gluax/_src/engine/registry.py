@@ -22,7 +22,6 @@ import numpy as np
 
 from gluax._src.engine import random as _random
 from gluax._src.engine import tape as _tape
-from gluax._src.engine.base import OperatorError
 from gluax._src.engine.context import Context, as_context
 from gluax._src.engine.ndarray import NDArray, Symbol, set_op_caller
 from gluax._src.engine.state import STATE

@@ -23,8 +23,19 @@ LIST_MAGIC = 0x112
 V1, V2, V3 = 0xF993FAC8, 0xF993FAC9, 0xF993FACA
 
 TYPE_FLAGS = {
-    0: "float32", 1: "float64", 2: "float16", 3: "uint8", 4: "int32", 5: "int8", 6: "int64",
-    7: "bool", 8: "int16", 9: "uint16", 10: "uint32", 11: "uint64", 12: "bfloat16",
+    0: "float32",
+    1: "float64",
+    2: "float16",
+    3: "uint8",
+    4: "int32",
+    5: "int8",
+    6: "int64",
+    7: "bool",
+    8: "int16",
+    9: "uint16",
+    10: "uint32",
+    11: "uint64",
+    12: "bfloat16",
 }
 FLAG_OF = {v: k for k, v in TYPE_FLAGS.items()}
 
@@ -81,7 +92,9 @@ def _read_array(r: _Reader) -> np.ndarray | None:
         # Before V1 the first word was ndim itself, followed by uint32 dims.
         ndim = magic
         if ndim > 32:
-            raise MXNetError(f"nd.load: {r.fname!r} is not an MXNet NDArray file (bad array magic {magic:#x}).")
+            raise MXNetError(
+                f"nd.load: {r.fname!r} is not an MXNet NDArray file (bad array magic {magic:#x})."
+            )
         if ndim == 0:
             return None
         dims = r.unpack("I" * ndim, "shape")
@@ -162,7 +175,9 @@ def dumps(data: Any) -> bytes:
         names = []
         arrays = [_to_numpy(x, i) for i, x in enumerate(data)]
     else:
-        raise TypeError(f"nd.save: data must be an NDArray, a list or a dict, got {type(data).__name__}.")
+        raise TypeError(
+            f"nd.save: data must be an NDArray, a list or a dict, got {type(data).__name__}."
+        )
     f = io.BytesIO()
     f.write(struct.pack("<QQQ", LIST_MAGIC, 0, len(arrays)))
     for a in arrays:

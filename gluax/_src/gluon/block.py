@@ -9,7 +9,6 @@ node on the autograd tape.
 
 from __future__ import annotations
 
-import threading
 import warnings
 from collections import OrderedDict
 from typing import Any, Callable, NamedTuple
@@ -21,24 +20,21 @@ from gluax._src.engine import random as _random
 from gluax._src.engine import tape as _tape
 from gluax._src.engine.base import DeferredInitializationError
 from gluax._src.engine.context import Context
-from gluax._src.engine.base import MXNetError
-from gluax._src.engine.ndarray import NDArray, Symbol, TracerValueError
+from gluax._src.engine.ndarray import NDArray, Symbol
 from gluax._src.engine.serialization import load as nd_load
 from gluax._src.engine.serialization import save as nd_save
 from gluax._src.engine.state import STATE
 from gluax._src.gluon import init as _init
 from gluax._src.gluon import parameter as _parameter_mod
-from gluax._src.gluon.parameter import Parameter, ParameterDict, ParamScope, select_params
-
-TRACED_VALUE = (
-    "{block} needs the value of an array while it is being compiled, at {where}\n"
-    "    {line}\n"
-    "A hybridized block is traced with placeholder arrays whose values are only known when the "
-    "compiled program runs, so Python control flow (if/while/bool()), .asnumpy() and "
-    ".asscalar() on array values cannot be compiled. Use F.where(cond, x, y) for "
-    "data-dependent choices, F.contrib.cond / F.contrib.while_loop / F.contrib.foreach for "
-    "control flow, or keep this block eager: net.hybridize(active=False).\n({cause})"
+from gluax._src.gluon.diagnostics import (
+    _TRACER_ERRORS,
+    RECOMPILE_WARNING,
+    HybridizeError,
+    _tracer_message,
+    _user_stacklevel,
 )
+from gluax._src.gluon.naming import HookHandle, _create_prefix, _indent, _Scope
+from gluax._src.gluon.parameter import Parameter, ParameterDict, ParamScope, select_params
 
 NON_HYBRID_CHILD = (
     "Children of HybridBlock must also be HybridBlock, but {child} is a plain {type}. A plain "
@@ -47,146 +43,6 @@ NON_HYBRID_CHILD = (
     "    net = nn.HybridSequential()   # not: nn.Sequential()\n"
     "or keep the parent a plain Block and hybridize only its HybridBlock children."
 )
-
-
-# ---- naming -------------------------------------------------------------------------------------
-
-
-class _GlobalCounter:
-    """Process-wide counters per name hint: ``dense0``, ``dense1``, ... outside any scope."""
-
-    def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
-        self.lock = threading.Lock()
-
-    def next(self, hint: str) -> str:
-        with self.lock:
-            n = self.counts.get(hint, 0)
-            self.counts[hint] = n + 1
-        return f"{hint}{n}"
-
-
-_NAMES = _GlobalCounter()
-
-
-class _BlockScope(threading.local):
-    current: _Scope | None = None
-
-
-_CURRENT = _BlockScope()
-
-
-class _Scope:
-    """The naming scope of one block: per-hint counters for the children created in it."""
-
-    def __init__(self, block: Block) -> None:
-        self.block = block
-        self.counter: dict[str, int] = {}
-        self._old: _Scope | None = None
-
-    def __enter__(self) -> _Scope:
-        if self.block._empty_prefix:
-            return self
-        self._old = _CURRENT.current
-        _CURRENT.current = self
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.block._empty_prefix:
-            return
-        _CURRENT.current = self._old
-
-
-def _create_prefix(prefix: str | None, params: ParameterDict | None, hint: str) -> tuple[str, ParameterDict]:
-    current = _CURRENT.current
-    if current is None:
-        if prefix is None:
-            prefix = _NAMES.next(hint) + "_"
-        pd = ParameterDict(prefix) if params is None else ParameterDict(params.prefix, params)
-        return prefix, pd
-    if prefix is None:
-        n = current.counter.get(hint, 0)
-        prefix = f"{hint}{n}_"
-        current.counter[hint] = n + 1
-    if params is None:
-        parent = current.block.params
-        pd = ParameterDict(parent.prefix + prefix, parent._shared)
-    else:
-        pd = ParameterDict(params.prefix, params)
-    return current.block.prefix + prefix, pd
-
-
-def _indent(s: str, n: int) -> str:
-    lines = s.split("\n")
-    return "\n".join([lines[0]] + [" " * n + line for line in lines[1:]])
-
-
-class HookHandle:
-    """Returned by ``register_forward_hook``; ``detach()`` removes the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: OrderedDict[int, Callable[..., Any]], hook: Callable[..., Any]) -> None:
-        HookHandle._next_id += 1
-        self.id = HookHandle._next_id
-        self._hooks = hooks
-        hooks[self.id] = hook
-
-    def detach(self) -> None:
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self) -> HookHandle:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.detach()
-
-
-RECOMPILE_WARNING = 8
-
-
-def _user_stacklevel() -> int:
-    """The stacklevel for warnings.warn that points at the first frame outside gluax and jax."""
-    import os
-    import sys
-
-    skip = (os.path.dirname(os.path.dirname(os.path.dirname(__file__))), os.path.dirname(jax.__file__))
-    frame, level = sys._getframe(1), 1
-    while frame is not None and (frame.f_code.co_filename.startswith(skip) or "site-packages" in frame.f_code.co_filename):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
-class HybridizeError(MXNetError):
-    """A hybridized block did something that cannot be compiled."""
-
-
-_TRACER_ERRORS = (
-    TracerValueError,
-    jax.errors.ConcretizationTypeError,
-    jax.errors.TracerBoolConversionError,
-    jax.errors.TracerIntegerConversionError,
-    jax.errors.TracerArrayConversionError,
-)
-
-
-def _tracer_message(block: Any, err: BaseException) -> str:
-    """Name the block and the user's source line that asked for a traced value."""
-    import linecache
-    import os
-
-    skip = (os.path.dirname(os.path.dirname(os.path.dirname(__file__))), os.path.dirname(jax.__file__))
-    where, line = "an unknown line", ""
-    tb = err.__traceback__
-    while tb is not None:
-        fname = tb.tb_frame.f_code.co_filename
-        if not fname.startswith(skip) and "site-packages" not in fname:
-            where = f"{fname}:{tb.tb_lineno} (in {tb.tb_frame.f_code.co_name})"
-            line = linecache.getline(fname, tb.tb_lineno).strip()
-        tb = tb.tb_next
-    name = f"{type(block).__name__} '{block.name}'"
-    cause = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
-    return TRACED_VALUE.format(block=name, where=where, line=line, cause=cause)
 
 
 # ---- Block --------------------------------------------------------------------------------------
@@ -229,7 +85,9 @@ class Block:
 
     def __repr__(self) -> str:
         items = [
-            f"  ({k}): {_indent(repr(v), 2)}" for k, v in self.__dict__.items() if isinstance(v, Block)
+            f"  ({k}): {_indent(repr(v), 2)}"
+            for k, v in self.__dict__.items()
+            if isinstance(v, Block)
         ]
         if not items:
             return f"{self.__class__.__name__}(\n\n)"
@@ -282,7 +140,9 @@ class Block:
     def _collect_params_with_prefix(self, prefix: str = "") -> OrderedDict[str, Parameter]:
         if prefix:
             prefix += "."
-        ret: OrderedDict[str, Parameter] = OrderedDict((prefix + k, v) for k, v in self._reg_params.items())
+        ret: OrderedDict[str, Parameter] = OrderedDict(
+            (prefix + k, v) for k, v in self._reg_params.items()
+        )
         for name, child in self._children.items():
             ret.update(child._collect_params_with_prefix(prefix + name))
         return ret
@@ -293,20 +153,52 @@ class Block:
         params = self._collect_params_with_prefix()
         if deduplicate:
             seen: dict[int, str] = {}
-            params = OrderedDict((k, v) for k, v in params.items() if seen.setdefault(id(v), k) == k)
+            params = OrderedDict(
+                (k, v) for k, v in params.items() if seen.setdefault(id(v), k) == k
+            )
         nd_save(filename, {k: v._reduce() for k, v in params.items()})
 
-    def load_parameters(self, filename: str, ctx: Any = None, allow_missing: bool = False, ignore_extra: bool = False, cast_dtype: bool = False, dtype_source: str = "current") -> None:
+    def load_parameters(
+        self,
+        filename: str,
+        ctx: Any = None,
+        allow_missing: bool = False,
+        ignore_extra: bool = False,
+        cast_dtype: bool = False,
+        dtype_source: str = "current",
+    ) -> None:
         """Load parameters saved by ``save_parameters`` (gluax's or MXNet's). Files whose keys
         have no ``.`` are loaded by prefixed name (MXNet's legacy path)."""
         loaded = nd_load(filename)
         if not isinstance(loaded, dict):
-            raise ValueError(f"{type(self).__name__} '{self.name}': {filename!r} holds an unnamed list of arrays; expected named parameters.")
-        self._load_dict(loaded, filename, ctx, allow_missing, ignore_extra, cast_dtype, dtype_source)
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': {filename!r} holds an unnamed list of arrays; expected named parameters."
+            )
+        self._load_dict(
+            loaded, filename, ctx, allow_missing, ignore_extra, cast_dtype, dtype_source
+        )
 
-    def _load_dict(self, loaded: dict[str, NDArray], filename: str, ctx: Any, allow_missing: bool, ignore_extra: bool, cast_dtype: bool, dtype_source: str) -> None:
+    def _load_dict(
+        self,
+        loaded: dict[str, NDArray],
+        filename: str,
+        ctx: Any,
+        allow_missing: bool,
+        ignore_extra: bool,
+        cast_dtype: bool,
+        dtype_source: str,
+    ) -> None:
         if not any("." in k for k in loaded):
-            self.collect_params().load_dict(loaded, ctx, allow_missing, ignore_extra, self.prefix, filename, cast_dtype, dtype_source)
+            self.collect_params().load_dict(
+                loaded,
+                ctx,
+                allow_missing,
+                ignore_extra,
+                self.prefix,
+                filename,
+                cast_dtype,
+                dtype_source,
+            )
             return
         params = self._collect_params_with_prefix()
         if not allow_missing:
@@ -333,12 +225,26 @@ class Block:
 
     def save_params(self, filename: str) -> None:
         """Deprecated MXNet alias: saves with prefix-stripped full names."""
-        warnings.warn("save_params is deprecated. Please use save_parameters.", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "save_params is deprecated. Please use save_parameters.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         self.collect_params().save(filename, strip_prefix=self.prefix)
 
-    def load_params(self, filename: str, ctx: Any = None, allow_missing: bool = False, ignore_extra: bool = False) -> None:
+    def load_params(
+        self,
+        filename: str,
+        ctx: Any = None,
+        allow_missing: bool = False,
+        ignore_extra: bool = False,
+    ) -> None:
         """Deprecated MXNet alias of ``load_parameters``."""
-        warnings.warn("load_params is deprecated. Please use load_parameters.", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "load_params is deprecated. Please use load_parameters.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         self.load_parameters(filename, ctx, allow_missing, ignore_extra)
 
     def register_child(self, block: Block, name: str | None = None) -> None:
@@ -362,10 +268,14 @@ class Block:
         fn(self)
         return self
 
-    def initialize(self, init: Any = None, ctx: Any = None, verbose: bool = False, force_reinit: bool = False) -> None:
+    def initialize(
+        self, init: Any = None, ctx: Any = None, verbose: bool = False, force_reinit: bool = False
+    ) -> None:
         """Initialize all parameters (default initializer ``Uniform(0.07)``; a parameter's
         own ``init`` wins). Parameters with unknown shape finish at the first forward."""
-        self.collect_params().initialize(init if init is not None else _init.Uniform(), ctx, verbose, force_reinit)
+        self.collect_params().initialize(
+            init if init is not None else _init.Uniform(), ctx, verbose, force_reinit
+        )
 
     def hybridize(self, active: bool = True, **kwargs: Any) -> None:
         """Hybridize every HybridBlock child (a plain Block itself always runs eagerly)."""
@@ -402,7 +312,12 @@ class Block:
 
 def _brief(names: Any, limit: int = 10) -> str:
     names = list(names)
-    return "[" + ", ".join(repr(n) for n in names[:limit]) + (", ..." if len(names) > limit else "") + f"] ({len(names)} in all)"
+    return (
+        "["
+        + ", ".join(repr(n) for n in names[:limit])
+        + (", ..." if len(names) > limit else "")
+        + f"] ({len(names)} in all)"
+    )
 
 
 # ---- HybridBlock --------------------------------------------------------------------------------
@@ -423,7 +338,9 @@ def _is_nd(x: Any) -> bool:
 
 
 def _unwrap(tree: Any) -> Any:
-    return jax.tree_util.tree_map(lambda x: x._value if isinstance(x, NDArray) else x, tree, is_leaf=_is_nd)
+    return jax.tree_util.tree_map(
+        lambda x: x._value if isinstance(x, NDArray) else x, tree, is_leaf=_is_nd
+    )
 
 
 class _TraceState:
@@ -492,12 +409,27 @@ class HybridBlock(Block):
 
     def register_child(self, block: Block, name: str | None = None) -> None:
         if not isinstance(block, HybridBlock):
-            raise ValueError(NON_HYBRID_CHILD.format(child=f"{type(block).__name__} '{block.name}'", type="Block"))
+            raise ValueError(
+                NON_HYBRID_CHILD.format(
+                    child=f"{type(block).__name__} '{block.name}'", type="Block"
+                )
+            )
         super().register_child(block, name)
         if "_jit_fwd" in self.__dict__:
             self._clear_cached_op()
 
-    def hybridize(self, active: bool = True, backend: Any = None, clear: bool = True, static_alloc: bool = False, static_shape: bool = False, inline_limit: int = 2, forward_bulk_size: Any = None, backward_bulk_size: Any = None, **kwargs: Any) -> None:
+    def hybridize(
+        self,
+        active: bool = True,
+        backend: Any = None,
+        clear: bool = True,
+        static_alloc: bool = False,
+        static_shape: bool = False,
+        inline_limit: int = 2,
+        forward_bulk_size: Any = None,
+        backward_bulk_size: Any = None,
+        **kwargs: Any,
+    ) -> None:
         """Compile this block's forward with ``jax.jit`` from the next call on.
 
         ``static_alloc``/``static_shape`` are accepted for compatibility (XLA plans memory
@@ -510,11 +442,21 @@ class HybridBlock(Block):
         if active and (self._forward_hooks or self._forward_pre_hooks):
             warnings.warn(
                 f'"{self.name}" is being hybridized while still having forward hook/pre-hook. '
-                "If \"{self.name}\" is a child of HybridBlock, the hooks will not take effect.",
+                'If "{self.name}" is a child of HybridBlock, the hooks will not take effect.',
                 stacklevel=2,
             )
         for child in self._children.values():
-            child.hybridize(active, backend=backend, clear=clear, static_alloc=static_alloc, static_shape=static_shape, inline_limit=inline_limit, forward_bulk_size=forward_bulk_size, backward_bulk_size=backward_bulk_size, **kwargs)
+            child.hybridize(
+                active,
+                backend=backend,
+                clear=clear,
+                static_alloc=static_alloc,
+                static_shape=static_shape,
+                inline_limit=inline_limit,
+                forward_bulk_size=forward_bulk_size,
+                backward_bulk_size=backward_bulk_size,
+                **kwargs,
+            )
 
     def cast(self, dtype: Any) -> None:
         self._clear_cached_op()
@@ -532,7 +474,11 @@ class HybridBlock(Block):
 
     def _check_recompiles(self) -> None:
         limit = self._flags.get("recompile_warning", RECOMPILE_WARNING)
-        if not limit or len(self._compile_sigs) <= limit or getattr(self, "_warned_recompiles", False):
+        if (
+            not limit
+            or len(self._compile_sigs) <= limit
+            or getattr(self, "_warned_recompiles", False)
+        ):
             return
         self._warned_recompiles = True
         shapes = [tuple(s for s, _ in sig) for sig, _ in self._compile_sigs[-4:]]
@@ -549,7 +495,9 @@ class HybridBlock(Block):
     def infer_shape(self, *args: Any) -> None:
         """Fill in unknown (0) parameter dimensions from the inputs; layers with deferred
         parameters override this."""
-        pending = [p.name for p in self._reg_params.values() if p._data is None and p._deferred_init]
+        pending = [
+            p.name for p in self._reg_params.values() if p._data is None and p._deferred_init
+        ]
         if pending:
             raise DeferredInitializationError(
                 f"Deferred initialization failed because shape cannot be inferred: "
@@ -607,24 +555,45 @@ class HybridBlock(Block):
             self._param_items = items
         return self._param_items
 
-    def _pure(self, params: dict[str, Any], aux: dict[str, Any], flat_inputs: list[Any], in_tree: Any, key: Any, training: bool) -> tuple[Any, dict[str, Any]]:
+    def _pure(
+        self,
+        params: dict[str, Any],
+        aux: dict[str, Any],
+        flat_inputs: list[Any],
+        in_tree: Any,
+        key: Any,
+        training: bool,
+    ) -> tuple[Any, dict[str, Any]]:
         lookup = dict(self._params_list())
         ctx = None
         values: dict[Parameter, NDArray] = {}
         for name, v in list(params.items()) + list(aux.items()):
             p = lookup.get(name)
             if p is None:
-                raise KeyError(f"{type(self).__name__} '{self.name}': no parameter with structural name {name!r}; expected one of {sorted(lookup)}.")
+                raise KeyError(
+                    f"{type(self).__name__} '{self.name}': no parameter with structural name {name!r}; expected one of {sorted(lookup)}."
+                )
             values[p] = Symbol(v, ctx)
         source = _random.TraceKeySource(key)
         scope = ParamScope(values)
         with _TraceState(training, source), scope:
-            args = jax.tree_util.tree_unflatten(in_tree, [None if v is None else Symbol(v, ctx) for v in flat_inputs])
+            args = jax.tree_util.tree_unflatten(
+                in_tree, [None if v is None else Symbol(v, ctx) for v in flat_inputs]
+            )
             out = self._forward_inline(tuple(args))
-        self._compile_sigs.append((tuple((getattr(v, "shape", None), getattr(v, "dtype", None)) for v in flat_inputs), training))
+        self._compile_sigs.append(
+            (
+                tuple((getattr(v, "shape", None), getattr(v, "dtype", None)) for v in flat_inputs),
+                training,
+            )
+        )
         self._check_recompiles()
         self._uses_rng[training] = source.used
-        new_aux = {name: values[p]._value for name, p in lookup.items() if p in scope.written and name in aux}
+        new_aux = {
+            name: values[p]._value
+            for name, p in lookup.items()
+            if p in scope.written and name in aux
+        }
         return _unwrap(out), new_aux
 
     def functional(self, *example_inputs: NDArray) -> Functional:
@@ -653,7 +622,13 @@ class HybridBlock(Block):
         params = {k: p.data()._value for k, p in items if p.grad_req != "null"}
         aux = {k: p.data()._value for k, p in items if p.grad_req == "null"}
 
-        def apply(params: dict[str, Any], aux: dict[str, Any], inputs: Any, rng: Any = None, training: bool = False) -> tuple[Any, dict[str, Any]]:
+        def apply(
+            params: dict[str, Any],
+            aux: dict[str, Any],
+            inputs: Any,
+            rng: Any = None,
+            training: bool = False,
+        ) -> tuple[Any, dict[str, Any]]:
             if not isinstance(inputs, (tuple, list)):
                 inputs = (inputs,)
             flat, tree = jax.tree_util.tree_flatten(list(inputs))
@@ -668,7 +643,9 @@ class HybridBlock(Block):
         lookup = dict(self._params_list())
         for name, v in list(params.items()) + list((aux or {}).items()):
             if name not in lookup:
-                raise KeyError(f"{type(self).__name__} '{self.name}': no parameter {name!r}; expected one of {sorted(lookup)}.")
+                raise KeyError(
+                    f"{type(self).__name__} '{self.name}': no parameter {name!r}; expected one of {sorted(lookup)}."
+                )
             lookup[name].set_data(NDArray(jnp.asarray(v)))
 
     def _ensure_initialized(self, args: tuple[Any, ...]) -> None:
@@ -729,7 +706,9 @@ class HybridBlock(Block):
         if STATE.recording:
             tracked = [i for i, a in enumerate(flat) if a._ag is not None and _is_float(a._value)]
             if params or tracked:
-                return self._call_recorded(params, aux, vals, flat, tracked, tree, key, training, ctx, trainable)
+                return self._call_recorded(
+                    params, aux, vals, flat, tracked, tree, key, training, ctx, trainable
+                )
         if self._jit_fwd is None:
             self._jit_fwd = jax.jit(self._pure, static_argnums=(3, 5))
         self._last_call = (tree, vals)
@@ -741,7 +720,19 @@ class HybridBlock(Block):
         flat_outs, out_tree = jax.tree_util.tree_flatten(outs)
         return jax.tree_util.tree_unflatten(out_tree, [NDArray(o, ctx) for o in flat_outs])
 
-    def _call_recorded(self, params: dict[str, Any], aux: dict[str, Any], vals: list[Any], flat: list[NDArray], tracked: list[int], tree: Any, key: Any, training: bool, ctx: Any, trainable: list[tuple[str, Parameter]]) -> Any:
+    def _call_recorded(
+        self,
+        params: dict[str, Any],
+        aux: dict[str, Any],
+        vals: list[Any],
+        flat: list[NDArray],
+        tracked: list[int],
+        tree: Any,
+        key: Any,
+        training: bool,
+        ctx: Any,
+        trainable: list[tuple[str, Parameter]],
+    ) -> Any:
         """A compiled forward that also returns its VJP: one node on the autograd tape."""
         if self._jit_vjp is None:
             self._jit_vjp = jax.jit(self._pure_vjp, static_argnums=(4, 5, 7))
@@ -749,7 +740,9 @@ class HybridBlock(Block):
         diff_idx = tuple(tracked)
         diff_vals = [vals[i] for i in diff_idx]
         other = [None if i in diff_idx else v for i, v in enumerate(vals)]
-        outs, new_aux, vjp = self._jit_vjp(params, aux, diff_vals, other, diff_idx, tree, key, training)
+        outs, new_aux, vjp = self._jit_vjp(
+            params, aux, diff_vals, other, diff_idx, tree, key, training
+        )
         flat_outs, out_tree = jax.tree_util.tree_flatten(outs)
         names = list(params)
 
@@ -776,7 +769,17 @@ class HybridBlock(Block):
         for name, v in new_aux.items():
             lookup[name]._set_raw(v)
 
-    def _pure_vjp(self, params: dict[str, Any], aux: dict[str, Any], diff_vals: list[Any], other: list[Any], diff_idx: tuple[int, ...], in_tree: Any, key: Any, training: bool) -> Any:
+    def _pure_vjp(
+        self,
+        params: dict[str, Any],
+        aux: dict[str, Any],
+        diff_vals: list[Any],
+        other: list[Any],
+        diff_idx: tuple[int, ...],
+        in_tree: Any,
+        key: Any,
+        training: bool,
+    ) -> Any:
         def f(p: dict[str, Any], d: list[Any]) -> Any:
             full = list(other)
             for i, v in zip(diff_idx, d):
@@ -819,5 +822,3 @@ def _first_ctx(args: Any) -> Context | None:
         if isinstance(a, NDArray):
             return a._ctx
     return None
-
-

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from gluax._src.engine import tape as _tape
-from gluax._src.engine.base import DeferredInitializationError, MXNetError, canonical_dtype, np_dtype_type
+from gluax._src.engine.base import (
+    DeferredInitializationError,
+    canonical_dtype,
+    np_dtype_type,
+)
 from gluax._src.engine.context import Context, as_context, current_context
 from gluax._src.engine.ndarray import NDArray
 from gluax._src.engine.serialization import load as nd_load
@@ -116,7 +120,9 @@ class Parameter:
         self._differentiable = differentiable
         self._grad_req = grad_req if differentiable else "null"
         if self._grad_req not in ("write", "add", "null"):
-            raise ValueError(f"Parameter {name!r}: grad_req must be 'write', 'add' or 'null', got {grad_req!r}.")
+            raise ValueError(
+                f"Parameter {name!r}: grad_req must be 'write', 'add' or 'null', got {grad_req!r}."
+            )
         self._data: list[NDArray] | None = None
         self._ctx_list: list[Context] | None = None
         self._deferred_init: tuple[Any, ...] = ()
@@ -161,7 +167,9 @@ class Parameter:
     @grad_req.setter
     def grad_req(self, req: str) -> None:
         if req not in ("write", "add", "null"):
-            raise ValueError(f"Parameter '{self.name}': grad_req must be 'write', 'add' or 'null', got {req!r}.")
+            raise ValueError(
+                f"Parameter '{self.name}': grad_req must be 'write', 'add' or 'null', got {req!r}."
+            )
         if not self._differentiable:
             req = "null"
         if self._grad_req == req:
@@ -183,7 +191,13 @@ class Parameter:
             arr._ag = _tape.VarInfo(self._grad_req, NDArray(jnp.zeros_like(arr._value), arr._ctx))
 
     # ---- initialization -------------------------------------------------------------------
-    def initialize(self, init: Any = None, ctx: Any = None, default_init: Any = None, force_reinit: bool = False) -> None:
+    def initialize(
+        self,
+        init: Any = None,
+        ctx: Any = None,
+        default_init: Any = None,
+        force_reinit: bool = False,
+    ) -> None:
         """Initialize on ``ctx`` (a Context or a list; default the current context).
         Precedence: ``init`` argument, then the parameter's own ``init``, then
         ``default_init`` (``Uniform(0.07)``)."""
@@ -238,7 +252,9 @@ class Parameter:
 
     def _init_impl(self, value: Any, ctx_list: list[Context]) -> None:
         if tuple(value.shape) != self._shape:
-            raise ValueError(f"Parameter '{self.name}': data of shape {tuple(value.shape)} does not match {self._shape}.")
+            raise ValueError(
+                f"Parameter '{self.name}': data of shape {tuple(value.shape)} does not match {self._shape}."
+            )
         value = value.astype(self._dtype)
         LAYOUT_VERSION[0] += 1
         self._ctx_list = list(ctx_list)
@@ -294,13 +310,17 @@ class Parameter:
     def grad(self, ctx: Any = None) -> NDArray:
         """The gradient buffer on ``ctx``."""
         if self._data is not None and self._grad_req == "null":
-            raise RuntimeError(f"Cannot get gradient array for Parameter '{self.name}' because grad_req='null'.")
+            raise RuntimeError(
+                f"Cannot get gradient array for Parameter '{self.name}' because grad_req='null'."
+            )
         self._check_initialized()
         return self._pick([d._ag.grad for d in self._data], ctx)  # type: ignore[union-attr]
 
     def list_grad(self) -> list[NDArray]:
         if self._data is not None and self._grad_req == "null":
-            raise RuntimeError(f"Cannot get gradient array for Parameter '{self.name}' because grad_req='null'.")
+            raise RuntimeError(
+                f"Cannot get gradient array for Parameter '{self.name}' because grad_req='null'."
+            )
         self._check_initialized()
         return [d._ag.grad for d in self._data]  # type: ignore[union-attr]
 
@@ -326,11 +346,19 @@ class Parameter:
         if scoped is not None or (STATE.param_scopes and STATE.tracing):
             value = data._value if isinstance(data, NDArray) else jnp.asarray(data)
             scope = STATE.param_scopes[-1]
-            scope.values[self] = type(scoped or data)(value.astype(self._dtype), getattr(scoped, "_ctx", None)) if isinstance(data, NDArray) else NDArray(value)
+            scope.values[self] = (
+                type(scoped or data)(value.astype(self._dtype), getattr(scoped, "_ctx", None))
+                if isinstance(data, NDArray)
+                else NDArray(value)
+            )
             scope.written.add(self)
             return
         value = data._value if isinstance(data, NDArray) else jnp.asarray(np.asarray(data))
-        if self._shape is not None and shape_known(self._shape) and tuple(value.shape) != self._shape:
+        if (
+            self._shape is not None
+            and shape_known(self._shape)
+            and tuple(value.shape) != self._shape
+        ):
             raise ValueError(
                 f"Parameter '{self.name}': set_data expected shape {self._shape}, got "
                 f"{tuple(value.shape)}."
@@ -369,7 +397,9 @@ class Parameter:
             init, _, default_init, data = self._deferred_init
             self._deferred_init = (init, ctx_list, default_init, data)
         else:
-            raise ValueError(f"Cannot reset context for Parameter '{self.name}' because it has not been initialized.")
+            raise ValueError(
+                f"Cannot reset context for Parameter '{self.name}' because it has not been initialized."
+            )
 
     def cast(self, dtype: Any) -> None:
         """Cast data and gradient to ``dtype``."""
@@ -384,11 +414,15 @@ class Parameter:
         """MXNet returns a Symbol variable; in gluax the Parameter stands for itself."""
         return self
 
-    def _load_init(self, data: NDArray, ctx: Any, cast_dtype: bool = False, dtype_source: str = "current") -> None:
+    def _load_init(
+        self, data: NDArray, ctx: Any, cast_dtype: bool = False, dtype_source: str = "current"
+    ) -> None:
         """Initialize from (or overwrite with) loaded ``data``, as load_parameters does."""
         value = data._value
         if self._shape is not None:
-            if len(self._shape) != len(value.shape) or any(s not in (0, v) for s, v in zip(self._shape, value.shape)):
+            if len(self._shape) != len(value.shape) or any(
+                s not in (0, v) for s, v in zip(self._shape, value.shape)
+            ):
                 raise ValueError(
                     f"Failed loading Parameter '{self.name}' from saved params: shape incompatible "
                     f"expected {self._shape} vs saved {tuple(value.shape)}."
@@ -435,7 +469,9 @@ class Constant(Parameter):
             value = value.asnumpy()
         arr = np.asarray(value, dtype=np.float32) if not isinstance(value, np.ndarray) else value
         self.value = arr
-        super().__init__(name, grad_req="null", shape=arr.shape, dtype=arr.dtype, init=_init.Constant(arr))
+        super().__init__(
+            name, grad_req="null", shape=arr.shape, dtype=arr.dtype, init=_init.Constant(arr)
+        )
 
     def __repr__(self) -> str:
         return f"Constant {self.name} (shape={self.shape}, dtype={np_dtype_type(self._dtype)})"
@@ -445,7 +481,10 @@ class Constant(Parameter):
         if req != "null":
             import warnings
 
-            warnings.warn(f"Constant parameter '{self.name}' does not support grad_req other than 'null', and new value '{req}' is ignored.", stacklevel=2)
+            warnings.warn(
+                f"Constant parameter '{self.name}' does not support grad_req other than 'null', and new value '{req}' is ignored.",
+                stacklevel=2,
+            )
 
 
 class ParameterDict:
@@ -511,14 +550,20 @@ class ParameterDict:
                     if all(o in (0, m) and n in (0, m) for o, n, m in zip(old, v, merged)):
                         param._shape = merged
                         continue
-                raise ValueError(f"Cannot retrieve Parameter '{full}' because desired shape {v} is incompatible with existing {old}.")
+                raise ValueError(
+                    f"Cannot retrieve Parameter '{full}' because desired shape {v} is incompatible with existing {old}."
+                )
             if k == "dtype":
                 if canonical_dtype(v) != param._dtype:
-                    raise ValueError(f"Cannot retrieve Parameter '{full}': dtype {v} differs from existing {param._dtype}.")
+                    raise ValueError(
+                        f"Cannot retrieve Parameter '{full}': dtype {v} differs from existing {param._dtype}."
+                    )
                 continue
             existing = getattr(param, k, None)
             if v is not None and existing is not None and existing != v and k != "init":
-                raise ValueError(f"Cannot retrieve Parameter '{full}' because desired attribute {k}={v!r} differs from existing {existing!r}.")
+                raise ValueError(
+                    f"Cannot retrieve Parameter '{full}' because desired attribute {k}={v!r} differs from existing {existing!r}."
+                )
             if existing is None and v is not None:
                 setattr(param, k, v)
         return param
@@ -529,7 +574,9 @@ class ParameterDict:
         param = self._get_impl(full)
         if param is None:
             if value is None:
-                raise KeyError(f"No constant named '{full}'. Please specify value if you want to create a new constant.")
+                raise KeyError(
+                    f"No constant named '{full}'. Please specify value if you want to create a new constant."
+                )
             param = Constant(full, value)
             self._params[full] = param
         elif not isinstance(param, Constant):
@@ -540,10 +587,14 @@ class ParameterDict:
         """Add every parameter of ``other`` (a name may not map to two different objects)."""
         for k, v in other.items():
             if k in self._params and self._params[k] is not v:
-                raise ValueError(f"Cannot update self with other because they have different Parameters with the same name '{k}'.")
+                raise ValueError(
+                    f"Cannot update self with other because they have different Parameters with the same name '{k}'."
+                )
             self._params[k] = v
 
-    def initialize(self, init: Any = None, ctx: Any = None, verbose: bool = False, force_reinit: bool = False) -> None:
+    def initialize(
+        self, init: Any = None, ctx: Any = None, verbose: bool = False, force_reinit: bool = False
+    ) -> None:
         """Initialize every parameter (``init`` is the default for those without their own)."""
         if init is None:
             init = _init.Uniform()
@@ -585,17 +636,47 @@ class ParameterDict:
                     f"Prefix '{strip_prefix}' is to be striped before saving, but Parameter's "
                     f"name '{name}' does not start with '{strip_prefix}'."
                 )
-            arg[name[len(strip_prefix):]] = p._reduce()
+            arg[name[len(strip_prefix) :]] = p._reduce()
         nd_save(filename, arg)
 
-    def load(self, filename: str, ctx: Any = None, allow_missing: bool = False, ignore_extra: bool = False, restore_prefix: str = "", cast_dtype: bool = False, dtype_source: str = "current") -> None:
+    def load(
+        self,
+        filename: str,
+        ctx: Any = None,
+        allow_missing: bool = False,
+        ignore_extra: bool = False,
+        restore_prefix: str = "",
+        cast_dtype: bool = False,
+        dtype_source: str = "current",
+    ) -> None:
         """Load a file saved with full names (``restore_prefix`` is prepended to each)."""
         loaded = nd_load(filename)
         if not isinstance(loaded, dict):
-            raise ValueError(f"ParameterDict.load: {filename!r} holds an unnamed list of arrays; expected named parameters.")
-        self.load_dict(loaded, ctx, allow_missing, ignore_extra, restore_prefix, filename, cast_dtype, dtype_source)
+            raise ValueError(
+                f"ParameterDict.load: {filename!r} holds an unnamed list of arrays; expected named parameters."
+            )
+        self.load_dict(
+            loaded,
+            ctx,
+            allow_missing,
+            ignore_extra,
+            restore_prefix,
+            filename,
+            cast_dtype,
+            dtype_source,
+        )
 
-    def load_dict(self, param_dict: dict[str, NDArray], ctx: Any = None, allow_missing: bool = False, ignore_extra: bool = False, restore_prefix: str = "", filename: str | None = None, cast_dtype: bool = False, dtype_source: str = "current") -> None:
+    def load_dict(
+        self,
+        param_dict: dict[str, NDArray],
+        ctx: Any = None,
+        allow_missing: bool = False,
+        ignore_extra: bool = False,
+        restore_prefix: str = "",
+        filename: str | None = None,
+        cast_dtype: bool = False,
+        dtype_source: str = "current",
+    ) -> None:
         """Load from a name -> NDArray dict (``arg:``/``aux:`` prefixes are stripped)."""
         where = f"file '{filename}'" if filename else "the dict"
         arrays = {}
@@ -606,7 +687,7 @@ class ParameterDict:
             for name in self.keys():
                 if name not in arrays:
                     raise RuntimeError(
-                        f"Parameter '{name[len(restore_prefix):]}' is missing in {where}, which "
+                        f"Parameter '{name[len(restore_prefix) :]}' is missing in {where}, which "
                         f"contains parameters: {_brief(arrays)}. Set allow_missing=True to ignore "
                         "missing parameters."
                     )
@@ -615,7 +696,7 @@ class ParameterDict:
                 if ignore_extra:
                     continue
                 raise ValueError(
-                    f"Parameter '{name[len(restore_prefix):]}' loaded from {where} is not present "
+                    f"Parameter '{name[len(restore_prefix) :]}' loaded from {where} is not present "
                     f"in this ParameterDict, which contains parameters {_brief(self._params)}. Set "
                     "ignore_extra=True to ignore."
                 )
@@ -636,5 +717,3 @@ def select_params(params: ParameterDict, select: str | None, prefix: str) -> Par
         pattern = re.compile(select)
         out._params.update((k, v) for k, v in params.items() if pattern.match(k))
     return out
-
-

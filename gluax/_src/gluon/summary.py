@@ -64,7 +64,7 @@ def summary(block: Any, *inputs: Any) -> None:
     print("=" * 80)
     print("{:>20}  {:>42} {:>15}".format("Input", _shape_str(list(inputs)), 0))
     for name, shape, n in rows:
-        print("{:>20}  {:>42} {:>15}".format(name, shape, n))
+        print(f"{name:>20}  {shape:>42} {n:>15}")
     print("=" * 80)
     print("Parameters in forward computation graph, duplicate included")
     print(f"   Total params: {counts['total']}")

@@ -42,7 +42,12 @@ def export_block(block: HybridBlock, path: str, epoch: int) -> tuple[str, str]:
     compiles = len(block._compile_sigs)
     try:
         batch = jax_export.symbolic_shape("batch")[0]
-        in_spec = [jax.ShapeDtypeStruct((batch,) + tuple(v.shape[1:]), v.dtype) if v.ndim else jax.ShapeDtypeStruct(v.shape, v.dtype) for v in vals]
+        in_spec = [
+            jax.ShapeDtypeStruct((batch,) + tuple(v.shape[1:]), v.dtype)
+            if v.ndim
+            else jax.ShapeDtypeStruct(v.shape, v.dtype)
+            for v in vals
+        ]
         exported = jax_export.export(jax.jit(forward))(arg_spec, aux_spec, *in_spec)
     except Exception:  # noqa: BLE001 - a graph that needs a concrete batch size exports with it
         in_spec = [jax.ShapeDtypeStruct(v.shape, v.dtype) for v in vals]
@@ -69,7 +74,15 @@ class SymbolBlock(HybridBlock):
     that constructor form raises ``NotImplementedError``.
     """
 
-    def __init__(self, outputs: Any = None, inputs: Any = None, params: Any = None, *, _exported: Any = None, prefix: str | None = None) -> None:
+    def __init__(
+        self,
+        outputs: Any = None,
+        inputs: Any = None,
+        params: Any = None,
+        *,
+        _exported: Any = None,
+        prefix: str | None = None,
+    ) -> None:
         if _exported is None:
             raise NotImplementedError(
                 "SymbolBlock(outputs, inputs): gluax has no free-standing Symbols. Load an "
@@ -84,12 +97,23 @@ class SymbolBlock(HybridBlock):
         n_arg, n_aux = len(self._arg_names), len(self._aux_names)
         for i, name in enumerate(self._arg_names + self._aux_names):
             aval = avals[i]
-            p = Parameter(name, grad_req="write" if i < n_arg else "null", shape=aval.shape, dtype=aval.dtype.name, allow_deferred_init=True)
+            p = Parameter(
+                name,
+                grad_req="write" if i < n_arg else "null",
+                shape=aval.shape,
+                dtype=aval.dtype.name,
+                allow_deferred_init=True,
+            )
             self._reg_params[name] = p
             self.params._params[name] = p
         self._n_inputs = len(avals) - n_arg - n_aux
         self._in_avals = avals[n_arg + n_aux :]
-        self._op = OpDef(f"SymbolBlock:{os.path.basename(str(getattr(self, '_source', 'exported')))}", self._call_exported, False, True)
+        self._op = OpDef(
+            f"SymbolBlock:{os.path.basename(str(getattr(self, '_source', 'exported')))}",
+            self._call_exported,
+            False,
+            True,
+        )
 
     def _call_exported(self, *flat: Any) -> Any:
         n_arg, n_aux = len(self._arg_names), len(self._aux_names)
@@ -99,18 +123,31 @@ class SymbolBlock(HybridBlock):
 
     def hybrid_forward(self, F: Any, *args: Any, **params: Any) -> Any:
         if len(args) != self._n_inputs:
-            raise ValueError(f"SymbolBlock: the exported graph takes {self._n_inputs} input(s), got {len(args)}.")
+            raise ValueError(
+                f"SymbolBlock: the exported graph takes {self._n_inputs} input(s), got {len(args)}."
+            )
         for i, (x, aval) in enumerate(zip(args, self._in_avals)):
             expected = tuple(d if isinstance(d, int) else None for d in aval.shape)
-            if len(x.shape) != len(expected) or any(e is not None and e != d for e, d in zip(expected, x.shape)):
+            if len(x.shape) != len(expected) or any(
+                e is not None and e != d for e, d in zip(expected, x.shape)
+            ):
                 raise ValueError(
                     f"SymbolBlock: input {i} must have shape {tuple('batch' if e is None else e for e in expected)}, got {x.shape}."
                 )
-        flat = [params[n] for n in self._arg_names] + [params[n] for n in self._aux_names] + list(args)
+        flat = (
+            [params[n] for n in self._arg_names] + [params[n] for n in self._aux_names] + list(args)
+        )
         return invoke(self._op, tuple(flat), {})
 
     @staticmethod
-    def imports(symbol_file: str, input_names: str | Sequence[str], param_file: str | None = None, ctx: Any = None, allow_missing: bool = False, ignore_extra: bool = False) -> SymbolBlock:
+    def imports(
+        symbol_file: str,
+        input_names: str | Sequence[str],
+        param_file: str | None = None,
+        ctx: Any = None,
+        allow_missing: bool = False,
+        ignore_extra: bool = False,
+    ) -> SymbolBlock:
         """Load a network exported by ``HybridBlock.export`` (``*-symbol.stablehlo``) and,
         if given, its ``.params`` file."""
         if str(symbol_file).endswith(".json"):
@@ -124,16 +161,26 @@ class SymbolBlock(HybridBlock):
             try:
                 exported = jax_export.deserialize(bytearray(f.read()))
             except Exception as e:  # noqa: BLE001
-                raise MXNetError(f"SymbolBlock.imports: {symbol_file!r} is not a graph written by HybridBlock.export ({e}).") from e
+                raise MXNetError(
+                    f"SymbolBlock.imports: {symbol_file!r} is not a graph written by HybridBlock.export ({e})."
+                ) from e
         block = SymbolBlock(_exported=exported)
         names = [input_names] if isinstance(input_names, str) else list(input_names)
         if len(names) != block._n_inputs:
-            raise ValueError(f"SymbolBlock.imports: the graph in {symbol_file!r} takes {block._n_inputs} input(s), got input_names={names!r}.")
+            raise ValueError(
+                f"SymbolBlock.imports: the graph in {symbol_file!r} takes {block._n_inputs} input(s), got input_names={names!r}."
+            )
         if param_file is not None:
             loaded = nd_load(param_file)
             if not isinstance(loaded, dict):
                 raise ValueError(f"SymbolBlock.imports: {param_file!r} holds no parameter names.")
-            block.collect_params().load_dict(loaded, ctx, allow_missing, ignore_extra, filename=param_file, cast_dtype=True, dtype_source="saved")
+            block.collect_params().load_dict(
+                loaded,
+                ctx,
+                allow_missing,
+                ignore_extra,
+                filename=param_file,
+                cast_dtype=True,
+                dtype_source="saved",
+            )
         return block
-
-

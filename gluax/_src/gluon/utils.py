@@ -15,7 +15,9 @@ from gluax._src.engine.context import Context
 from gluax._src.engine.ndarray import NDArray
 
 
-def split_data(data: NDArray, num_slice: int, batch_axis: int = 0, even_split: bool = True) -> list[NDArray]:
+def split_data(
+    data: NDArray, num_slice: int, batch_axis: int = 0, even_split: bool = True
+) -> list[NDArray]:
     """Split ``data`` into ``num_slice`` slices along ``batch_axis``; with ``even_split=False``
     the first slices get one extra row each when the size does not divide."""
     size = data.shape[batch_axis]
@@ -26,7 +28,9 @@ def split_data(data: NDArray, num_slice: int, batch_axis: int = 0, even_split: b
             "even_split=False to allow uneven partitioning of data."
         )
     if num_slice > size:
-        raise ValueError(f"Too many slices for data with shape {data.shape}: {num_slice} slices along axis {batch_axis} of size {size}.")
+        raise ValueError(
+            f"Too many slices for data with shape {data.shape}: {num_slice} slices along axis {batch_axis} of size {size}."
+        )
     step, extras = divmod(size, num_slice)
     out, start = [], 0
     for i in range(num_slice):
@@ -37,7 +41,9 @@ def split_data(data: NDArray, num_slice: int, batch_axis: int = 0, even_split: b
     return out
 
 
-def split_and_load(data: Any, ctx_list: Sequence[Context], batch_axis: int = 0, even_split: bool = True) -> list[NDArray]:
+def split_and_load(
+    data: Any, ctx_list: Sequence[Context], batch_axis: int = 0, even_split: bool = True
+) -> list[NDArray]:
     """Split ``data`` along ``batch_axis`` and place one slice on each context."""
     if not isinstance(data, NDArray):
         from gluax._src.ops.creation import array
@@ -49,7 +55,9 @@ def split_and_load(data: Any, ctx_list: Sequence[Context], batch_axis: int = 0, 
     return [s.as_in_context(c) for s, c in zip(slices, ctx_list)]
 
 
-def clip_global_norm(arrays: Sequence[NDArray], max_norm: float, check_isfinite: bool = True) -> Any:
+def clip_global_norm(
+    arrays: Sequence[NDArray], max_norm: float, check_isfinite: bool = True
+) -> Any:
     """Scale ``arrays`` in place so that their joint L2 norm is at most ``max_norm``.
 
     Returns the norm before clipping: a Python float when ``check_isfinite`` (warning if it is
@@ -58,14 +66,19 @@ def clip_global_norm(arrays: Sequence[NDArray], max_norm: float, check_isfinite:
     if not arrays:
         raise ValueError("clip_global_norm: arrays must not be empty.")
     dev = arrays[0]._ctx.jax_device
-    total = jnp.sqrt(sum(jax.device_put(jnp.sum(jnp.square(a._value.astype(jnp.float32))), dev) for a in arrays))
+    total = jnp.sqrt(
+        sum(jax.device_put(jnp.sum(jnp.square(a._value.astype(jnp.float32))), dev) for a in arrays)
+    )
     scale = jnp.minimum(max_norm / (total + 1e-8), 1.0)
     for a in arrays:
         a._set_value((a._value * jax.device_put(scale, a._ctx.jax_device)).astype(a._value.dtype))
     if check_isfinite:
         value = float(total)
         if not math.isfinite(value):
-            warnings.warn(UserWarning("nan or inf is detected. Clipping results will be undefined."), stacklevel=2)
+            warnings.warn(
+                UserWarning("nan or inf is detected. Clipping results will be undefined."),
+                stacklevel=2,
+            )
         return value
     return NDArray(total.reshape(1), arrays[0]._ctx)
 
@@ -79,7 +92,14 @@ def check_sha1(filename: str, sha1_hash: str) -> bool:
     return sha1.hexdigest() == sha1_hash
 
 
-def download(url: str, path: str | None = None, overwrite: bool = False, sha1_hash: str | None = None, retries: int = 5, verify_ssl: bool = True) -> str:
+def download(
+    url: str,
+    path: str | None = None,
+    overwrite: bool = False,
+    sha1_hash: str | None = None,
+    retries: int = 5,
+    verify_ssl: bool = True,
+) -> str:
     """Return the local copy of ``url``'s file; gluax never downloads.
 
     The file must already be at ``path`` (or, when ``path`` is a folder or None, under its

@@ -149,16 +149,41 @@ class Dense(HybridBlock):
     Outputs: ``(batch_size, units)`` (or ``(x1, ..., units)``).
     """
 
-    def __init__(self, units: int, activation: str | None = None, use_bias: bool = True, flatten: bool = True, dtype: Any = "float32", weight_initializer: Any = None, bias_initializer: Any = "zeros", in_units: int = 0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        units: int,
+        activation: str | None = None,
+        use_bias: bool = True,
+        flatten: bool = True,
+        dtype: Any = "float32",
+        weight_initializer: Any = None,
+        bias_initializer: Any = "zeros",
+        in_units: int = 0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._units, self._flatten, self._in_units = units, flatten, in_units
         with self.name_scope():
-            self.weight = self.params.get("weight", shape=(units, in_units), init=weight_initializer, dtype=dtype, allow_deferred_init=True)
+            self.weight = self.params.get(
+                "weight",
+                shape=(units, in_units),
+                init=weight_initializer,
+                dtype=dtype,
+                allow_deferred_init=True,
+            )
             if use_bias:
-                self.bias = self.params.get("bias", shape=(units,), init=bias_initializer, dtype=dtype, allow_deferred_init=True)
+                self.bias = self.params.get(
+                    "bias",
+                    shape=(units,),
+                    init=bias_initializer,
+                    dtype=dtype,
+                    allow_deferred_init=True,
+                )
             else:
                 self.bias = None
-            self.act = Activation(activation, prefix=activation + "_") if activation is not None else None
+            self.act = (
+                Activation(activation, prefix=activation + "_") if activation is not None else None
+            )
 
     def infer_shape(self, x: Any, *args: Any) -> None:
         self.weight.shape = (self._units, prod(x.shape[1:]) if self._flatten else x.shape[-1])
@@ -171,7 +196,9 @@ class Dense(HybridBlock):
                 f"Dense '{self.name}': expected {in_units} input features, got shape "
                 f"{tuple(x.shape)}. Set in_units=0 to infer it."
             )
-        y = F.FullyConnected(x, weight, bias, num_hidden=self._units, no_bias=bias is None, flatten=self._flatten)
+        y = F.FullyConnected(
+            x, weight, bias, num_hidden=self._units, no_bias=bias is None, flatten=self._flatten
+        )
         return self.act(y) if self.act is not None else y
 
     def __repr__(self) -> str:
@@ -204,7 +231,9 @@ class Lambda(Block):
         elif callable(function):
             self._func_impl = function
         else:
-            raise ValueError(f"Lambda: unrecognized function {function!r}; expected a callable or an operator name.")
+            raise ValueError(
+                f"Lambda: unrecognized function {function!r}; expected a callable or an operator name."
+            )
         self._func_name = getattr(function, "__name__", str(function))
 
     def forward(self, *args: Any) -> Any:
@@ -223,12 +252,16 @@ class HybridLambda(HybridBlock):
             from gluax import ndarray as nd
 
             if not hasattr(nd, function):
-                raise ValueError(f"HybridLambda: function name {function!r} is not found in mx.nd/mx.sym.")
+                raise ValueError(
+                    f"HybridLambda: function name {function!r} is not found in mx.nd/mx.sym."
+                )
             self._func = lambda F, *args: getattr(F, function)(*args)
         elif callable(function):
             self._func = function
         else:
-            raise ValueError(f"HybridLambda: unrecognized function {function!r}; expected a callable or an operator name.")
+            raise ValueError(
+                f"HybridLambda: unrecognized function {function!r}; expected a callable or an operator name."
+            )
         self._func_name = getattr(function, "__name__", str(function))
 
     def hybrid_forward(self, F: Any, x: Any, *args: Any) -> Any:
@@ -236,5 +269,3 @@ class HybridLambda(HybridBlock):
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self._func_name})"
-
-
