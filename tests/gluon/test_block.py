@@ -395,3 +395,53 @@ def test_asnumpy_inside_hybridized_child_names_the_child():
     net.hybridize()
     with pytest.raises(mx.MXNetError, match=r"(?s)Peek 'outer_peek0'.*x.asnumpy\(\).mean\(\)"):
         net(nd.ones((1, 2)))
+
+
+# ---- hybridize(check=True) --------------------------------------------------------------------
+
+
+class _Sneaky(gluon.HybridBlock):
+    """Deliberately differs when compiled: adds 1 only on the eager (F is nd) path."""
+
+    def hybrid_forward(self, F, x):
+        return x + 1 if F is mx.nd else x
+
+
+def test_check_names_the_first_child_that_differs():
+    net = nn.HybridSequential(prefix="chk_")
+    with net.name_scope():
+        net.add(nn.Dense(3, in_units=2), _Sneaky(), nn.Dense(2, in_units=3))
+    net.initialize()
+    net.hybridize(check=True)
+    with pytest.raises(mx.MXNetError, match=r"HybridSequential 'chk' differs between eager and compiled execution, first at child '1' \(_Sneaky 'chk__sneaky0'\), output 0: max \|eager - compiled\| = 1"):
+        net(nd.ones((4, 2)))
+
+
+def test_check_is_silent_on_equivalent_nets_and_runs_once_per_signature(residual, rng):
+    residual.hybridize(check=True)
+    x = nd.array(rng.standard_normal((4, 5)))
+    with autograd.record():
+        y = residual(x)
+    y.backward()
+    assert len(residual._checked) == 1
+    residual(x)  # predict mode: a new signature, checked too
+    residual(x)
+    assert len(residual._checked) == 2
+    residual.hybridize(active=False)
+
+
+def test_check_catches_a_wrong_gradient():
+    class WrongGrad(gluon.HybridBlock):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            self.w = self.params.get("weight", shape=(2,), init=mx.init.One())
+
+        def hybrid_forward(self, F, x, w):
+            # compiled: x * w; eager: the same value, but w's gradient is blocked
+            return x * w if F is not mx.nd else x * F.stop_gradient(w)
+
+    net = WrongGrad(prefix="wg_")
+    net.initialize()
+    net.hybridize(check=True)
+    with pytest.raises(mx.MXNetError, match=r"first at gradient of 'w'"):
+        net(nd.ones((3, 2)))

@@ -400,6 +400,7 @@ class HybridBlock(Block):
         self._trees: dict[int, Any] = {}
         self._plan_cache: Any = None
         self._last_call: Any = None
+        self._checked: set[Any] = set()
         self._initialized = False
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -703,6 +704,13 @@ class HybridBlock(Block):
         vals = [a._value for a in flat]
         training = STATE.training
         key = _random.next_key() if self._uses_rng.get(training, True) else _dummy_key()
+        if self._flags.get("check"):
+            sig = (tuple((v.shape, v.dtype) for v in vals), training)
+            if sig not in self._checked:
+                from gluax._src.gluon.check import check_equivalence
+
+                check_equivalence(self, params, aux, vals, tree, key, training)
+                self._checked.add(sig)
         if STATE.recording:
             tracked = [i for i, a in enumerate(flat) if a._ag is not None and _is_float(a._value)]
             if params or tracked:
