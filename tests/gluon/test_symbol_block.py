@@ -75,3 +75,34 @@ def test_imports_errors(exported, tmp_path):
         gluon.SymbolBlock.imports(str(bad), "data")
     with pytest.raises(NotImplementedError, match="free-standing Symbols"):
         gluon.SymbolBlock(None, None)
+
+
+# ---- MXNet's -symbol.json ---------------------------------------------------------------------
+
+FIX = __import__("pathlib").Path(__file__).resolve().parent.parent / "fixtures" / "symbol_json"
+
+
+def test_mxnet_exported_mlp_gives_mxnet_outputs():
+    data = np.load(FIX / "symbol_json.npz")
+    block = gluon.SymbolBlock.imports(str(FIX / "mlp-symbol.json"), ["data"], str(FIX / "mlp-0000.params"))
+    assert sorted(block.collect_params().keys()) == ["mlp_dense0_bias", "mlp_dense0_weight", "mlp_head0_dense0_bias", "mlp_head0_dense0_weight", "mlp_head0_offset"]
+    x = nd.array(data["mlp_x"])
+    np.testing.assert_allclose(block(x).asnumpy(), data["mlp_y"], rtol=1e-5, atol=1e-6)
+    block.hybridize()
+    np.testing.assert_allclose(block(x).asnumpy(), data["mlp_y"], rtol=1e-5, atol=1e-6)
+    xg = nd.array(data["mlp_x"])
+    xg.attach_grad()
+    with autograd.record():
+        out = block(xg)
+    out.backward()
+    assert block.collect_params()["mlp_dense0_weight"].grad().asnumpy().any()
+
+
+def test_json_errors_name_node_and_inputs(tmp_path):
+    with pytest.raises(ValueError, match=r"input name\(s\) \['images'\] are not variables"):
+        gluon.SymbolBlock.imports(str(FIX / "mlp-symbol.json"), ["images"], str(FIX / "mlp-0000.params"))
+    spec = {"nodes": [{"op": "null", "name": "data", "inputs": []}, {"op": "NoSuchOp", "name": "weird0", "inputs": [[0, 0, 0]]}], "heads": [[1, 0, 0]], "arg_nodes": [0]}
+    f = tmp_path / "bad-symbol.json"
+    f.write_text(__import__("json").dumps(spec))
+    with pytest.raises(NotImplementedError, match=r"node 'weird0' uses operator 'NoSuchOp'"):
+        gluon.SymbolBlock.imports(str(f), ["data"])

@@ -21,6 +21,7 @@ from gluax._src.engine.serialization import load as nd_load
 from gluax._src.engine.serialization import save as nd_save
 from gluax._src.gluon.block import HybridBlock, _dummy_key
 from gluax._src.gluon.parameter import Parameter
+from gluax._src.gluon.symbol_json import Graph
 
 SUFFIX = "-symbol.stablehlo"
 
@@ -65,8 +66,10 @@ def export_block(block: HybridBlock, path: str, epoch: int) -> tuple[str, str]:
 class SymbolBlock(HybridBlock):
     """A network loaded from exported files, runnable without the class that made it.
 
-    Create it with ``SymbolBlock.imports``. Its parameters keep their full names; it can be
-    called eagerly (recorded for autograd) or hybridized, and fine-tuned.
+    Create it with ``SymbolBlock.imports``: from MXNet's ``-symbol.json`` (evaluated node by
+    node with gluax's operators) or from gluax's own ``-symbol.stablehlo``. Its parameters
+    keep their full names; it runs eagerly (recorded for autograd) or hybridized, and can be
+    fine-tuned.
 
     Notes
     -----
@@ -81,39 +84,47 @@ class SymbolBlock(HybridBlock):
         params: Any = None,
         *,
         _exported: Any = None,
+        _graph: Any = None,
+        _input_names: Sequence[str] = (),
         prefix: str | None = None,
     ) -> None:
-        if _exported is None:
+        if _exported is None and _graph is None:
             raise NotImplementedError(
                 "SymbolBlock(outputs, inputs): gluax has no free-standing Symbols. Load an "
                 "exported model with SymbolBlock.imports(symbol_file, input_names, param_file)."
             )
         super().__init__(prefix=prefix if prefix is not None else "", params=params)
-        self._exported = _exported
+        self._exported, self._graph = _exported, _graph
+        if _graph is not None:
+            missing = [n for n in _input_names if n not in _graph.variables]
+            if missing:
+                raise ValueError(
+                    f"SymbolBlock.imports: input name(s) {missing} are not variables of {_graph.source}; its variables are {_graph.variables}."
+                )
+            self._input_names = list(_input_names)
+            aux = _graph.aux_names()
+            for name in _graph.variables:
+                if name not in self._input_names:
+                    self._register(name, "null" if name in aux else "write", None, "float32")
+            self._n_inputs = len(self._input_names)
+            return
         arg_tree, aux_tree = _exported.in_tree.children()[0].children()[:2]
         self._arg_names = list(jax.tree_util.tree_unflatten(arg_tree, range(arg_tree.num_leaves)))
         self._aux_names = list(jax.tree_util.tree_unflatten(aux_tree, range(aux_tree.num_leaves)))
         avals = _exported.in_avals
         n_arg, n_aux = len(self._arg_names), len(self._aux_names)
         for i, name in enumerate(self._arg_names + self._aux_names):
-            aval = avals[i]
-            p = Parameter(
-                name,
-                grad_req="write" if i < n_arg else "null",
-                shape=aval.shape,
-                dtype=aval.dtype.name,
-                allow_deferred_init=True,
+            self._register(
+                name, "write" if i < n_arg else "null", avals[i].shape, avals[i].dtype.name
             )
-            self._reg_params[name] = p
-            self.params._params[name] = p
         self._n_inputs = len(avals) - n_arg - n_aux
         self._in_avals = avals[n_arg + n_aux :]
-        self._op = OpDef(
-            f"SymbolBlock:{os.path.basename(str(getattr(self, '_source', 'exported')))}",
-            self._call_exported,
-            False,
-            True,
-        )
+        self._op = OpDef("SymbolBlock", self._call_exported, False, True)
+
+    def _register(self, name: str, grad_req: str, shape: Any, dtype: str) -> None:
+        p = Parameter(name, grad_req=grad_req, shape=shape, dtype=dtype, allow_deferred_init=True)
+        self._reg_params[name] = p
+        self.params._params[name] = p
 
     def _call_exported(self, *flat: Any) -> Any:
         n_arg, n_aux = len(self._arg_names), len(self._aux_names)
@@ -124,8 +135,11 @@ class SymbolBlock(HybridBlock):
     def hybrid_forward(self, F: Any, *args: Any, **params: Any) -> Any:
         if len(args) != self._n_inputs:
             raise ValueError(
-                f"SymbolBlock: the exported graph takes {self._n_inputs} input(s), got {len(args)}."
+                f"SymbolBlock: the graph takes {self._n_inputs} input(s), got {len(args)}."
             )
+        if self._graph is not None:
+            outs = self._graph.run({**params, **dict(zip(self._input_names, args))})
+            return outs[0] if len(outs) == 1 else outs
         for i, (x, aval) in enumerate(zip(args, self._in_avals)):
             expected = tuple(d if isinstance(d, int) else None for d in aval.shape)
             if len(x.shape) != len(expected) or any(
@@ -148,28 +162,26 @@ class SymbolBlock(HybridBlock):
         allow_missing: bool = False,
         ignore_extra: bool = False,
     ) -> SymbolBlock:
-        """Load a network exported by ``HybridBlock.export`` (``*-symbol.stablehlo``) and,
-        if given, its ``.params`` file."""
-        if str(symbol_file).endswith(".json"):
-            raise NotImplementedError(
-                f"SymbolBlock.imports({symbol_file!r}): reading MXNet's -symbol.json graphs is not "
-                "supported yet; export the model from gluax (HybridBlock.export) instead."
-            )
-        if not os.path.exists(symbol_file):
-            raise FileNotFoundError(f"SymbolBlock.imports: no such file {symbol_file!r}.")
-        with open(symbol_file, "rb") as f:
-            try:
-                exported = jax_export.deserialize(bytearray(f.read()))
-            except Exception as e:  # noqa: BLE001
-                raise MXNetError(
-                    f"SymbolBlock.imports: {symbol_file!r} is not a graph written by HybridBlock.export ({e})."
-                ) from e
-        block = SymbolBlock(_exported=exported)
+        """Load a network from MXNet's ``-symbol.json`` or gluax's ``-symbol.stablehlo`` and,
+        if given, its ``.params`` file (``arg:``/``aux:`` prefixes are stripped)."""
         names = [input_names] if isinstance(input_names, str) else list(input_names)
-        if len(names) != block._n_inputs:
-            raise ValueError(
-                f"SymbolBlock.imports: the graph in {symbol_file!r} takes {block._n_inputs} input(s), got input_names={names!r}."
-            )
+        if str(symbol_file).endswith(".json"):
+            block = SymbolBlock(_graph=Graph.load(symbol_file), _input_names=names)
+        else:
+            if not os.path.exists(symbol_file):
+                raise FileNotFoundError(f"SymbolBlock.imports: no such file {symbol_file!r}.")
+            with open(symbol_file, "rb") as f:
+                try:
+                    exported = jax_export.deserialize(bytearray(f.read()))
+                except Exception as e:  # noqa: BLE001
+                    raise MXNetError(
+                        f"SymbolBlock.imports: {symbol_file!r} is not a graph written by HybridBlock.export ({e})."
+                    ) from e
+            block = SymbolBlock(_exported=exported)
+            if len(names) != block._n_inputs:
+                raise ValueError(
+                    f"SymbolBlock.imports: the graph in {symbol_file!r} takes {block._n_inputs} input(s), got input_names={names!r}."
+                )
         if param_file is not None:
             loaded = nd_load(param_file)
             if not isinstance(loaded, dict):
