@@ -139,13 +139,30 @@ def test_autograd_grad_returns_new_arrays_and_leaves_buffers():
     assert isinstance(gs, list) and gs[0].asnumpy().tolist() == [2, 2, 2]
 
 
-def test_autograd_grad_create_graph_is_explicitly_unsupported():
-    x = nd.array([1.0])
+def test_create_graph_gives_second_derivatives(rng):
+    a = rng.uniform(-1, 1, 4).astype(np.float32)
+    x = nd.array(a)
     x.attach_grad()
     with autograd.record():
-        y = x * x
-    with pytest.raises(NotImplementedError, match="create_graph=True"):
-        autograd.grad(y, x, create_graph=True)
+        y = nd.tanh(x) * x
+        (g,) = autograd.grad([y], [x], create_graph=True)
+    g.backward()
+    t = np.tanh(a)
+    np.testing.assert_allclose(g.asnumpy(), t + a * (1 - t**2), rtol=1e-5)
+    # d/dx [tanh + x (1 - tanh^2)] = 2 (1 - t^2) - 2 x t (1 - t^2)
+    np.testing.assert_allclose(x.grad.asnumpy(), 2 * (1 - t**2) - 2 * a * t * (1 - t**2), rtol=1e-4, atol=1e-6)
+
+
+def test_create_graph_through_hybridized_block_is_explicitly_unsupported():
+    net = mx.gluon.nn.Dense(2, in_units=2)
+    net.initialize()
+    net.hybridize()
+    x = nd.ones((1, 2))
+    x.attach_grad()
+    with autograd.record():
+        y = net(x)
+        with pytest.raises(NotImplementedError, match="hybridized block or custom Function"):
+            autograd.grad(y, x, create_graph=True)
 
 
 def test_inplace_write_to_variable_while_recording_raises():

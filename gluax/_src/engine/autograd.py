@@ -163,12 +163,6 @@ def grad(
 ) -> NDArray | list[NDArray]:
     """Gradients of ``heads`` w.r.t. ``variables``, returned as new arrays; ``.grad`` buffers
     are left untouched. Returns a single array when ``variables`` is a single array."""
-    if create_graph:
-        raise NotImplementedError(
-            "autograd.grad(create_graph=True): higher-order gradients through the tape are not "
-            "supported yet. Use the functional view (net.functional()) with jax.grad, which "
-            "differentiates to any order."
-        )
     single = isinstance(variables, NDArray)
     var_list = [variables] if single else list(variables)  # type: ignore[list-item]
     if isinstance(heads, NDArray):
@@ -180,6 +174,16 @@ def grad(
                 "autograd.grad: every variable must be marked with attach_grad() (or be a "
                 "Parameter's data) before recording."
             )
+    if create_graph:
+        hg = _head_grads(heads, head_grads)
+        hg = [None if g is None else NDArray(g, h._ctx) for g, h in zip(hg, heads)]
+        with record(train_mode=train_mode):
+            gs = _tape.run_backward_graph(heads, hg, var_list)
+        out = [
+            NDArray(jnp.zeros_like(v._value), v._ctx) if g is None else g
+            for g, v in zip(gs, var_list)
+        ]
+        return out[0] if single else out
     retain = create_graph if retain_graph is None else retain_graph
     grads = _tape.run_backward(heads, _head_grads(heads, head_grads), retain)
     out = []

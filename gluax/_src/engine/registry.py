@@ -71,6 +71,7 @@ class OpDef:
         self.accepts_any = any(p.kind == p.VAR_KEYWORD for p in params)
         self._fwd: dict[Any, Callable[..., Any]] = {}
         self._fwd_vjp: dict[Any, Callable[..., Any]] = {}
+        self._grad_ops: dict[Any, OpDef] = {}
 
     def __repr__(self) -> str:
         return f"<operator {self.name}>"
@@ -131,6 +132,31 @@ class OpDef:
 
             f = self._fwd_vjp[ck] = jax.jit(fwd_vjp)
         return f
+
+
+def grad_op(op: OpDef, key: Any, diff: tuple[int, ...], n_vals: int, container: Any) -> OpDef:
+    """An (unregistered) operator computing ``op``'s input cotangents from its inputs and
+    output cotangents, so that a backward pass can itself be recorded (``create_graph``)."""
+    ck = (key, diff, n_vals, container)
+    g = op._grad_ops.get(ck)
+    if g is None:
+        fn, attrs, off = op.fn, dict(key), 1 if op.random else 0
+
+        def grad_fn(*xs: Any) -> Any:
+            vals, cts = xs[: off + n_vals], xs[off + n_vals :]
+
+            def part(*d: Any) -> Any:
+                full = list(vals)
+                for i, v in zip(diff, d):
+                    full[i + off] = v
+                return fn(*full, **attrs)
+
+            _, vjp = jax.vjp(part, *[vals[i + off] for i in diff])
+            res = vjp(container(cts) if container else cts[0])
+            return list(res)
+
+        g = op._grad_ops[ck] = OpDef(f"_backward_{op.name}", grad_fn, False, True)
+    return g
 
 
 def register(
@@ -220,6 +246,7 @@ def invoke(op: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
                 [inputs[i]._ag for i in diff],
                 [(o.shape, o.dtype) for o in outs],
             )
+            node.replay = (op, key, diff, rng, vals, ctx, type(res) if multi else None)
             wrapped = _wrap(res, ctx, NDArray, out)
             for k, w in enumerate(wrapped if multi else [wrapped]):
                 w._ag = _tape.OutInfo(node, k)

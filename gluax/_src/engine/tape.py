@@ -61,7 +61,7 @@ class Node:
     output, zeros filled in) to one cotangent per entry of ``inputs``.
     """
 
-    __slots__ = ("backward_fn", "inputs", "out_avals", "seq", "name")
+    __slots__ = ("backward_fn", "inputs", "out_avals", "seq", "name", "replay")
 
     def __init__(
         self,
@@ -75,6 +75,9 @@ class Node:
         self.inputs = inputs
         self.out_avals = out_avals
         self.seq = next(_seq)
+        # (op, attrs key, diff positions, rng, input values, ctx, output container) for
+        # operator nodes: lets a backward pass be re-run as recorded operators (create_graph).
+        self.replay: tuple[Any, ...] | None = None
 
 
 _apply_vjp = jax.jit(lambda vjp, ct: vjp(ct))
@@ -148,3 +151,68 @@ def run_backward(
         for entry, g in zip(node.inputs, in_cts):
             send(entry, g)
     return {k: (var_infos[k], g) for k, g in var_cts.items()}
+
+
+def run_backward_graph(heads: list[Any], head_grads: list[Any], variables: list[Any]) -> list[Any]:
+    """Like ``run_backward`` but every step is a recorded operator on NDArrays, so the returned
+    gradients are themselves differentiable (``autograd.grad(..., create_graph=True)``)."""
+    from gluax._src.engine.ndarray import NDArray
+    from gluax._src.engine.registry import grad_op, invoke
+
+    node_cts: dict[int, list[Any]] = {}
+    var_cts: dict[int, Any] = {}
+    nodes: dict[int, Node] = {}
+
+    def add(a: Any, b: Any) -> Any:
+        return a if b is None else b + a
+
+    def send(entry: VarInfo | OutInfo, g: Any) -> None:
+        if isinstance(entry, VarInfo):
+            var_cts[id(entry)] = add(g, var_cts.get(id(entry)))
+        else:
+            slots = node_cts.setdefault(id(entry.node), [None] * len(entry.node.out_avals))
+            slots[entry.index] = add(g, slots[entry.index])
+
+    stack: list[Node] = []
+    for h, hg in zip(heads, head_grads):
+        if h._ag is None:
+            raise MXNetError(NOT_IN_GRAPH)
+        g = NDArray(jnp.ones(h._value.shape, h._value.dtype), h._ctx) if hg is None else hg
+        send(h._ag, g)
+        if isinstance(h._ag, OutInfo) and id(h._ag.node) not in nodes:
+            nodes[id(h._ag.node)] = h._ag.node
+            stack.append(h._ag.node)
+    while stack:
+        node = stack.pop()
+        for entry in node.inputs:
+            if isinstance(entry, OutInfo) and id(entry.node) not in nodes:
+                nodes[id(entry.node)] = entry.node
+                stack.append(entry.node)
+    for node in sorted(nodes.values(), key=lambda n: n.seq, reverse=True):
+        cts = node_cts.pop(id(node), None)
+        if cts is None:
+            continue
+        if node.replay is None:
+            raise NotImplementedError(
+                f"autograd.grad(create_graph=True): the graph contains {node.name!r}, a "
+                "hybridized block or custom Function, whose backward cannot be recorded. Run "
+                "that part un-hybridized, or use the functional view with jax.grad."
+            )
+        op, key, diff, rng, vals, ctx, container = node.replay
+        full = [
+            c if c is not None else NDArray(jnp.zeros(shape, dtype), ctx)
+            for c, (shape, dtype) in zip(cts, node.out_avals)
+        ]
+        args = []
+        for i, v in enumerate(vals):
+            if i in diff:
+                a = NDArray(v, ctx)
+                a._ag = node.inputs[diff.index(i)]
+                args.append(a)
+            else:
+                args.append(v)
+        gop = grad_op(op, key, diff, len(vals), container)
+        in_cts = invoke(gop, tuple(rng) + tuple(args) + tuple(full), {})
+        for entry, g in zip(node.inputs, in_cts if isinstance(in_cts, list) else [in_cts]):
+            send(entry, g)
+    return [var_cts.get(id(v._ag)) for v in variables]
