@@ -8,6 +8,7 @@ i32 ndim, ndim x i64 dims, i32 dev_type, i32 dev_id, i32 type_flag``, raw data.
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 import tempfile
@@ -105,7 +106,7 @@ def _read_array(r: _Reader) -> np.ndarray | None:
         raise MXNetError(f"nd.load: {r.fname!r}: unknown dtype flag {flag}.")
     name = TYPE_FLAGS[flag]
     dt = np.dtype("<u2") if name == "bfloat16" else np.dtype(name).newbyteorder("<")
-    count = int(np.prod(shape, dtype=np.int64))
+    count = math.prod(shape)  # Python ints: a corrupt shape must not overflow into a valid size
     data = np.frombuffer(r.take(count * dt.itemsize, "array data"), dtype=dt).reshape(shape)
     if name == "bfloat16":
         import ml_dtypes
