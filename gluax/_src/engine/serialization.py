@@ -106,6 +106,8 @@ def _read_array(r: _Reader) -> np.ndarray | None:
         raise MXNetError(f"nd.load: {r.fname!r}: unknown dtype flag {flag}.")
     name = TYPE_FLAGS[flag]
     dt = np.dtype("<u2") if name == "bfloat16" else np.dtype(name).newbyteorder("<")
+    if any(d > len(r.buf) for d in shape):
+        raise MXNetError(f"nd.load: {r.fname!r}: implausible shape {shape}; the file is corrupt.")
     count = math.prod(shape)  # Python ints: a corrupt shape must not overflow into a valid size
     data = np.frombuffer(r.take(count * dt.itemsize, "array data"), dtype=dt).reshape(shape)
     if name == "bfloat16":
