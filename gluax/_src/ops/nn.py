@@ -1,0 +1,568 @@
+"""Layer operators: Convolution, Deconvolution, Pooling, LeakyReLU, BatchNorm, Dropout,
+Embedding.
+
+Dropout, BatchNorm and LeakyReLU behave differently in training and in inference. They take a
+static ``training`` attribute which, when the caller does not give it, is filled from
+``autograd.is_training()`` at each call (inside a hybridized call, from the mode of that call),
+so ``F.Dropout(x, p=0.5)`` in user code follows ``autograd.record()`` as in MXNet.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from gluax._src.engine.base import OperatorError, check_shape
+from gluax._src.engine.registry import OPS, OpDef
+from gluax._src.engine.registry import register as _register
+from gluax._src.engine.state import STATE
+from gluax._src.ops._util import as_tuple, norm_axis
+
+# ---- operators that follow the training mode ----------------------------------------------
+
+
+class _ModeOp(OpDef):
+    """An operator whose static attribute ``training`` defaults to the current
+    ``autograd.is_training()`` (read when the operator is called, not when it is compiled)."""
+
+    def __init__(self, name: str, fn: Callable[..., Any], random: bool) -> None:
+        super().__init__(name, fn, random, True)
+        # A required attribute keeps every call off the registry's positional fast path, which
+        # would skip ``bind`` and with it the filling-in below.
+        self.required_attrs = self.required_attrs | {"training"}
+
+    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[list[Any], dict]:
+        if "training" not in kwargs:
+            kwargs = {**kwargs, "training": STATE.training}
+        return super().bind(args, kwargs)
+
+
+def _register_mode_op(name: str, *, random: bool = False) -> Callable[[Callable], Callable]:
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if name in OPS:
+            raise ValueError(f"operator {name!r} is registered twice")
+        OPS[name] = _ModeOp(name, fn, random)
+        return fn
+
+    return deco
+
+
+# ---- layouts and window arguments ---------------------------------------------------------
+
+_FIRST = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
+_LAST = {1: "NWC", 2: "NHWC", 3: "NDHWC"}
+
+
+def _channels_last(op: str, layout: str | None, nsp: int) -> bool:
+    """Whether ``layout`` puts channels last; None is MXNet's default channels-first layout."""
+    if layout is None or layout == _FIRST.get(nsp):
+        return False
+    if layout == _LAST.get(nsp):
+        return True
+    raise OperatorError(
+        f"{op}: layout {layout!r} does not fit a {nsp}-D window; expected "
+        f"{_FIRST.get(nsp)!r} or {_LAST.get(nsp)!r}."
+    )
+
+
+def _check_data(op: str, data: jax.Array, nsp: int, what: str) -> None:
+    if data.ndim != nsp + 2:
+        raise OperatorError(
+            f"{op}: expected data with {nsp + 2} dims (batch, channel and {nsp} spatial) for "
+            f"{what}, got shape {tuple(data.shape)}."
+        )
+
+
+def _window_arg(op: str, name: str, value: Any, nsp: int, default: int) -> tuple[int, ...]:
+    """A per-spatial-dimension attribute: () means ``default`` everywhere."""
+    t = as_tuple(value)
+    if not t:
+        return (default,) * nsp
+    if len(t) != nsp:
+        raise OperatorError(
+            f"{op}: {name} must have the same number of dimensions as kernel {nsp}, got {name}={t}."
+        )
+    if name in ("stride", "dilate") and min(t) < 1:
+        raise OperatorError(f"{op}: {name} must be positive in every dimension, got {t}.")
+    if name == "pad" and min(t) < 0:
+        raise OperatorError(f"{op}: pad must be non-negative, got {t}.")
+    return t
+
+
+def _kernel(op: str, kernel: Any) -> tuple[int, ...]:
+    k = as_tuple(kernel)
+    if not 1 <= len(k) <= 3:
+        raise OperatorError(f"{op}: kernel must have 1, 2 or 3 dimensions, got kernel={k}.")
+    if min(k) < 1:
+        raise OperatorError(f"{op}: kernel must be positive in every dimension, got {k}.")
+    return k
+
+
+def _conv_dims(nsp: int, last: bool) -> tuple[str, str, str]:
+    sp = "DHW"[3 - nsp :]
+    if last:
+        return f"N{sp}C", f"O{sp}I", f"N{sp}C"
+    return f"NC{sp}", f"OI{sp}", f"NC{sp}"
+
+
+def _add_bias(
+    op: str, y: jax.Array, bias: jax.Array | None, no_bias: bool, last: bool
+) -> jax.Array:
+    if no_bias:
+        return y
+    if bias is None:
+        raise OperatorError(f"{op}: bias is required unless no_bias=True.")
+    c = y.shape[-1] if last else y.shape[1]
+    check_shape(op, "bias", tuple(bias.shape), (c,))
+    return y + (bias if last else bias.reshape((c,) + (1,) * (y.ndim - 2)))
+
+
+# ---- convolution --------------------------------------------------------------------------
+
+
+@_register("Convolution")
+def convolution(
+    data: jax.Array,
+    weight: jax.Array,
+    bias: jax.Array | None = None,
+    *,
+    kernel: Any,
+    num_filter: int,
+    stride: Any = (),
+    dilate: Any = (),
+    pad: Any = (),
+    num_group: int = 1,
+    workspace: int = 1024,
+    no_bias: bool = False,
+    cudnn_tune: Any = None,
+    cudnn_off: bool = False,
+    layout: str | None = None,
+) -> jax.Array:
+    """1-D, 2-D or 3-D convolution (the kernel's length picks which) with symmetric zero
+    padding, stride, dilation and groups.
+
+    ``data`` is ``(N, C, *spatial)`` (``layout`` NCW/NCHW/NCDHW, the default) or
+    ``(N, *spatial, C)`` (NWC/NHWC/NDHWC); ``weight`` is ``(num_filter, C/num_group,
+    *kernel)`` (channels-last: ``(num_filter, *kernel, C/num_group)``); output size per
+    spatial axis ``floor((x + 2*pad - dilate*(kernel-1) - 1) / stride) + 1``. ``workspace``,
+    ``cudnn_tune`` and ``cudnn_off`` are accepted and ignored (XLA picks the algorithm).
+    """
+    k = _kernel("Convolution", kernel)
+    nsp = len(k)
+    _check_data("Convolution", data, nsp, f"a {nsp}-D kernel")
+    s = _window_arg("Convolution", "stride", stride, nsp, 1)
+    d = _window_arg("Convolution", "dilate", dilate, nsp, 1)
+    p = _window_arg("Convolution", "pad", pad, nsp, 0)
+    last = _channels_last("Convolution", layout, nsp)
+    c = data.shape[-1] if last else data.shape[1]
+    if num_group < 1 or c % num_group or num_filter % num_group:
+        raise OperatorError(
+            f"Convolution: num_group={num_group} must divide both the input channels ({c}) "
+            f"and num_filter ({num_filter})."
+        )
+    w_shape = (num_filter, *k, c // num_group) if last else (num_filter, c // num_group, *k)
+    check_shape("Convolution", "weight", tuple(weight.shape), w_shape)
+    spatial = data.shape[1:-1] if last else data.shape[2:]
+    for i in range(nsp):
+        if spatial[i] + 2 * p[i] < d[i] * (k[i] - 1) + 1:
+            raise OperatorError(
+                f"Convolution: kernel {k} (dilated by {d}) is larger than the padded input "
+                f"{tuple(x + 2 * q for x, q in zip(spatial, p))} of data shape "
+                f"{tuple(data.shape)}."
+            )
+    y = lax.conv_general_dilated(
+        data,
+        weight.astype(data.dtype),
+        window_strides=s,
+        padding=[(q, q) for q in p],
+        rhs_dilation=d,
+        dimension_numbers=_conv_dims(nsp, last),
+        feature_group_count=num_group,
+    )
+    return _add_bias("Convolution", y, bias, no_bias, last)
+
+
+@_register("Deconvolution")
+def deconvolution(
+    data: jax.Array,
+    weight: jax.Array,
+    bias: jax.Array | None = None,
+    *,
+    kernel: Any,
+    num_filter: int,
+    stride: Any = (),
+    dilate: Any = (),
+    pad: Any = (),
+    adj: Any = (),
+    target_shape: Any = (),
+    num_group: int = 1,
+    workspace: int = 512,
+    no_bias: bool = True,
+    cudnn_tune: Any = None,
+    cudnn_off: bool = False,
+    layout: str | None = None,
+) -> jax.Array:
+    """Transposed convolution (the gradient of ``Convolution`` with respect to its input).
+
+    ``data`` is ``(N, C, *spatial)``, ``weight`` ``(C, num_filter/num_group, *kernel)``;
+    output size ``stride*(x-1) + dilate*(kernel-1) + 1 - 2*pad + adj``. With
+    ``target_shape``, ``pad`` and ``adj`` are chosen to reach that output size. Note that
+    ``no_bias`` defaults to True here, as in MXNet.
+    """
+    k = _kernel("Deconvolution", kernel)
+    nsp = len(k)
+    _check_data("Deconvolution", data, nsp, f"a {nsp}-D kernel")
+    if _channels_last("Deconvolution", layout, nsp):
+        raise NotImplementedError(
+            f"Deconvolution: layout {layout!r} is not supported by gluax (nor by MXNet on CPU); "
+            f"use {_FIRST[nsp]!r} and transpose the data."
+        )
+    s = _window_arg("Deconvolution", "stride", stride, nsp, 1)
+    d = _window_arg("Deconvolution", "dilate", dilate, nsp, 1)
+    p = _window_arg("Deconvolution", "pad", pad, nsp, 0)
+    a = _window_arg("Deconvolution", "adj", adj, nsp, 0)
+    spatial = data.shape[2:]
+    target = as_tuple(target_shape)
+    if target:
+        if len(target) != nsp:
+            raise OperatorError(
+                f"Deconvolution: target_shape must have {nsp} dimensions, got {target}."
+            )
+        # MXNet splits the padding that reaches target_shape evenly, any odd unit going to adj.
+        full = [s[i] * (spatial[i] - 1) + d[i] * (k[i] - 1) + 1 for i in range(nsp)]
+        if any(f < t for f, t in zip(full, target)):
+            raise OperatorError(
+                f"Deconvolution: target_shape {target} is larger than the largest output {tuple(full)}."
+            )
+        total = [f - t for f, t in zip(full, target)]
+        a = tuple(t % 2 for t in total)
+        p = tuple((t + 1) // 2 for t in total)
+    c = data.shape[1]
+    if num_group < 1 or c % num_group or num_filter % num_group:
+        raise OperatorError(
+            f"Deconvolution: num_group={num_group} must divide both the input channels ({c}) "
+            f"and num_filter ({num_filter})."
+        )
+    fg = num_filter // num_group
+    check_shape("Deconvolution", "weight", tuple(weight.shape), (c, fg, *k))
+    # (C, F/g, k) -> (F, C/g, k), spatially flipped: the kernel of the equivalent convolution.
+    w = weight.reshape(num_group, c // num_group, fg, *k).swapaxes(1, 2)
+    w = jnp.flip(w.reshape(num_filter, c // num_group, *k), axis=tuple(range(2, nsp + 2)))
+    out_size = [
+        s[i] * (spatial[i] - 1) + d[i] * (k[i] - 1) + 1 - 2 * p[i] + a[i] for i in range(nsp)
+    ]
+    if min(out_size) < 1:
+        raise OperatorError(
+            f"Deconvolution: output would be empty ({tuple(out_size)}) for data shape "
+            f"{tuple(data.shape)}, kernel {k}, stride {s}, pad {p}, adj {a}."
+        )
+    edge = [d[i] * (k[i] - 1) - p[i] for i in range(nsp)]
+    y = lax.conv_general_dilated(
+        data,
+        w.astype(data.dtype),
+        window_strides=(1,) * nsp,
+        padding=[(e, e + a[i]) for i, e in enumerate(edge)],
+        lhs_dilation=s,
+        rhs_dilation=d,
+        dimension_numbers=_conv_dims(nsp, False),
+        feature_group_count=num_group,
+    )
+    return _add_bias("Deconvolution", y, bias, no_bias, False)
+
+
+# ---- pooling ------------------------------------------------------------------------------
+
+_POOL_TYPES = ("max", "avg", "sum", "lp")
+_CONVENTIONS = ("valid", "full")
+
+
+def _pool_window_counts(
+    spatial: tuple[int, ...],
+    k: tuple[int, ...],
+    s: tuple[int, ...],
+    p: tuple[int, ...],
+    extra: tuple[int, ...],
+    include_pad: bool,
+) -> np.ndarray:
+    """How many elements each average window divides by (a static array).
+
+    As in MXNet, a window is clipped to the padded extent ``[-pad, x + pad)`` when padding
+    counts, else to the data ``[0, x)``; parts beyond the padding (``pooling_convention=
+    'full'``) never count."""
+    counts = np.ones((), np.float64)
+    for x, kk, ss, pp, ee in zip(spatial, k, s, p, extra):
+        n = (x + 2 * pp + ee - kk) // ss + 1
+        start = np.arange(n) * ss - pp
+        lo, hi = (-pp, x + pp) if include_pad else (0, x)
+        c = np.minimum(start + kk, hi) - np.maximum(start, lo)
+        counts = np.multiply.outer(counts, c.astype(np.float64))
+    return counts
+
+
+@_register("Pooling")
+def pooling(
+    data: jax.Array,
+    *,
+    kernel: Any = (),
+    pool_type: str = "max",
+    global_pool: bool = False,
+    cudnn_off: bool = False,
+    pooling_convention: str = "valid",
+    stride: Any = (),
+    pad: Any = (),
+    p_value: int | None = None,
+    count_include_pad: bool | None = None,
+    layout: str | None = None,
+) -> jax.Array:
+    """Max, average, sum or Lp pooling over 1, 2 or 3 spatial axes.
+
+    Output size per axis: ``floor((x + 2*pad - kernel) / stride) + 1`` with
+    ``pooling_convention='valid'``, ``ceil(...)`` with ``'full'``. ``stride`` defaults to 1
+    (the Gluon pooling layers default it to the pool size). Max pooling ignores padding;
+    average pooling divides by the window size including padding unless
+    ``count_include_pad=False``. ``global_pool`` pools each whole feature map to size 1.
+    """
+    if pool_type not in _POOL_TYPES:
+        raise OperatorError(f"Pooling: pool_type must be one of {_POOL_TYPES}, got {pool_type!r}.")
+    if pooling_convention not in _CONVENTIONS:
+        msg = f"Pooling: pooling_convention must be one of {_CONVENTIONS}, got {pooling_convention!r}."
+        if pooling_convention == "same":
+            raise NotImplementedError(msg + " ('same' is MXNet's 1-D max-pooling special case.)")
+        raise OperatorError(msg)
+    if not 3 <= data.ndim <= 5:
+        raise OperatorError(
+            f"Pooling: expected data with 3, 4 or 5 dims (batch, channel, 1 to 3 spatial), got "
+            f"shape {tuple(data.shape)}."
+        )
+    nsp = data.ndim - 2
+    last = _channels_last("Pooling", layout, nsp)
+    spatial = tuple(data.shape[1:-1] if last else data.shape[2:])
+    if global_pool:
+        k, s, p = spatial, (1,) * nsp, (0,) * nsp
+    else:
+        k = _kernel("Pooling", kernel)
+        if len(k) != nsp:
+            raise OperatorError(
+                f"Pooling: a {len(k)}-D kernel {k} needs data with {len(k) + 2} dims, got shape "
+                f"{tuple(data.shape)}."
+            )
+        s = _window_arg("Pooling", "stride", stride, nsp, 1)
+        p = _window_arg("Pooling", "pad", pad, nsp, 0)
+        for i in range(nsp):
+            if k[i] > spatial[i] + 2 * p[i]:
+                raise OperatorError(
+                    f"Pooling: kernel {k} is larger than the padded input "
+                    f"{tuple(x + 2 * q for x, q in zip(spatial, p))} of data shape "
+                    f"{tuple(data.shape)}."
+                )
+    full = pooling_convention == "full" and not global_pool
+    extra = tuple((-(x + 2 * q - kk) % ss) if full else 0 for x, q, kk, ss in zip(spatial, p, k, s))
+    window = (1, *k, 1) if last else (1, 1, *k)
+    strides = (1, *s, 1) if last else (1, 1, *s)
+    sp_pad = [(q, q + e) for q, e in zip(p, extra)]
+    padding = [(0, 0), *sp_pad, (0, 0)] if last else [(0, 0), (0, 0), *sp_pad]
+    if pool_type == "max":
+        lowest = np.array(-np.inf, data.dtype)  # a concrete init selects the differentiable max
+        return lax.reduce_window(data, lowest, lax.max, window, strides, padding)
+    if pool_type == "lp":
+        if p_value is None:
+            raise OperatorError("Pooling: pool_type='lp' needs p_value.")
+        zero = np.array(0, data.dtype)
+        total = lax.reduce_window(data**p_value, zero, lax.add, window, strides, padding)
+        return total ** (1.0 / p_value)
+    zero = np.array(0, data.dtype)
+    total = lax.reduce_window(data, zero, lax.add, window, strides, padding)
+    if pool_type == "sum":
+        return total
+    include = True if count_include_pad is None else count_include_pad
+    counts = _pool_window_counts(spatial, k, s, p, extra, include or global_pool)
+    counts = counts[..., None] if last else counts
+    return total / jnp.asarray(counts, total.dtype)
+
+
+# ---- activations with parameters --------------------------------------------------------
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_LAMBDA = 1.0507009873554804934193349852946
+_LEAKY_TYPES = ("leaky", "prelu", "rrelu", "elu", "selu", "gelu")
+
+
+def _prelu_gamma(gamma: jax.Array, data: jax.Array) -> jax.Array:
+    """MXNet broadcasts gamma along axis 1 (axis 0 for 1-D data); one value applies to all."""
+    if gamma.size == 1:
+        return gamma.reshape(())
+    axis = 1 if data.ndim > 1 else 0
+    if gamma.ndim != 1 or gamma.shape[0] != data.shape[axis]:
+        raise OperatorError(
+            f"LeakyReLU: act_type='prelu' expects gamma of shape (1,) or ({data.shape[axis]},) "
+            f"(the size of data axis {axis}), got gamma {tuple(gamma.shape)} for data "
+            f"{tuple(data.shape)}."
+        )
+    return gamma.reshape((-1,) + (1,) * (data.ndim - axis - 1))
+
+
+@_register_mode_op("LeakyReLU")
+def leaky_relu(
+    data: jax.Array,
+    gamma: jax.Array | None = None,
+    *,
+    act_type: str = "leaky",
+    slope: float = 0.25,
+    lower_bound: float = 0.125,
+    upper_bound: float = 0.334,
+    training: bool,
+) -> Any:
+    """Leaky rectifiers and relatives, by ``act_type``:
+
+    - ``leaky``: ``x if x > 0 else slope * x``;
+    - ``prelu``: ``x if x > 0 else gamma * x`` (gamma learned, along axis 1);
+    - ``elu``: ``x if x > 0 else slope * (exp(x) - 1)``;
+    - ``selu``: ``lambda * (x if x > 0 else alpha * (exp(x) - 1))`` with the SELU constants;
+    - ``gelu``: ``0.5 * x * (1 + erf(x / sqrt(2)))`` (exact, not the tanh approximation);
+    - ``rrelu``: in inference, ``leaky`` with slope ``(lower_bound + upper_bound) / 2``;
+      returns ``[out, mask]`` as MXNet does.
+    """
+    if act_type not in _LEAKY_TYPES:
+        raise OperatorError(f"LeakyReLU: act_type must be one of {_LEAKY_TYPES}, got {act_type!r}.")
+    x = data
+    if act_type == "leaky":
+        return jnp.where(x > 0, x, slope * x)
+    if act_type == "prelu":
+        if gamma is None:
+            raise OperatorError("LeakyReLU: act_type='prelu' needs the gamma input.")
+        return jnp.where(x > 0, x, _prelu_gamma(gamma, x).astype(x.dtype) * x)
+    if act_type == "elu":
+        return jnp.where(x > 0, x, slope * jnp.expm1(jnp.minimum(x, 0)))
+    if act_type == "selu":
+        neg = _SELU_ALPHA * jnp.expm1(jnp.minimum(x, 0))
+        return _SELU_LAMBDA * jnp.where(x > 0, x, neg)
+    if act_type == "gelu":
+        return 0.5 * x * (1.0 + jax.scipy.special.erf(x * (1.0 / math.sqrt(2.0))))
+    if training:
+        raise NotImplementedError(
+            "LeakyReLU: act_type='rrelu' in training mode (random slopes) is not supported by "
+            "gluax; use act_type='leaky' or 'prelu'."
+        )
+    mid = (lower_bound + upper_bound) / 2
+    return [jnp.where(x > 0, x, mid * x), jnp.zeros_like(x)]
+
+
+# ---- batch normalization ----------------------------------------------------------------
+
+
+@_register_mode_op("BatchNorm")
+def batch_norm(
+    data: jax.Array,
+    gamma: jax.Array,
+    beta: jax.Array,
+    moving_mean: jax.Array,
+    moving_var: jax.Array,
+    *,
+    eps: float = 1e-3,
+    momentum: float = 0.9,
+    fix_gamma: bool = True,
+    use_global_stats: bool = False,
+    output_mean_var: bool = False,
+    axis: int = 1,
+    cudnn_off: bool = False,
+    min_calib_range: float | None = None,
+    max_calib_range: float | None = None,
+    training: bool,
+) -> Any:
+    """Batch normalization over every axis but ``axis``:
+    ``out = (x - mean) / sqrt(var + eps) * gamma + beta``.
+
+    In training mode (unless ``use_global_stats``) mean and var are the batch statistics, with
+    the biased variance; otherwise ``moving_mean`` and ``moving_var``. ``fix_gamma`` uses 1 in
+    place of gamma (the raw operator's default, unlike ``gluon.nn.BatchNorm``). With
+    ``output_mean_var``, returns ``[out, mean, 1/sqrt(var + eps)]``, MXNet's saved statistics.
+
+    Notes
+    -----
+    The operator is pure: it does not update ``moving_mean``/``moving_var`` (MXNet writes them
+    in place) and does not overwrite gamma with 1 under ``fix_gamma`` (MXNet does).
+    ``gluon.nn.BatchNorm`` updates its running statistics itself. ``momentum`` is unused here.
+    """
+    ax = norm_axis("BatchNorm", axis, data.ndim)
+    c = data.shape[ax]
+    for name, v in (
+        ("gamma", gamma),
+        ("beta", beta),
+        ("moving_mean", moving_mean),
+        ("moving_var", moving_var),
+    ):
+        check_shape("BatchNorm", name, tuple(v.shape), (c,))
+    bshape = tuple(c if i == ax else 1 for i in range(data.ndim))
+    x = data.astype(jnp.float32) if data.dtype in (jnp.float16, jnp.bfloat16) else data
+    if training and not use_global_stats:
+        axes = tuple(i for i in range(data.ndim) if i != ax)
+        mean = jnp.mean(x, axis=axes)
+        var = jnp.mean(jnp.square(x - mean.reshape(bshape)), axis=axes)
+    else:
+        mean, var = moving_mean.astype(x.dtype), moving_var.astype(x.dtype)
+    invstd = lax.rsqrt(var + eps)
+    scale = invstd if fix_gamma else invstd * gamma.astype(x.dtype)
+    out = (x - mean.reshape(bshape)) * scale.reshape(bshape) + beta.astype(x.dtype).reshape(bshape)
+    out = out.astype(data.dtype)
+    if output_mean_var:
+        return [out, mean, invstd]
+    return out
+
+
+# ---- dropout and embedding ----------------------------------------------------------------
+
+
+@_register_mode_op("Dropout", random=True)
+def dropout(
+    key: jax.Array,
+    data: jax.Array,
+    *,
+    p: float = 0.5,
+    mode: str = "training",
+    axes: Any = (),
+    cudnn_off: bool = False,
+    training: bool,
+) -> jax.Array:
+    """Inverted dropout: each element is zeroed with probability ``p`` and the kept ones are
+    scaled by ``1 / (1 - p)``. Active in training mode, or always with ``mode='always'``;
+    otherwise the identity. ``axes`` lists axes along which one mask value is shared.
+
+    Notes
+    -----
+    With ``p=1`` gluax returns zeros; MXNet 1.9 returns NaN (``0 * inf``).
+    """
+    if mode not in ("training", "always"):
+        raise OperatorError(f"Dropout: mode must be 'training' or 'always', got {mode!r}.")
+    if not 0.0 <= p <= 1.0:
+        raise OperatorError(f"Dropout: p must be in [0, 1], got {p!r}.")
+    if p == 0 or not (training or mode == "always"):
+        return data
+    shared = {norm_axis("Dropout", int(a), data.ndim) for a in as_tuple(axes)}
+    mask_shape = tuple(1 if i in shared else n for i, n in enumerate(data.shape))
+    keep = jax.random.bernoulli(key, 1.0 - p, mask_shape)
+    scale = np.asarray(1.0 / (1.0 - p) if p < 1 else 0.0, dtype=data.dtype)
+    return jnp.where(keep, data * scale, jnp.zeros((), data.dtype))
+
+
+@_register("Embedding")
+def embedding(
+    data: jax.Array,
+    weight: jax.Array,
+    *,
+    input_dim: int,
+    output_dim: int,
+    dtype: Any = "float32",
+    sparse_grad: bool = False,
+) -> jax.Array:
+    """Rows of ``weight`` (``(input_dim, output_dim)``) picked by the indices in ``data``:
+    output shape ``data.shape + (output_dim,)``. Float indices are truncated toward zero and,
+    as in MXNet, indices outside ``[0, input_dim)`` are clipped into it. ``sparse_grad`` is
+    accepted; the gradient is always dense."""
+    check_shape("Embedding", "weight", tuple(weight.shape), (input_dim, output_dim))
+    idx = jnp.clip(lax.stop_gradient(data).astype(jnp.int32), 0, input_dim - 1)
+    return jnp.take(weight, idx, axis=0)
