@@ -23,7 +23,7 @@ from gluax._src.engine.base import (
     np_dtype_type,
 )
 from gluax._src.engine.context import Context, as_context, current_context
-from gluax._src.engine.ndarray import NDArray
+from gluax._src.engine.ndarray import NDArray, Symbol
 from gluax._src.engine.serialization import load as nd_load
 from gluax._src.engine.serialization import save as nd_save
 from gluax._src.engine.state import STATE, eager_scope
@@ -346,11 +346,11 @@ class Parameter:
         if scoped is not None or (STATE.param_scopes and STATE.tracing):
             value = data._value if isinstance(data, NDArray) else jnp.asarray(data)
             scope = STATE.param_scopes[-1]
-            scope.values[self] = (
-                type(scoped or data)(value.astype(self._dtype), getattr(scoped, "_ctx", None))
-                if isinstance(data, NDArray)
-                else NDArray(value)
-            )
+            ctx = scoped._ctx if scoped is not None else None
+            cls = type(scoped) if scoped is not None else NDArray
+            if isinstance(value, jax.core.Tracer):
+                cls = Symbol
+            scope.values[self] = cls(value.astype(self._dtype), ctx)
             scope.written.add(self)
             return
         value = data._value if isinstance(data, NDArray) else jnp.asarray(np.asarray(data))
