@@ -445,3 +445,44 @@ def test_check_catches_a_wrong_gradient():
     net.hybridize(check=True)
     with pytest.raises(mx.MXNetError, match=r"first at gradient of 'w'"):
         net(nd.ones((3, 2)))
+
+
+# ---- shape bucketing --------------------------------------------------------------------------
+
+
+def test_bucketing_reuses_one_compilation_and_matches_unpadded(rng):
+    net = nn.HybridSequential()
+    with net.name_scope():
+        net.add(nn.Dense(4, in_units=3, activation="tanh"), nn.Dense(2, in_units=4))
+    net.initialize()
+    ref_out, ref_grads = [], []
+    batches = [rng.standard_normal((n, 3)).astype(np.float32) for n in (8, 8, 5, 3)]
+    for hybrid_kwargs in ({"active": False}, {"bucket": 8}):
+        net.hybridize(**hybrid_kwargs)
+        outs, grads = [], []
+        for b in batches:
+            x = nd.array(b)
+            x.attach_grad()
+            with autograd.record():
+                y = net(x)
+            y.backward(nd.array(np.arange(y.size, dtype=np.float32).reshape(y.shape)))
+            outs.append(y.asnumpy())
+            grads.append((x.grad.asnumpy(), net[0].weight.grad().asnumpy().copy()))
+        if not ref_out:
+            ref_out, ref_grads = outs, grads
+    for a, b in zip(ref_out, outs):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-6)
+    for (xa, wa), (xb, wb) in zip(ref_grads, grads):
+        np.testing.assert_allclose(xb, xa, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(wb, wa, rtol=1e-6, atol=1e-6)
+    assert net.compile_count == 1  # sizes 8, 5 and 3 all ran padded to 8
+
+
+def test_bucket_list_picks_the_next_size():
+    net = nn.Dense(2, in_units=3)
+    net.initialize()
+    net.hybridize(bucket=[4, 8])
+    for n in (1, 3, 4, 6, 8):
+        assert net(nd.ones((n, 3))).shape == (n, 2)
+    assert [sig[0][0][0][0] for sig in net.compile_stats()["signatures"]] == [4, 8]

@@ -24,6 +24,9 @@ class _State(threading.local):
         self.param_scopes: list[Any] = []
         # Stack of default contexts (``with mx.gpu(0):``).
         self.contexts: list[Any] = []
+        # While a bucketed (padded) batch is traced: the traced number of real rows, so that
+        # batch statistics (BatchNorm) leave the padding out. None otherwise.
+        self.valid_rows: Any = None
 
 
 STATE = _State()
@@ -46,3 +49,13 @@ class eager_scope:  # noqa: N801 - used like a function: ``with eager_scope():``
         self._cte.__exit__(*exc)
         s = STATE
         s.tracing, s.key_sources, s.param_scopes, s.recording = self._saved
+
+
+def batch_mask(n_rows: int) -> Any:
+    """A (n_rows,) bool mask of the real (unpadded) rows of a bucketed batch, or None when the
+    batch is not padded. Layers that reduce over the batch axis use it."""
+    if STATE.valid_rows is None:
+        return None
+    import jax.numpy as jnp
+
+    return jnp.arange(n_rows) < STATE.valid_rows

@@ -15,6 +15,7 @@ from typing import Any, Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from gluax._src.engine import random as _random
 from gluax._src.engine import tape as _tape
@@ -346,21 +347,23 @@ def _unwrap(tree: Any) -> Any:
 class _TraceState:
     """Tracing on, recording off, training as given, a key source from the traced key."""
 
-    def __init__(self, training: bool, source: Any) -> None:
-        self.training, self.source = training, source
+    def __init__(self, training: bool, source: Any, valid: Any = None) -> None:
+        self.training, self.source, self.valid = training, source, valid
 
     def __enter__(self) -> None:
         s = STATE
-        self.saved = (s.recording, s.training)
+        self.saved = (s.recording, s.training, s.valid_rows)
         s.tracing += 1
         s.recording, s.training = False, self.training
+        if self.valid is not None:
+            s.valid_rows = self.valid
         s.key_sources.append(self.source)
 
     def __exit__(self, *exc: Any) -> None:
         s = STATE
         s.key_sources.pop()
         s.tracing -= 1
-        s.recording, s.training = self.saved
+        s.recording, s.training, s.valid_rows = self.saved
 
 
 _DUMMY_KEY: list[Any] = []
@@ -434,7 +437,15 @@ class HybridBlock(Block):
         """Compile this block's forward with ``jax.jit`` from the next call on.
 
         ``static_alloc``/``static_shape`` are accepted for compatibility (XLA plans memory
-        itself). ``active=False`` returns to eager execution.
+        itself). ``active=False`` returns to eager execution. gluax-only keywords:
+
+        - ``check=True``: run the first compiled call of each input signature beside an eager
+          run and raise naming the first child whose outputs, aux state or gradients differ
+          (``check_tol=(rtol, atol)``, default ``(1e-4, 1e-5)``).
+        - ``bucket=N`` or ``bucket=[8, 16, 32]``: pad the batch axis up to ``N`` (or the next
+          bucket size) so that ragged batches reuse one compiled program; the padding is cut
+          from the outputs and left out of BatchNorm's statistics.
+        - ``recompile_warning=N``: warn once after ``N`` compilations (default 8; 0: never).
         """
         self._active = active
         self._flags = dict(static_alloc=static_alloc, static_shape=static_shape, **kwargs)
@@ -564,6 +575,7 @@ class HybridBlock(Block):
         in_tree: Any,
         key: Any,
         training: bool,
+        valid: Any = None,
     ) -> tuple[Any, dict[str, Any]]:
         lookup = dict(self._params_list())
         ctx = None
@@ -577,7 +589,7 @@ class HybridBlock(Block):
             values[p] = Symbol(v, ctx)
         source = _random.TraceKeySource(key)
         scope = ParamScope(values)
-        with _TraceState(training, source), scope:
+        with _TraceState(training, source, valid), scope:
             args = jax.tree_util.tree_unflatten(
                 in_tree, [None if v is None else Symbol(v, ctx) for v in flat_inputs]
             )
@@ -674,7 +686,9 @@ class HybridBlock(Block):
             plan = self._plan_cache = (trainable, aux, single, _parameter_mod.LAYOUT_VERSION[0])
         return plan[0], plan[1], plan[2]
 
-    def _call_cached(self, args: tuple[Any, ...]) -> Any:
+    def _call_cached(self, args: tuple[Any, ...], valid: Any = None) -> Any:
+        if valid is None and self._flags.get("bucket"):
+            return self._call_bucketed(args)
         if len(args) == 1 and type(args[0]) is NDArray:  # the common case
             flat = list(args)
             tree = self._trees.get(1)
@@ -715,12 +729,12 @@ class HybridBlock(Block):
             tracked = [i for i, a in enumerate(flat) if a._ag is not None and _is_float(a._value)]
             if params or tracked:
                 return self._call_recorded(
-                    params, aux, vals, flat, tracked, tree, key, training, ctx, trainable
+                    params, aux, vals, flat, tracked, tree, key, training, ctx, trainable, valid
                 )
         if self._jit_fwd is None:
-            self._jit_fwd = jax.jit(self._pure, static_argnums=(3, 5))
+            self._jit_fwd = jax.jit(self._pure, static_argnums=(3, 5))  # in_tree, training
         self._last_call = (tree, vals)
-        outs, new_aux = self._jit_fwd(params, aux, vals, tree, key, training)
+        outs, new_aux = self._jit_fwd(params, aux, vals, tree, key, training, valid)
         if new_aux:
             self._write_aux(new_aux)
         if type(outs) not in (list, tuple, dict):
@@ -740,6 +754,7 @@ class HybridBlock(Block):
         training: bool,
         ctx: Any,
         trainable: list[tuple[str, Parameter]],
+        valid: Any = None,
     ) -> Any:
         """A compiled forward that also returns its VJP: one node on the autograd tape."""
         if self._jit_vjp is None:
@@ -749,7 +764,7 @@ class HybridBlock(Block):
         diff_vals = [vals[i] for i in diff_idx]
         other = [None if i in diff_idx else v for i, v in enumerate(vals)]
         outs, new_aux, vjp = self._jit_vjp(
-            params, aux, diff_vals, other, diff_idx, tree, key, training
+            params, aux, diff_vals, other, diff_idx, tree, key, training, valid
         )
         flat_outs, out_tree = jax.tree_util.tree_flatten(outs)
         names = list(params)
@@ -772,6 +787,49 @@ class HybridBlock(Block):
             self._write_aux(new_aux)
         return jax.tree_util.tree_unflatten(out_tree, wrapped)
 
+    def _bucket_size(self, n: int) -> int:
+        bucket = self._flags["bucket"]
+        if isinstance(bucket, int) and not isinstance(bucket, bool):
+            return max(n, bucket)
+        sizes = sorted(int(b) for b in bucket)
+        for b in sizes:
+            if b >= n:
+                return b
+        return n  # larger than every bucket: run at its own size
+
+    def _call_bucketed(self, args: tuple[Any, ...]) -> Any:
+        """Pad the leading (batch) axis up to a bucket size, run compiled with the number of
+        real rows as a traced input, and cut the padding off the outputs. Padded rows reach
+        no result: row-wise layers never mix rows, and batch statistics (BatchNorm) are
+        computed over the real rows only."""
+        from gluax._src.engine.registry import call
+
+        flat = [
+            a
+            for a in jax.tree_util.tree_leaves(list(args), is_leaf=_is_nd)
+            if isinstance(a, NDArray)
+        ]
+        if not flat or flat[0].ndim == 0:
+            return self._call_cached(args, valid=np.int32(2**30))  # no batch axis: all rows real
+        n = flat[0].shape[0]
+        size = self._bucket_size(n)
+
+        def pad(a: Any) -> Any:
+            if not isinstance(a, NDArray) or a.ndim == 0 or a.shape[0] != n or size == n:
+                return a
+            zeros = NDArray(jnp.zeros((size - n,) + a.shape[1:], a._value.dtype), a._ctx)
+            return call("concat", a, zeros, dim=0)
+
+        padded = jax.tree_util.tree_map(pad, list(args), is_leaf=_is_nd)
+        out = self._call_cached(tuple(padded), valid=np.int32(n))
+        if size == n:
+            return out
+
+        def cut(o: Any) -> Any:
+            return o[:n] if isinstance(o, NDArray) and o.ndim and o.shape[0] == size else o
+
+        return jax.tree_util.tree_map(cut, out, is_leaf=_is_nd)
+
     def _write_aux(self, new_aux: dict[str, Any]) -> None:
         lookup = dict(self._params_list())
         for name, v in new_aux.items():
@@ -787,12 +845,13 @@ class HybridBlock(Block):
         in_tree: Any,
         key: Any,
         training: bool,
+        valid: Any = None,
     ) -> Any:
         def f(p: dict[str, Any], d: list[Any]) -> Any:
             full = list(other)
             for i, v in zip(diff_idx, d):
                 full[i] = v
-            return self._pure(p, aux, full, in_tree, key, training)
+            return self._pure(p, aux, full, in_tree, key, training, valid)
 
         outs, vjp, new_aux = jax.vjp(f, params, diff_vals, has_aux=True)
         return outs, new_aux, vjp
