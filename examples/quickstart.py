@@ -65,4 +65,8 @@ def main(steps: int = 200) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--steps", type=int, default=200, help="timed steps per mode")
+    main(ap.parse_args().steps)
