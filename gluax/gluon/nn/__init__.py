@@ -1,5 +1,13 @@
 """``mx.gluon.nn``: layers."""
 
+from gluax._src.gluon.block import Block as Block
+from gluax._src.gluon.block import HybridBlock as HybridBlock
+from gluax._src.nn.activations import ELU as ELU
+from gluax._src.nn.activations import GELU as GELU
+from gluax._src.nn.activations import SELU as SELU
+from gluax._src.nn.activations import LeakyReLU as LeakyReLU
+from gluax._src.nn.activations import PReLU as PReLU
+from gluax._src.nn.activations import Swish as Swish
 from gluax._src.nn.basic_layers import Activation as Activation
 from gluax._src.nn.basic_layers import Dense as Dense
 from gluax._src.nn.basic_layers import Flatten as Flatten
@@ -7,5 +15,24 @@ from gluax._src.nn.basic_layers import HybridLambda as HybridLambda
 from gluax._src.nn.basic_layers import HybridSequential as HybridSequential
 from gluax._src.nn.basic_layers import Lambda as Lambda
 from gluax._src.nn.basic_layers import Sequential as Sequential
-from gluax._src.gluon.block import Block as Block
-from gluax._src.gluon.block import HybridBlock as HybridBlock
+from gluax._src.nn.conv_layers import AvgPool1D as AvgPool1D
+from gluax._src.nn.conv_layers import AvgPool2D as AvgPool2D
+from gluax._src.nn.conv_layers import AvgPool3D as AvgPool3D
+from gluax._src.nn.conv_layers import Conv1D as Conv1D
+from gluax._src.nn.conv_layers import Conv1DTranspose as Conv1DTranspose
+from gluax._src.nn.conv_layers import Conv2D as Conv2D
+from gluax._src.nn.conv_layers import Conv2DTranspose as Conv2DTranspose
+from gluax._src.nn.conv_layers import Conv3D as Conv3D
+from gluax._src.nn.conv_layers import Conv3DTranspose as Conv3DTranspose
+from gluax._src.nn.conv_layers import GlobalAvgPool1D as GlobalAvgPool1D
+from gluax._src.nn.conv_layers import GlobalAvgPool2D as GlobalAvgPool2D
+from gluax._src.nn.conv_layers import GlobalAvgPool3D as GlobalAvgPool3D
+from gluax._src.nn.conv_layers import GlobalMaxPool1D as GlobalMaxPool1D
+from gluax._src.nn.conv_layers import GlobalMaxPool2D as GlobalMaxPool2D
+from gluax._src.nn.conv_layers import GlobalMaxPool3D as GlobalMaxPool3D
+from gluax._src.nn.conv_layers import MaxPool1D as MaxPool1D
+from gluax._src.nn.conv_layers import MaxPool2D as MaxPool2D
+from gluax._src.nn.conv_layers import MaxPool3D as MaxPool3D
+from gluax._src.nn.misc_layers import Dropout as Dropout
+from gluax._src.nn.misc_layers import Embedding as Embedding
+from gluax._src.nn.norm_layers import BatchNorm as BatchNorm
