@@ -106,3 +106,13 @@ def test_json_errors_name_node_and_inputs(tmp_path):
     f.write_text(__import__("json").dumps(spec))
     with pytest.raises(NotImplementedError, match=r"node 'weird0' uses operator 'NoSuchOp'"):
         gluon.SymbolBlock.imports(str(f), ["data"])
+
+
+def test_mxnet_exported_convnet_with_batchnorm_gives_mxnet_outputs():
+    data = np.load(FIX / "symbol_json.npz")
+    block = gluon.SymbolBlock.imports(str(FIX / "convnet-symbol.json"), "data", str(FIX / "convnet-0000.params"))
+    assert block.collect_params()["conv_batchnorm0_running_mean"].grad_req == "null"
+    x = nd.array(data["convnet_x"])
+    np.testing.assert_allclose(block(x).asnumpy(), data["convnet_y"], rtol=1e-5, atol=1e-5)
+    block.hybridize()
+    np.testing.assert_allclose(block(x).asnumpy(), data["convnet_y"], rtol=1e-5, atol=1e-5)
