@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import pathlib
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,7 @@ MXNET_INPUT_GRADIENT_BUGS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load() -> tuple[list[dict[str, Any]], Any]:
     meta = json.loads((FIXTURE / "layers_extra.json").read_text())
     arrays = dict(np.load(FIXTURE / "layers_extra.npz"))
