@@ -99,8 +99,18 @@ class _ProcessPool:
         ticket, self._next = self._next, self._next + 1
         w = ticket % len(self.conns)
         self._owner[ticket] = w
-        self.conns[w].send((ticket, list(indices)))
+        try:
+            self.conns[w].send((ticket, list(indices)))
+        except OSError:
+            raise self._dead(w) from None
         return ticket
+
+    def _dead(self, w: int) -> RuntimeError:
+        proc = self.procs[w]
+        return RuntimeError(
+            f"DataLoader worker {w} (pid {proc.pid}) exited unexpectedly (exit code "
+            f"{proc.poll()}); its error, if any, is printed above."
+        )
 
     def drop(self, tickets: Any) -> None:
         """Forget batches nobody will ask for (an iterator left early)."""
@@ -120,11 +130,7 @@ class _ProcessPool:
             try:
                 got, ok, value = conn.recv()
             except (EOFError, OSError):
-                code = self.procs[w].poll()
-                raise RuntimeError(
-                    f"DataLoader worker {w} (pid {self.procs[w].pid}) exited unexpectedly "
-                    f"(exit code {code}); its error, if any, is printed above."
-                ) from None
+                raise self._dead(w) from None
             if got in self._dropped:
                 self._dropped.discard(got)
                 self._owner.pop(got, None)

@@ -73,15 +73,16 @@ def read_record(read: Callable[[int, int], bytes], pos: int, uri: str) -> tuple[
             )
         cflag, length = lrec >> 29, lrec & _LEN_MASK
         if parts and cflag not in (2, 3) or not parts and cflag not in (0, 1):
+            want = "2 or 3 (the rest of a split record)" if parts else "0 or 1 (a record start)"
             raise MXNetError(
-                f"Invalid RecordIO file '{uri}': frame at byte {pos} has continuation flag "
-                f"{cflag}, which cannot follow {'a first part' if parts else 'a record end'}."
+                f"Invalid RecordIO file '{uri}': the frame at byte {pos} has continuation flag "
+                f"{cflag}, expected {want}."
             )
         payload = read(pos + 8, _pad4(length))
-        if len(payload) < length:
+        if len(payload) < _pad4(length):
             raise MXNetError(
-                f"Invalid RecordIO file '{uri}': the record at byte {pos} needs {length} bytes, "
-                f"the file has {len(payload)} left."
+                f"Invalid RecordIO file '{uri}': the frame at byte {pos} needs {_pad4(length)} "
+                f"payload bytes, the file has {len(payload)} left."
             )
         pos += 8 + _pad4(length)
         parts.append(payload[:length])

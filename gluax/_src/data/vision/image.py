@@ -52,14 +52,19 @@ def decode_numpy(buf: bytes | bytearray | np.ndarray, flag: int = 1, to_rgb: boo
         buf = buf.tobytes()
     try:
         img = Image.open(io.BytesIO(bytes(buf)))
+        if flag == 0 and img.format == "JPEG":
+            img.draft("L", img.size)  # libjpeg converts to gray while decoding, as OpenCV's
         img.load()
     except Exception as e:  # Pillow raises several kinds for bad data
         raise MXNetError(
             f"imdecode: cannot decode the {len(buf)} bytes as an image ({type(e).__name__}: {e})."
         ) from None
-    if flag == 0:
-        img = img.convert("L")
-    elif flag == 1 or img.mode not in ("L", "RGB", "RGBA"):
+    if flag == 0 and img.mode != "L":
+        # OpenCV has libpng convert to gray: 15-bit fixed-point luma, truncated.
+        rgb = np.asarray(img.convert("RGB"), dtype=np.int64)
+        gray = (rgb[..., 0] * 9798 + rgb[..., 1] * 19235 + rgb[..., 2] * 3735) >> 15
+        return np.ascontiguousarray(gray.astype(np.uint8)[:, :, None])
+    if flag == 1 or (flag != 0 and img.mode not in ("L", "RGB", "RGBA")):
         img = img.convert("RGB" if flag == 1 or "A" not in img.mode else "RGBA")
     arr = np.asarray(img, dtype=np.uint8)
     if arr.ndim == 2:
@@ -99,7 +104,8 @@ def encode_numpy(img: np.ndarray, img_fmt: str = ".jpg", quality: int = 95, from
     if fmt in ("jpg", "jpeg"):
         pil.save(out, format="JPEG", quality=int(quality))
     elif fmt == "png":
-        pil.save(out, format="PNG", compress_level=int(quality))
+        # OpenCV clamps the PNG compression level to 0-9 (pack_img's default quality is 95).
+        pil.save(out, format="PNG", compress_level=min(max(int(quality), 0), 9))
     else:
         raise ValueError(f"encode image: img_fmt must be '.jpg' or '.png', got {img_fmt!r}.")
     return out.getvalue()
