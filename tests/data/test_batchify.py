@@ -14,7 +14,11 @@ import gluax as mx
 from gluax.gluon.data import batchify
 from gluax.gluon.data.dataloader import default_batchify_fn, default_mp_batchify_fn
 
-FIX = json.loads((pathlib.Path(__file__).parent.parent / "fixtures" / "data_loader" / "data_loader.json").read_text())
+FIX = json.loads(
+    (
+        pathlib.Path(__file__).parent.parent / "fixtures" / "data_loader" / "data_loader.json"
+    ).read_text()
+)
 
 
 def _jax_dtype(name: str) -> str:
@@ -45,8 +49,10 @@ def _samples():
         "numpy_float32_scalar": [np.float32(0.5), np.float32(2.0)],
         "numpy_float64_array": [np.array([1.0, 2.0]), np.array([3.0, 4.0])],
         "numpy_int64_array": [np.array([[1, 2]]), np.array([[3, 4]])],
-        "nested_tuple": [(np.float32(1), (2, np.array([1, 2], dtype=np.uint8))),
-                         (np.float32(3), (4, np.array([3, 4], dtype=np.uint8)))],
+        "nested_tuple": [
+            (np.float32(1), (2, np.array([1, 2], dtype=np.uint8))),
+            (np.float32(3), (4, np.array([3, 4], dtype=np.uint8))),
+        ],
         "bool": [True, False],
     }
 
@@ -68,7 +74,9 @@ def test_stack_pad_append_group_aslist():
     assert a.shape == (2, 2) and b.asnumpy().tolist() == [1, 0]
     x = [mx.nd.array([[1, 2, 3]]), mx.nd.array([[4], [5]])]
     padded = batchify.Pad(val=-1)(x)
-    np.testing.assert_array_equal(padded.asnumpy(), [[[1, 2, 3], [-1, -1, -1]], [[4, -1, -1], [5, -1, -1]]])
+    np.testing.assert_array_equal(
+        padded.asnumpy(), [[[1, 2, 3], [-1, -1, -1]], [[4, -1, -1], [5, -1, -1]]]
+    )
     r = batchify.Pad(dtype="int32", round_to=4)([[1], [2, 3]])
     assert r.shape == (2, 4) and np.dtype(r.dtype) == np.int32
     parts = batchify.Append()([[1, 2, 3], [4]])
@@ -80,7 +88,9 @@ def test_stack_pad_append_group_aslist():
 
 
 def test_batchify_errors():
-    with pytest.raises(ValueError, match=r"cannot stack samples of different shapes \[\(2,\), \(3,\)\]"):
+    with pytest.raises(
+        ValueError, match=r"cannot stack samples of different shapes \[\(2,\), \(3,\)\]"
+    ):
         default_batchify_fn([np.zeros(2), np.zeros(3)])
     with pytest.raises(ValueError, match="cannot be stacked into one array"):
         default_batchify_fn([{"a": 1}, {"a": 2}])

@@ -21,11 +21,18 @@ from gluax.gluon.data import (
 )
 from gluax.gluon.data.vision import transforms
 
-FIX = json.loads((pathlib.Path(__file__).parent.parent / "fixtures" / "data_loader" / "data_loader.json").read_text())
+FIX = json.loads(
+    (
+        pathlib.Path(__file__).parent.parent / "fixtures" / "data_loader" / "data_loader.json"
+    ).read_text()
+)
 
 
 def _values(loader):
-    return [[b.asnumpy().tolist() for b in (batch if isinstance(batch, list) else [batch])] for batch in loader]
+    return [
+        [b.asnumpy().tolist() for b in (batch if isinstance(batch, list) else [batch])]
+        for batch in loader
+    ]
 
 
 def test_shuffle_with_numpy_seed_matches_mxnet():
@@ -40,11 +47,16 @@ def test_shuffle_with_numpy_seed_matches_mxnet():
 def test_last_batch_modes_match_mxnet(mode):
     loader = DataLoader(SimpleDataset(list(range(10))), batch_size=4, last_batch=mode)
     epochs = [[b.asnumpy().tolist() for b in loader] for _ in range(3)]
-    assert epochs == FIX["last_batch"][mode]["epochs"] and len(loader) == FIX["last_batch"][mode]["len"]
+    assert (
+        epochs == FIX["last_batch"][mode]["epochs"]
+        and len(loader) == FIX["last_batch"][mode]["len"]
+    )
 
 
 def test_batch_sampler_and_batchify_fn():
-    loader = DataLoader(np.arange(6), batch_sampler=BatchSampler(SequentialSampler(6), 4), batchify_fn=list)
+    loader = DataLoader(
+        np.arange(6), batch_sampler=BatchSampler(SequentialSampler(6), 4), batchify_fn=list
+    )
     assert [list(map(int, b)) for b in loader] == [[0, 1, 2, 3], [4, 5]] and len(loader) == 2
 
 
@@ -74,7 +86,9 @@ def test_numpy_fast_path_gives_the_same_batches_as_ndarray_samples():
 
 def test_two_worker_processes_give_the_single_process_batches():
     # A lambda (sent with cloudpickle) that calls an operator: the workers run gluax too.
-    ds = _mnist_like(11).transform_first(lambda x: mx.nd.transpose(x.astype("float32"), axes=(2, 0, 1)) / 255)
+    ds = _mnist_like(11).transform_first(
+        lambda x: mx.nd.transpose(x.astype("float32"), axes=(2, 0, 1)) / 255
+    )
     np.random.seed(1)
     want = _values(DataLoader(ds, batch_size=3, shuffle=True))
     np.random.seed(1)

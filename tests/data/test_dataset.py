@@ -28,7 +28,9 @@ FIX = json.loads((FIXTURES / "data_loader" / "data_loader.json").read_text())
 
 def test_shard_take_filter_match_mxnet():
     ds = SimpleDataset(list(range(10)))
-    assert [[s[j] for j in range(len(s))] for s in (ds.shard(3, i) for i in range(3))] == FIX["shard"]
+    assert [[s[j] for j in range(len(s))] for s in (ds.shard(3, i) for i in range(3))] == FIX[
+        "shard"
+    ]
     assert [len(ds.take(4)), len(ds.take(None)), len(ds.take(20))] == FIX["take"]
     f = ds.filter(lambda x: x % 3 == 0)
     assert [f[i] for i in range(len(f))] == FIX["filter"]
@@ -67,17 +69,26 @@ def test_ndarray_column_follows_in_place_writes_and_pickles():
 
 
 def test_record_file_dataset_reads_mxnet_records():
-    records = [base64.b64decode(r) for r in json.loads((FIXTURES / "data_recordio" / "data_recordio.json").read_text())["records"]]
+    records = [
+        base64.b64decode(r)
+        for r in json.loads((FIXTURES / "data_recordio" / "data_recordio.json").read_text())[
+            "records"
+        ]
+    ]
     ds = RecordFileDataset(str(FIXTURES / "data_recordio" / "records.rec"))
     assert len(ds) == len(records) and [ds[i] for i in range(len(ds))] == records
 
 
 def test_numpy_safe_only_for_gluax_code_all_the_way():
     base = ArrayDataset(mx.nd.zeros((4, 3, 3, 1), dtype="uint8"), np.arange(4))
-    ok = base.transform_first(transforms.Compose([transforms.ToTensor(), transforms.Normalize(0.5, 0.2)]))
+    ok = base.transform_first(
+        transforms.Compose([transforms.ToTensor(), transforms.Normalize(0.5, 0.2)])
+    )
     assert numpy_safe(ok) and numpy_safe(ok.take(2).shard(2, 0)) and numpy_safe(np.zeros(3))
     assert not numpy_safe(base.transform_first(lambda x: x))
-    assert not numpy_safe(base.transform_first(transforms.Compose([transforms.ToTensor(), lambda x: x])))
+    assert not numpy_safe(
+        base.transform_first(transforms.Compose([transforms.ToTensor(), lambda x: x]))
+    )
     assert not numpy_safe(ArrayDataset(mx.nd.zeros((4, 3, 3, 1))).transform(lambda x: x))
 
     class Mine(ArrayDataset):

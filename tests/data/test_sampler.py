@@ -17,7 +17,11 @@ from gluax.gluon.data import (
     SequentialSampler,
 )
 
-FIX = json.loads((pathlib.Path(__file__).parent.parent / "fixtures" / "data_loader" / "data_loader.json").read_text())
+FIX = json.loads(
+    (
+        pathlib.Path(__file__).parent.parent / "fixtures" / "data_loader" / "data_loader.json"
+    ).read_text()
+)
 
 
 def test_sequential_sampler_with_start():

@@ -149,7 +149,13 @@ class Pad:
     [[1, 2, 3], [4, 5, -1]]
     """
 
-    def __init__(self, val: Any = None, dtype: Any = None, round_to: int | None = None, use_shared_mem: bool = False) -> None:
+    def __init__(
+        self,
+        val: Any = None,
+        dtype: Any = None,
+        round_to: int | None = None,
+        use_shared_mem: bool = False,
+    ) -> None:
         self._pad_val = 0 if val is None else val
         self._dtype = dtype
         self._round_to = round_to
@@ -165,7 +171,9 @@ class Pad:
         arrs = [d.asnumpy() if isinstance(d, NDArray) else np.asarray(d) for d in data]
         ndims = {a.ndim for a in arrs}
         if len(ndims) != 1:
-            raise ValueError(f"Pad: samples must have the same number of axes, got {sorted(ndims)}.")
+            raise ValueError(
+                f"Pad: samples must have the same number of axes, got {sorted(ndims)}."
+            )
         dtype = np.dtype(self._dtype) if self._dtype is not None else arrs[0].dtype
         shape = [max(a.shape[k] for a in arrs) for k in range(arrs[0].ndim)]
         if self._round_to:
@@ -188,7 +196,9 @@ class Append:
         Accepted for compatibility; ignored.
     """
 
-    def __init__(self, expand: bool = True, batch_axis: int = 0, use_shared_mem: bool = False) -> None:
+    def __init__(
+        self, expand: bool = True, batch_axis: int = 0, use_shared_mem: bool = False
+    ) -> None:
         self._expand, self._batch_axis = expand, batch_axis
 
     def __call__(self, data: list[Any]) -> list[Any]:

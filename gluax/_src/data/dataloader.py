@@ -62,7 +62,9 @@ def _timeout_error(timeout: float, what: str) -> multiprocessing.TimeoutError:
 class _ProcessPool:
     """Worker processes, each a fresh interpreter; batch ``k`` goes to worker ``k % n``."""
 
-    def __init__(self, num_workers: int, dataset: Any, batchify_fn: Callable[..., Any], use_numpy: bool) -> None:
+    def __init__(
+        self, num_workers: int, dataset: Any, batchify_fn: Callable[..., Any], use_numpy: bool
+    ) -> None:
         try:
             payload = _worker.dumps((dataset, batchify_fn, use_numpy))
         except Exception as e:
@@ -168,12 +170,16 @@ def _shutdown(procs: list[Any], conns: list[Any]) -> None:
 class _ThreadPool:
     """Threads in this process (``thread_pool=True``)."""
 
-    def __init__(self, num_workers: int, dataset: Any, batchify_fn: Callable[..., Any], use_numpy: bool) -> None:
+    def __init__(
+        self, num_workers: int, dataset: Any, batchify_fn: Callable[..., Any], use_numpy: bool
+    ) -> None:
         self._exec = ThreadPoolExecutor(num_workers, thread_name_prefix="gluax-dataloader")
         self._dataset, self._batchify_fn, self._use_numpy = dataset, batchify_fn, use_numpy
         self._futures: dict[int, Any] = {}
         self._next = 0
-        self._finalizer = weakref.finalize(self, self._exec.shutdown, wait=False, cancel_futures=True)
+        self._finalizer = weakref.finalize(
+            self, self._exec.shutdown, wait=False, cancel_futures=True
+        )
 
     def _work(self, indices: list[Any]) -> Any:
         with numpy_items(self._use_numpy):
@@ -298,7 +304,23 @@ class DataLoader:
     [((2, 2), [0, 1]), ((2, 2), [2, 3]), ((1, 2), [4])]
     """
 
-    def __init__(self, dataset: Any, batch_size: int | None = None, shuffle: bool = False, sampler: Any = None, last_batch: str | None = None, batch_sampler: Any = None, batchify_fn: Callable[..., Any] | None = None, num_workers: int = 0, pin_memory: bool = False, pin_device_id: int = 0, prefetch: int | None = None, thread_pool: bool = False, timeout: float = 120, auto_reload: bool = False) -> None:
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int | None = None,
+        shuffle: bool = False,
+        sampler: Any = None,
+        last_batch: str | None = None,
+        batch_sampler: Any = None,
+        batchify_fn: Callable[..., Any] | None = None,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+        pin_device_id: int = 0,
+        prefetch: int | None = None,
+        thread_pool: bool = False,
+        timeout: float = 120,
+        auto_reload: bool = False,
+    ) -> None:
         if isinstance(dataset, NDArray) and dataset.ndim > 1:
             dataset = NDArrayColumn(dataset)  # rows without an operator call each
         self._dataset = dataset
@@ -311,7 +333,9 @@ class DataLoader:
             if batch_size is None:
                 raise ValueError("DataLoader: batch_size must be given unless batch_sampler is.")
             if sampler is None:
-                sampler = RandomSampler(len(dataset)) if shuffle else SequentialSampler(len(dataset))
+                sampler = (
+                    RandomSampler(len(dataset)) if shuffle else SequentialSampler(len(dataset))
+                )
             elif shuffle:
                 raise ValueError(
                     "DataLoader: shuffle must not be given together with a sampler (the "

@@ -98,9 +98,7 @@ class Dataset:
         if num_shards <= 0:
             raise ValueError(f"Dataset.shard: num_shards must be positive, got {num_shards}.")
         if not 0 <= index < num_shards:
-            raise ValueError(
-                f"Dataset.shard: index must be in [0, {num_shards}), got {index}."
-            )
+            raise ValueError(f"Dataset.shard: index must be in [0, {num_shards}), got {index}.")
         length = len(self)
         shard_len, rest = divmod(length, num_shards)
         start = shard_len * index + min(index, rest)

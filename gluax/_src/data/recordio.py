@@ -44,7 +44,9 @@ def encode_record(buf: bytes) -> bytes:
     start = 0
     for i in range(0, n - n % 4, 4):
         if buf[i : i + 4] == _MAGIC_BYTES:
-            out.append(_MAGIC_BYTES + struct.pack("<I", ((1 if start == 0 else 2) << 29) | (i - start)))
+            out.append(
+                _MAGIC_BYTES + struct.pack("<I", ((1 if start == 0 else 2) << 29) | (i - start))
+            )
             out.append(buf[start:i])
             start = i + 4
     out.append(_MAGIC_BYTES + struct.pack("<I", ((3 if start else 0) << 29) | (n - start)))
@@ -304,9 +306,7 @@ class MXIndexedRecordIO(MXRecordIO):
         self._check_open("read_idx", False)
         rec, _ = read_record(self._pread, self._offset(idx), self.uri)
         if rec is None:
-            raise MXNetError(
-                f"MXIndexedRecordIO: key {idx!r} points past the end of '{self.uri}'."
-            )
+            raise MXNetError(f"MXIndexedRecordIO: key {idx!r} points past the end of '{self.uri}'.")
         return rec
 
     def write_idx(self, idx: Any, buf: bytes) -> None:

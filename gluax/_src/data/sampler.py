@@ -112,7 +112,9 @@ class BatchSampler(Sampler):
 
     def __init__(self, sampler: Any, batch_size: int, last_batch: str = "keep") -> None:
         if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-            raise ValueError(f"BatchSampler: batch_size must be a positive int, got {batch_size!r}.")
+            raise ValueError(
+                f"BatchSampler: batch_size must be a positive int, got {batch_size!r}."
+            )
         self._sampler = sampler
         self._batch_size = int(batch_size)
         self._last_batch = check_last_batch("BatchSampler", last_batch)

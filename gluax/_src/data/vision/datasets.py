@@ -85,8 +85,7 @@ def _read_idx(path: str, magic: int, ndim: int) -> np.ndarray:
     n = int(np.prod(dims))
     if data.size != n:
         raise ValueError(
-            f"IDX file '{path}': the header promises {n} values ({dims}), the file has "
-            f"{data.size}."
+            f"IDX file '{path}': the header promises {n} values ({dims}), the file has {data.size}."
         )
     return data.reshape(dims)
 
@@ -117,7 +116,12 @@ class MNIST(_DownloadedDataset):
         False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
     }
 
-    def __init__(self, root: str = os.path.join(data_dir(), "datasets", "mnist"), train: bool = True, transform: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self,
+        root: str = os.path.join(data_dir(), "datasets", "mnist"),
+        train: bool = True,
+        transform: Callable[..., Any] | None = None,
+    ) -> None:
         self._train = train
         super().__init__(root, transform)
 
@@ -156,7 +160,12 @@ class FashionMNIST(MNIST):
 
     _name = "FashionMNIST"
 
-    def __init__(self, root: str = os.path.join(data_dir(), "datasets", "fashion-mnist"), train: bool = True, transform: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self,
+        root: str = os.path.join(data_dir(), "datasets", "fashion-mnist"),
+        train: bool = True,
+        transform: Callable[..., Any] | None = None,
+    ) -> None:
         super().__init__(root, train, transform)
 
 
@@ -190,7 +199,12 @@ class CIFAR10(_DownloadedDataset):
     _test_files = ["test_batch.bin"]
     _label_bytes = 1
 
-    def __init__(self, root: str = os.path.join(data_dir(), "datasets", "cifar10"), train: bool = True, transform: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self,
+        root: str = os.path.join(data_dir(), "datasets", "cifar10"),
+        train: bool = True,
+        transform: Callable[..., Any] | None = None,
+    ) -> None:
         self._train = train
         super().__init__(root, transform)
 
@@ -252,7 +266,13 @@ class CIFAR100(CIFAR10):
     _test_files = ["test.bin"]
     _label_bytes = 2
 
-    def __init__(self, root: str = os.path.join(data_dir(), "datasets", "cifar100"), fine_label: bool = False, train: bool = True, transform: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self,
+        root: str = os.path.join(data_dir(), "datasets", "cifar100"),
+        fine_label: bool = False,
+        train: bool = True,
+        transform: Callable[..., Any] | None = None,
+    ) -> None:
         self._fine_label = fine_label
         super().__init__(root, train, transform)
 
@@ -275,7 +295,9 @@ class ImageRecordDataset(RecordFileDataset):
         Called as ``transform(data, label)``.
     """
 
-    def __init__(self, filename: str, flag: int = 1, transform: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self, filename: str, flag: int = 1, transform: Callable[..., Any] | None = None
+    ) -> None:
         super().__init__(filename)
         self._flag, self._transform = flag, transform
 
@@ -315,7 +337,9 @@ class ImageFolderDataset(Dataset):
         Every image as (file name, label).
     """
 
-    def __init__(self, root: str, flag: int = 1, transform: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self, root: str, flag: int = 1, transform: Callable[..., Any] | None = None
+    ) -> None:
         self._root = os.path.expanduser(root)
         self._flag, self._transform = flag, transform
         self._exts = list(IMAGE_EXTS)

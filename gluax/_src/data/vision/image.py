@@ -42,7 +42,9 @@ def _pil() -> Any:
     return Image
 
 
-def decode_numpy(buf: bytes | bytearray | np.ndarray, flag: int = 1, to_rgb: bool = True) -> np.ndarray:
+def decode_numpy(
+    buf: bytes | bytearray | np.ndarray, flag: int = 1, to_rgb: bool = True
+) -> np.ndarray:
     """Decode JPEG/PNG/... bytes into an HWC uint8 numpy array.
 
     ``flag=1``: 3 channels (RGB, or BGR when ``to_rgb`` is False); ``flag=0``: 1 channel
@@ -87,7 +89,9 @@ def read_numpy(filename: str, flag: int = 1, to_rgb: bool = True) -> np.ndarray:
         raise MXNetError(f"{e} File: '{filename}'.") from None
 
 
-def encode_numpy(img: np.ndarray, img_fmt: str = ".jpg", quality: int = 95, from_bgr: bool = False) -> bytes:
+def encode_numpy(
+    img: np.ndarray, img_fmt: str = ".jpg", quality: int = 95, from_bgr: bool = False
+) -> bytes:
     """Encode an HWC (or HW) uint8 image as JPEG (``quality`` 1-100) or PNG (``quality`` =
     compression level 0-9)."""
     Image = _pil()
@@ -143,9 +147,7 @@ def to_tensor(xp: Any, x: Any) -> Any:
 def _per_channel(op: str, name: str, v: Any, c: int) -> np.ndarray:
     arr = np.atleast_1d(np.asarray(v, dtype=np.float32)).reshape(-1)
     if arr.size not in (1, c):
-        raise OperatorError(
-            f"{op}: {name} must have 1 or {c} values (one per channel), got {tuple(arr)}."
-        )
+        raise OperatorError(f"{op}: {name} must have 1 or {c} values (one per channel), got {v!r}.")
     return np.broadcast_to(arr, (c,))
 
 
@@ -275,7 +277,9 @@ def _resize_area_shrink(xp: Any, x: Any, ha: int, oh: int, ow: int) -> Any:
     if h % oh == 0 and w % ow == 0:  # OpenCV's fast path for integer factors
         kh, kw = h // oh, w // ow
         shape = x.shape[:ha] + (oh, kh, ow, kw) + x.shape[wa + 1 :]
-        acc = x.astype(xp.int32 if integral else xp.float32).reshape(shape).sum(axis=(ha + 1, ha + 3))
+        acc = (
+            x.astype(xp.int32 if integral else xp.float32).reshape(shape).sum(axis=(ha + 1, ha + 3))
+        )
         if np.dtype(x.dtype) == np.uint8 and (kh, kw) == (2, 2):
             return ((acc + 2) >> 2).astype(xp.uint8)
         out = acc.astype(xp.float32) * np.float32(1.0 / (kh * kw))
@@ -340,7 +344,9 @@ def scale_down(src_size: tuple[int, int], size: tuple[int, int]) -> tuple[int, i
     return int(w), int(h)
 
 
-def fixed_crop(xp: Any, x: Any, x0: int, y0: int, w: int, h: int, size: Any = None, interp: int = 1) -> Any:
+def fixed_crop(
+    xp: Any, x: Any, x0: int, y0: int, w: int, h: int, size: Any = None, interp: int = 1
+) -> Any:
     """Crop, then resize to ``size`` = (w, h) when given and different (MXNet's
     ``image.fixed_crop``)."""
     out = x[y0 : y0 + h, x0 : x0 + w]
@@ -396,7 +402,11 @@ def _rgb_to_hls(xp: Any, r: Any, g: Any, b: Any) -> tuple[Any, Any, Any]:
     l = (vmax + vmin) * np.float32(0.5)
     colored = diff > np.finfo(np.float32).eps
     safe = xp.where(colored, diff, np.float32(1))
-    s = xp.where(l < 0.5, safe / xp.where(colored, vmax + vmin, 1), safe / xp.where(colored, 2 - vmax - vmin, 1))
+    s = xp.where(
+        l < 0.5,
+        safe / xp.where(colored, vmax + vmin, 1),
+        safe / xp.where(colored, 2 - vmax - vmin, 1),
+    )
     k = np.float32(60) / safe
     h = xp.where(vmax == r, (g - b) * k, xp.where(vmax == g, (b - r) * k + 120, (r - g) * k + 240))
     h = xp.where(h < 0, h + 360, h)
@@ -436,9 +446,11 @@ def adjust_hue(xp: Any, x: Any, alpha: Any) -> Any:
 
 # AlexNet's PCA lighting: eigenvalue-scaled eigenvectors of ImageNet RGB covariance (MXNet's).
 _EIG = np.array(
-    [[55.46 * -0.5675, 4.794 * 0.7192, 1.148 * 0.4009],
-     [55.46 * -0.5808, 4.794 * -0.0045, 1.148 * -0.8140],
-     [55.46 * -0.5836, 4.794 * -0.6948, 1.148 * 0.4203]],
+    [
+        [55.46 * -0.5675, 4.794 * 0.7192, 1.148 * 0.4009],
+        [55.46 * -0.5808, 4.794 * -0.0045, 1.148 * -0.8140],
+        [55.46 * -0.5836, 4.794 * -0.6948, 1.148 * 0.4203],
+    ],
     np.float32,
 )
 
@@ -454,15 +466,10 @@ def adjust_lighting(xp: Any, x: Any, alpha: Any) -> Any:
 ADJUST = (adjust_brightness, adjust_contrast, adjust_saturation, adjust_hue)
 
 
-def color_jitter(xp: Any, x: Any, order: Any, alphas: Any, active: tuple[bool, ...]) -> Any:
+def color_jitter(x: np.ndarray, order: Any, alphas: Any, active: tuple[bool, ...]) -> np.ndarray:
     """Apply brightness, contrast, saturation, hue (indices 0-3) in ``order``; ``alphas[k]`` is
     the factor of adjustment ``k``, ``active[k]`` whether it is applied at all."""
-    if xp is np:
-        for k in order:
-            if active[k]:
-                x = ADJUST[k](xp, x, alphas[k])
-        return x
-    for step in range(4):  # traced: the order is data, so select among the four results
-        outs = [ADJUST[k](xp, x, alphas[k]) if active[k] else x for k in range(4)]
-        x = xp.select([order[step] == k for k in range(4)], outs, x)
+    for k in order:
+        if active[k]:
+            x = ADJUST[k](np, x, alphas[k])
     return x

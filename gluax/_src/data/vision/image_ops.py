@@ -28,7 +28,9 @@ def image_normalize(data: jax.Array, *, mean: Any = 0.0, std: Any = 1.0) -> jax.
 
 
 @register("_image_resize")
-def image_resize(data: jax.Array, *, size: Any = (), keep_ratio: bool = False, interp: int = 1) -> jax.Array:
+def image_resize(
+    data: jax.Array, *, size: Any = (), keep_ratio: bool = False, interp: int = 1
+) -> jax.Array:
     """Resize HWC/NHWC to ``size`` = (W, H), or an int (short edge when ``keep_ratio``)."""
     return im.resize(jnp, data, size, keep_ratio, interp)
 
@@ -68,37 +70,61 @@ def _factor(key: jax.Array, lo: float, hi: float) -> jax.Array:
 
 
 @register("_image_random_brightness", random=True, differentiable=False)
-def image_random_brightness(key: jax.Array, data: jax.Array, *, min_factor: float, max_factor: float) -> jax.Array:
+def image_random_brightness(
+    key: jax.Array, data: jax.Array, *, min_factor: float, max_factor: float
+) -> jax.Array:
     im.check_image("random_brightness", data.shape)
     return im.adjust_brightness(jnp, data, _factor(key, min_factor, max_factor))
 
 
 @register("_image_random_contrast", random=True, differentiable=False)
-def image_random_contrast(key: jax.Array, data: jax.Array, *, min_factor: float, max_factor: float) -> jax.Array:
+def image_random_contrast(
+    key: jax.Array, data: jax.Array, *, min_factor: float, max_factor: float
+) -> jax.Array:
     im.check_image("random_contrast", data.shape)
     return im.adjust_contrast(jnp, data, _factor(key, min_factor, max_factor))
 
 
 @register("_image_random_saturation", random=True, differentiable=False)
-def image_random_saturation(key: jax.Array, data: jax.Array, *, min_factor: float, max_factor: float) -> jax.Array:
+def image_random_saturation(
+    key: jax.Array, data: jax.Array, *, min_factor: float, max_factor: float
+) -> jax.Array:
     im.check_image("random_saturation", data.shape)
     return im.adjust_saturation(jnp, data, _factor(key, min_factor, max_factor))
 
 
 @register("_image_random_hue", random=True, differentiable=False)
-def image_random_hue(key: jax.Array, data: jax.Array, *, min_factor: float, max_factor: float) -> jax.Array:
+def image_random_hue(
+    key: jax.Array, data: jax.Array, *, min_factor: float, max_factor: float
+) -> jax.Array:
     im.check_image("random_hue", data.shape)
     return im.adjust_hue(jnp, data, _factor(key, min_factor, max_factor))
 
 
 @register("_image_random_color_jitter", random=True, differentiable=False)
-def image_random_color_jitter(key: jax.Array, data: jax.Array, *, brightness: float, contrast: float, saturation: float, hue: float) -> jax.Array:
+def image_random_color_jitter(
+    key: jax.Array,
+    data: jax.Array,
+    *,
+    brightness: float,
+    contrast: float,
+    saturation: float,
+    hue: float,
+) -> jax.Array:
     im.check_image("random_color_jitter", data.shape)
     k_order, *ks = jax.random.split(key, 5)
     amounts = (brightness, contrast, saturation, hue)
-    alphas = [_factor(k, -a, a) + (1.0 if i < 3 else 0.0) for i, (k, a) in enumerate(zip(ks, amounts))]
+    alphas = [
+        _factor(k, -a, a) + (1.0 if i < 3 else 0.0) for i, (k, a) in enumerate(zip(ks, amounts))
+    ]
     order = jax.random.permutation(k_order, 4)
-    return im.color_jitter(jnp, data, order, alphas, tuple(a > 0 for a in amounts))
+    # One loop over the four steps, each a switch on the drawn adjustment: four bodies to
+    # compile instead of all sixteen (step, adjustment) pairs.
+    branches = [
+        (lambda y, k=k: im.ADJUST[k](jnp, y, alphas[k])) if a > 0 else (lambda y: y)
+        for k, a in enumerate(amounts)
+    ]
+    return jax.lax.fori_loop(0, 4, lambda i, y: jax.lax.switch(order[i], branches, y), data)
 
 
 @register("_image_adjust_lighting")

@@ -238,7 +238,15 @@ class CropResize(_HostTransform):
     interpolation : int, optional (bilinear)
     """
 
-    def __init__(self, x: int, y: int, width: int, height: int, size: Any = None, interpolation: int | None = None) -> None:
+    def __init__(
+        self,
+        x: int,
+        y: int,
+        width: int,
+        height: int,
+        size: Any = None,
+        interpolation: int | None = None,
+    ) -> None:
         super().__init__()
         self._box = (int(x), int(y), int(width), int(height))
         self._size, self._interp = size, interpolation
@@ -292,7 +300,13 @@ class RandomResizedCrop(Block):
     interpolation : int, default 1
     """
 
-    def __init__(self, size: Any, scale: tuple[float, float] = (0.08, 1.0), ratio: tuple[float, float] = (3.0 / 4.0, 4.0 / 3.0), interpolation: int = 1) -> None:
+    def __init__(
+        self,
+        size: Any,
+        scale: tuple[float, float] = (0.08, 1.0),
+        ratio: tuple[float, float] = (3.0 / 4.0, 4.0 / 3.0),
+        interpolation: int = 1,
+    ) -> None:
         super().__init__()
         self._size, self._interp = _wh(size), interpolation
         self._scale = (scale, 1.0) if isinstance(scale, numbers.Number) else tuple(scale)
@@ -424,7 +438,9 @@ class RandomColorJitter(_HostTransform):
     brightness, contrast, saturation, hue : float, default 0
     """
 
-    def __init__(self, brightness: float = 0, contrast: float = 0, saturation: float = 0, hue: float = 0) -> None:
+    def __init__(
+        self, brightness: float = 0, contrast: float = 0, saturation: float = 0, hue: float = 0
+    ) -> None:
         super().__init__()
         self._amounts = (float(brightness), float(contrast), float(saturation), float(hue))
 
@@ -436,7 +452,7 @@ class RandomColorJitter(_HostTransform):
             a = self._amounts[k]
             if a > 0:
                 alphas[k] = np.float32((1.0 if k < 3 else 0.0) + np.random.uniform(-a, a))
-        return im.color_jitter(np, x, order, alphas, tuple(a > 0 for a in self._amounts))
+        return im.color_jitter(x, order, alphas, tuple(a > 0 for a in self._amounts))
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
         b, c, s, h = self._amounts
