@@ -141,14 +141,15 @@ def to_tensor(xp: Any, x: Any) -> Any:
             f"{tuple(x.shape)}."
         )
     y = x.astype(xp.float32) / xp.float32(255.0)
-    return xp.moveaxis(y, -1, -3)
+    return y.transpose((2, 0, 1) if x.ndim == 3 else (0, 3, 1, 2))
 
 
 def _per_channel(op: str, name: str, v: Any, c: int) -> np.ndarray:
-    arr = np.atleast_1d(np.asarray(v, dtype=np.float32)).reshape(-1)
+    """``v`` (one value, or one per channel) as a float32 array of shape (1 or c, 1, 1)."""
+    arr = np.asarray(v, dtype=np.float32).reshape(-1)
     if arr.size not in (1, c):
         raise OperatorError(f"{op}: {name} must have 1 or {c} values (one per channel), got {v!r}.")
-    return np.broadcast_to(arr, (c,))
+    return arr.reshape(-1, 1, 1)
 
 
 def normalize(xp: Any, x: Any, mean: Any = 0.0, std: Any = 1.0) -> Any:
@@ -159,8 +160,8 @@ def normalize(xp: Any, x: Any, mean: Any = 0.0, std: Any = 1.0) -> Any:
             f"got shape {tuple(x.shape)}. Apply ToTensor() first."
         )
     c = x.shape[-3]
-    m = _per_channel("normalize", "mean", mean, c).reshape(c, 1, 1)
-    s = _per_channel("normalize", "std", std, c).reshape(c, 1, 1)
+    m = _per_channel("normalize", "mean", mean, c)
+    s = _per_channel("normalize", "std", std, c)
     out = (x.astype(xp.float32) - m) / s
     return out.astype(x.dtype)
 
