@@ -82,7 +82,13 @@ class ELU(HybridBlock):
 
 class SELU(HybridBlock):
     """Scaled exponential linear unit:
-    ``lambda * (x if x > 0 else alpha * (exp(x) - 1))`` with lambda ~ 1.0507, alpha ~ 1.6733."""
+    ``lambda * (x if x > 0 else alpha * (exp(x) - 1))`` with lambda ~ 1.0507, alpha ~ 1.6733.
+
+    Notes
+    -----
+    The gradient is exact; MXNet 1.9.1's backward gives ``lambda * (y + alpha)`` for ``x <= 0``
+    (a bug), so training with SELU drifts from MXNet's.
+    """
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
         return F.LeakyReLU(x, act_type="selu")

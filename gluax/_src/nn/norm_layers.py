@@ -49,7 +49,8 @@ class BatchNorm(HybridBlock):
     without ``backward()`` (e.g. under ``autograd.train_mode()`` alone) leaves them unchanged
     there; gluax updates them in every training-mode forward (DESIGN 9). After a recorded
     forward and backward both agree. MXNet's GPU build uses the unbiased variance; gluax
-    follows the CPU build.
+    follows the CPU build. The input gradient in inference mode is that of the inference
+    forward; MXNet 1.9.1's CPU backward mixes in training-mode terms there.
 
     Examples
     --------

@@ -326,6 +326,13 @@ def pooling(
     (the Gluon pooling layers default it to the pool size). Max pooling ignores padding;
     average pooling divides by the window size including padding unless
     ``count_include_pad=False``. ``global_pool`` pools each whole feature map to size 1.
+
+    Notes
+    -----
+    With ``pooling_convention='full'`` a last window that hangs past the padding averages over
+    its clipped size, in MXNet and gluax alike; MXNet 1.9.1's backward then divides that
+    window's gradient by the full kernel size, gluax by the clipped size (the exact gradient
+    of the forward).
     """
     if pool_type not in _POOL_TYPES:
         raise OperatorError(f"Pooling: pool_type must be one of {_POOL_TYPES}, got {pool_type!r}.")
@@ -426,6 +433,12 @@ def leaky_relu(
     - ``gelu``: ``0.5 * x * (1 + erf(x / sqrt(2)))`` (exact, not the tanh approximation);
     - ``rrelu``: in inference, ``leaky`` with slope ``(lower_bound + upper_bound) / 2``;
       returns ``[out, mask]`` as MXNet does.
+
+    Notes
+    -----
+    Gradients are exact. MXNet 1.9.1's ``selu`` backward gives ``lambda * (y + alpha)`` for
+    ``x <= 0`` instead of ``y + lambda * alpha``. ``rrelu`` in training mode (random slopes) is
+    not supported; MXNet 1.9.1's CPU build crashes on it.
     """
     if act_type not in _LEAKY_TYPES:
         raise OperatorError(f"LeakyReLU: act_type must be one of {_LEAKY_TYPES}, got {act_type!r}.")
@@ -487,6 +500,9 @@ def batch_norm(
     The operator is pure: it does not update ``moving_mean``/``moving_var`` (MXNet writes them
     in place) and does not overwrite gamma with 1 under ``fix_gamma`` (MXNet does).
     ``gluon.nn.BatchNorm`` updates its running statistics itself. ``momentum`` is unused here.
+    In inference mode MXNet 1.9.1's CPU backward still subtracts the batch-mean terms of the
+    training gradient from the data gradient; gluax returns the gradient of the inference
+    forward, ``grad * gamma / sqrt(moving_var + eps)``.
     """
     ax = norm_axis("BatchNorm", axis, data.ndim)
     c = data.shape[ax]
