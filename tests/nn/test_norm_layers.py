@@ -149,3 +149,10 @@ def test_float16_input(rng):
     expected = ref.batch_norm(x.astype(np.float64), np.ones(3), np.zeros(3), np.zeros(3), np.ones(3), eps=1e-5, fix_gamma=False, training=True)
     np.testing.assert_allclose(y.asnumpy(), expected, rtol=2e-3, atol=2e-3)
     assert bn.running_mean.data().dtype == np.float32
+
+
+def test_axis_out_of_range():
+    bn = nn.BatchNorm(axis=2)
+    bn.initialize()
+    with pytest.raises(ValueError, match=r"BatchNorm 'batchnorm\d+': axis 2 is out of range for input shape \(4, 3\)"):
+        bn(mx.nd.ones((4, 3)))

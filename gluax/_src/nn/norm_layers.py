@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from gluax._src.engine.autograd import is_training
+from gluax._src.engine.base import OperatorError
 from gluax._src.gluon.block import HybridBlock
 
 
@@ -112,6 +113,11 @@ class BatchNorm(HybridBlock):
         super().cast(dtype)
 
     def infer_shape(self, x: Any, *args: Any) -> None:
+        if not -x.ndim <= self._axis < x.ndim:
+            raise OperatorError(
+                f"BatchNorm '{self.name}': axis {self._axis} is out of range for input shape "
+                f"{tuple(x.shape)}."
+            )
         channels = x.shape[self._axis]
         for p in (self.gamma, self.beta, self.running_mean, self.running_var):
             p.shape = (channels,)
