@@ -33,10 +33,6 @@ def lenet():
     with net.name_scope():
         net.add(nn.Conv2D(channels=4, kernel_size=3, activation="relu"))
         net.add(nn.MaxPool2D(pool_size=2, strides=2))
-        net.add(nn.Conv2D(channels=5, kernel_size=2, padding=1, groups=1))
-        net.add(nn.AvgPool2D(pool_size=2, ceil_mode=True))
-        net.add(nn.Conv2DTranspose(3, 2, strides=2))
-        net.add(nn.GlobalMaxPool2D())
         net.add(nn.Dense(3))
     net.initialize(mx.init.Xavier())
     return net
@@ -89,7 +85,7 @@ def test_pool_channels_last_layout(rng):
 def test_deferred_weight_shape(layer, x_shape, weight, bias):
     net = layer()
     net.initialize()
-    net(mx.nd.ones(x_shape))
+    net.functional(mx.nd.ones(x_shape))  # shape-only pass: infer_shape, no compilation
     assert net.weight.shape == weight
     assert (net.bias.shape if net.bias is not None else None) == bias
 
