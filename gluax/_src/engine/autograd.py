@@ -160,11 +160,12 @@ def grad(
     retain_graph: bool | None = None,
     create_graph: bool = False,
     train_mode: bool = True,
-) -> NDArray | list[NDArray]:
-    """Gradients of ``heads`` w.r.t. ``variables``, returned as new arrays; ``.grad`` buffers
-    are left untouched. Returns a single array when ``variables`` is a single array."""
-    single = isinstance(variables, NDArray)
-    var_list = [variables] if single else list(variables)  # type: ignore[list-item]
+) -> list[NDArray]:
+    """Gradients of ``heads`` w.r.t. ``variables``, returned as a list of new arrays (a list
+    even for a single variable, as MXNet 1.9.1 returns); ``.grad`` buffers are left untouched.
+    With ``create_graph=True`` the returned gradients are themselves recorded, so they can be
+    differentiated again."""
+    var_list = [variables] if isinstance(variables, NDArray) else list(variables)
     if isinstance(heads, NDArray):
         heads = [heads]
     heads = list(heads)
@@ -179,11 +180,10 @@ def grad(
         hg = [None if g is None else NDArray(g, h._ctx) for g, h in zip(hg, heads)]
         with record(train_mode=train_mode):
             gs = _tape.run_backward_graph(heads, hg, var_list)
-        out = [
+        return [
             NDArray(jnp.zeros_like(v._value), v._ctx) if g is None else g
             for g, v in zip(gs, var_list)
         ]
-        return out[0] if single else out
     retain = create_graph if retain_graph is None else retain_graph
     grads = _tape.run_backward(heads, _head_grads(heads, head_grads), retain)
     out = []
@@ -191,7 +191,7 @@ def grad(
         hit = grads.get(id(v._ag))
         val = jnp.zeros_like(v._value) if hit is None else hit[1].astype(v._value.dtype)
         out.append(NDArray(val, v._ctx))
-    return out[0] if single else out
+    return out
 
 
 class Function:
