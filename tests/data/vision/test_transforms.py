@@ -18,7 +18,7 @@ FIX = pathlib.Path(__file__).parents[2] / "fixtures" / "data_transforms"
 DATA = np.load(FIX / "data_transforms.npz")
 CASES = json.loads((FIX / "data_transforms.json").read_text())
 
-DETERMINISTIC = ("ToTensor", "Normalize", "Cast", "Resize", "CenterCrop", "CropResize")
+DETERMINISTIC = ("ToTensor", "Normalize", "Cast", "Resize", "CenterCrop", "CropResize", "Rotate")
 # The colour operators and flips are random in MXNet; the fixture ran them with a fixed factor.
 OPS = {
     "brightness": "_image_random_brightness",
@@ -52,6 +52,9 @@ def _transform(case):
         return T.CenterCrop(_size(case["size"]))
     if kind == "CropResize":
         return T.CropResize(*case["box"], size=_size(case["size"]))
+    if kind == "Rotate":  # MXNet's Rotate takes CHW float32: the fixture rotated ToTensor's output
+        rotate = T.Rotate(case["degrees"], case["zoom_in"], case["zoom_out"])
+        return T.Compose([T.ToTensor(), rotate])
     raise KeyError(kind)
 
 
@@ -233,6 +236,43 @@ def test_random_resized_crop_and_random_apply():
     assert isinstance(nd, mx.nd.NDArray) and nd.shape == (2, 2, 3)
     assert T.RandomApply(T.Cast("float16"), p=0.0)(x) is x
     assert T.RandomApply(T.Cast("float16"), p=1.0)(x).dtype == np.float16
+
+
+def test_rotation_of_a_batch_and_random_rotation():
+    case = next(c for c in CASES if c["name"] == "rotate_batch")
+    from gluax._src.data.vision import image as im
+
+    chw = T.ToTensor()(DATA["batch"])
+    np.testing.assert_allclose(
+        im.rotate(chw, case["degrees"], zoom_in=True), _expected(case), atol=1e-6
+    )
+    x = T.ToTensor()(DATA["x"])
+    assert T.RandomRotation((10, 20), rotate_with_proba=0.0)(x) is x
+    near = T.RandomRotation((89.99999, 90.00001))(x)
+    np.testing.assert_allclose(near, T.Rotate(90)(x), atol=1e-5)
+    np.random.seed(2)
+    a = T.RandomRotation((-30, 30), zoom_in=True)(chw)
+    np.random.seed(2)
+    np.random.random()  # the draw against rotate_with_proba comes first, as in MXNet
+    angles = np.random.uniform(-30, 30, size=2)
+    np.testing.assert_allclose(a, im.rotate(chw, angles, zoom_in=True), atol=1e-6)
+    with pytest.raises(
+        TypeError,
+        match="Rotate: only float32 images are supported, got uint8. Apply it after ToTensor",
+    ):
+        T.Rotate(10)(DATA["x"])
+    with pytest.raises(TypeError, match="RandomRotation: only float32"):
+        T.RandomRotation((0, 1))(DATA["x"])
+    with pytest.raises(ValueError, match=r"lower < upper, got \(5, 5\)"):
+        T.RandomRotation((5, 5))
+    with pytest.raises(ValueError, match=r"rotate_with_proba must be in \[0, 1\], got 2"):
+        T.RandomRotation((0, 5), rotate_with_proba=2)
+    with pytest.raises(
+        ValueError, match="RandomRotation: zoom_in and zoom_out cannot both be True"
+    ):
+        T.RandomRotation((0, 5), zoom_in=True, zoom_out=True)
+    with pytest.raises(ValueError, match="Rotate: zoom_in and zoom_out cannot both be True"):
+        T.Rotate(5, zoom_in=True, zoom_out=True)
 
 
 def test_compose_functions_and_host_transform_detection():

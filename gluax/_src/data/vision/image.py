@@ -474,3 +474,60 @@ def color_jitter(x: np.ndarray, order: Any, alphas: Any, active: tuple[bool, ...
         if active[k]:
             x = ADJUST[k](np, x, alphas[k])
     return x
+
+
+# ---- rotation ---------------------------------------------------------------------------
+def rotate(
+    x: np.ndarray, degrees: Any, zoom_in: bool = False, zoom_out: bool = False
+) -> np.ndarray:
+    """Rotate CHW (or NCHW) float32 images about their centres by ``degrees`` (one per image
+    for a batch), as MXNet's ``image.imrotate``: a rotated sampling grid read with bilinear
+    interpolation, zeros outside the image; ``zoom_in`` scales so that no zeros show,
+    ``zoom_out`` so that the whole image stays in view."""
+    single = x.ndim == 3
+    if single:
+        x = x[None]
+    n, _, h, w = x.shape
+    rad = np.float32(np.pi) * np.asarray(degrees, np.float32).reshape(-1) / np.float32(180)
+    rad = np.broadcast_to(rad, (n,)).reshape(n, 1, 1)
+    hs, ws = np.float32((h - 1) / 2), np.float32((w - 1) / 2)
+    hm = np.arange(h, dtype=np.float32).reshape(h, 1) - hs
+    wm = np.arange(w, dtype=np.float32).reshape(1, w) - ws
+    c, s = np.cos(rad), np.sin(rad)
+    gx = (wm * c - hm * s) / ws
+    gy = (wm * s + hm * c) / hs
+    if zoom_in or zoom_out:
+        hf, wf = np.float32(h), np.float32(w)
+        rho, ang = np.sqrt(hf * hf + wf * wf), np.arctan(hf / wf)
+        a = np.abs(rad)
+        max_x = np.maximum(np.abs(rho * np.cos(ang + a)), np.abs(rho * np.cos(ang - a)))
+        max_y = np.maximum(np.abs(rho * np.sin(ang + a)), np.abs(rho * np.sin(ang - a)))
+        if zoom_out:
+            scale = np.maximum(max_x / wf, max_y / hf)
+        else:
+            scale = np.minimum(wf / max_x, hf / max_y)
+        gx, gy = gx * scale, gy * scale
+    out = _bilinear_sample(x, gx, gy)
+    return out[0] if single else out
+
+
+def _bilinear_sample(x: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+    """MXNet's ``BilinearSampler``: grid in [-1, 1] per axis, zero outside the image."""
+    n, ch, h, w = x.shape
+    xr = (gx + 1) * np.float32(w - 1) / 2
+    yr = (gy + 1) * np.float32(h - 1) / 2
+    x0, y0 = np.floor(xr).astype(np.int64), np.floor(yr).astype(np.int64)
+    wx, wy = 1 - (xr - x0), 1 - (yr - y0)
+    out = np.zeros((n, ch) + gx.shape[1:], np.float32)
+    batch = np.arange(n).reshape(n, 1, 1)
+    for dy, dx, weight in (
+        (0, 0, wy * wx),
+        (0, 1, wy * (1 - wx)),
+        (1, 0, (1 - wy) * wx),
+        (1, 1, (1 - wy) * (1 - wx)),
+    ):
+        yy, xx = y0 + dy, x0 + dx
+        inside = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
+        v = x[batch, :, np.clip(yy, 0, h - 1), np.clip(xx, 0, w - 1)]  # (n, H', W', C)
+        out += np.moveaxis(v * (weight * inside)[..., None], -1, 1)
+    return out.astype(np.float32)

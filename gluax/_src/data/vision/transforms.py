@@ -329,6 +329,86 @@ class RandomResizedCrop(Block):
         return _run_host(self._crop, x, "RandomResizedCrop")
 
 
+def _check_float32(who: str, x: Any) -> None:
+    if np.dtype(x.dtype) != np.float32:
+        raise TypeError(
+            f"{who}: only float32 images are supported, got {np.dtype(x.dtype).name}. Apply it "
+            "after ToTensor."
+        )
+
+
+class Rotate(Block):
+    """Rotates a CHW (or NCHW) float32 image about its centre by ``rotation_degrees``
+    (bilinear, zeros outside the image), as MXNet's ``image.imrotate``.
+
+    Parameters
+    ----------
+    rotation_degrees : float
+    zoom_in : bool, default False
+        Zoom so that no zeros show.
+    zoom_out : bool, default False
+        Zoom out so that the whole image stays in view.
+    """
+
+    def __init__(
+        self, rotation_degrees: float, zoom_in: bool = False, zoom_out: bool = False
+    ) -> None:
+        super().__init__()
+        if zoom_in and zoom_out:
+            raise ValueError("Rotate: zoom_in and zoom_out cannot both be True.")
+        self._args = (rotation_degrees, zoom_in, zoom_out)
+
+    def forward(self, x: Any) -> Any:
+        _check_float32("Rotate", x)
+        return _run_host(lambda a: im.rotate(a, *self._args), x, "Rotate")
+
+
+class RandomRotation(Block):
+    """Rotates a CHW (or NCHW) float32 image by an angle drawn uniformly from
+    ``angle_limits`` (numpy's generator), with probability ``rotate_with_proba``.
+
+    Parameters
+    ----------
+    angle_limits : tuple of two floats
+        Lower and upper limit in degrees.
+    zoom_in, zoom_out : bool, default False
+        As in ``Rotate``.
+    rotate_with_proba : float, default 1.0
+    """
+
+    def __init__(
+        self,
+        angle_limits: tuple[float, float],
+        zoom_in: bool = False,
+        zoom_out: bool = False,
+        rotate_with_proba: float = 1.0,
+    ) -> None:
+        super().__init__()
+        lower, upper = angle_limits
+        if lower >= upper:
+            raise ValueError(
+                f"RandomRotation: angle_limits must be (lower, upper) with lower < upper, got {angle_limits}."
+            )
+        if not 0 <= rotate_with_proba <= 1:
+            raise ValueError(
+                f"RandomRotation: rotate_with_proba must be in [0, 1], got {rotate_with_proba}."
+            )
+        if zoom_in and zoom_out:
+            raise ValueError("RandomRotation: zoom_in and zoom_out cannot both be True.")
+        self._limits, self._zoom = (lower, upper), (zoom_in, zoom_out)
+        self._p = rotate_with_proba
+
+    def _rotate(self, a: np.ndarray) -> np.ndarray:
+        n = None if a.ndim == 3 else a.shape[0]
+        return im.rotate(a, np.random.uniform(*self._limits, size=n), *self._zoom)
+
+    def forward(self, x: Any) -> Any:
+        if np.random.random() > self._p:
+            return x
+        _check_float32("RandomRotation", x)
+        return _run_host(self._rotate, x, "RandomRotation")
+
+
 class _RandomFlip(_HostTransform):
     _axis = 1
     _op = ""

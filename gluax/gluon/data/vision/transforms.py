@@ -15,6 +15,8 @@ from gluax._src.data.vision.transforms import RandomFlipTopBottom as RandomFlipT
 from gluax._src.data.vision.transforms import RandomHue as RandomHue
 from gluax._src.data.vision.transforms import RandomLighting as RandomLighting
 from gluax._src.data.vision.transforms import RandomResizedCrop as RandomResizedCrop
+from gluax._src.data.vision.transforms import RandomRotation as RandomRotation
 from gluax._src.data.vision.transforms import RandomSaturation as RandomSaturation
 from gluax._src.data.vision.transforms import Resize as Resize
+from gluax._src.data.vision.transforms import Rotate as Rotate
 from gluax._src.data.vision.transforms import ToTensor as ToTensor
