@@ -64,6 +64,8 @@ def test_ndarray_dataset_rows():
     x = mx.nd.array(np.arange(12).reshape(6, 2))
     batches = list(DataLoader(x, batch_size=4))
     np.testing.assert_array_equal(batches[1].asnumpy(), [[8, 9], [10, 11]])
+    # MXNet 1.9: an element of a 1-D NDArray has shape (1,), so batches are (B, 1).
+    assert [b.shape for b in DataLoader(mx.nd.array([1, 2, 3]), batch_size=2)] == [(2, 1), (1, 1)]
 
 
 def _mnist_like(n=10):

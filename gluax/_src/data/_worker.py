@@ -20,6 +20,7 @@ import io
 import os
 import pickle
 import random
+import signal
 import sys
 import traceback
 from typing import Any
@@ -74,6 +75,8 @@ def to_wire(obj: Any) -> Any:
 def main(fd: int) -> None:
     from multiprocessing.connection import Connection
 
+    # Ctrl-C reaches the whole process group; the main process stops the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn = Connection(fd)
     path, cwd = conn.recv()
     sys.path[:] = path

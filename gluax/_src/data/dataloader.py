@@ -321,7 +321,7 @@ class DataLoader:
         timeout: float = 120,
         auto_reload: bool = False,
     ) -> None:
-        if isinstance(dataset, NDArray) and dataset.ndim > 1:
+        if isinstance(dataset, NDArray) and dataset.ndim > 0:
             dataset = NDArrayColumn(dataset)  # rows without an operator call each
         self._dataset = dataset
         self._pin_memory, self._pin_device_id = pin_memory, pin_device_id

@@ -228,7 +228,10 @@ class NDArrayColumn:
         return self._nd.shape[0]
 
     def __getitem__(self, idx: Any) -> Any:
-        return as_item(self.host()[idx], self._nd.context)
+        row = self.host()[idx]
+        if np.ndim(row) == 0:  # MXNet 1.x has no 0-d arrays: an element of a 1-D array is (1,)
+            row = np.reshape(row, (1,))
+        return as_item(row, self._nd.context)
 
     def __getstate__(self) -> dict[str, Any]:
         return {"host": self.host(), "ctx": self._nd.context}

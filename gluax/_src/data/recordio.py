@@ -18,6 +18,7 @@ from __future__ import annotations
 import numbers
 import os
 import struct
+import threading
 from collections import namedtuple
 from typing import Any, Callable
 
@@ -28,6 +29,7 @@ from gluax._src.engine.base import MXNetError
 MAGIC = 0xCED7230A
 _MAGIC_BYTES = struct.pack("<I", MAGIC)
 _LEN_MASK = (1 << 29) - 1
+_SEEK_LOCK = threading.Lock()
 
 
 def _pad4(n: int) -> int:
@@ -179,7 +181,11 @@ class MXRecordIO:
             )
 
     def _pread(self, pos: int, n: int) -> bytes:
-        return os.pread(self._file.fileno(), n, pos)
+        if hasattr(os, "pread"):
+            return os.pread(self._file.fileno(), n, pos)
+        with _SEEK_LOCK:  # no positional reads on this platform
+            self._file.seek(pos)
+            return self._file.read(n)
 
     def write(self, buf: bytes) -> None:
         """Append ``buf`` (bytes) as one record."""
