@@ -486,3 +486,34 @@ def test_bucket_list_picks_the_next_size():
     for n in (1, 3, 4, 6, 8):
         assert net(nd.ones((n, 3))).shape == (n, 2)
     assert [sig[0][0][0][0] for sig in net.compile_stats()["signatures"]] == [4, 8]
+
+
+def test_bucketing_leaves_padding_out_of_batchnorm(rng):
+    def build():
+        mx.random.seed(1)
+        net = nn.HybridSequential()
+        with net.name_scope():
+            net.add(nn.Dense(4, in_units=3), nn.BatchNorm(in_channels=4), nn.Dense(2, in_units=4))
+        net.initialize()
+        return net
+
+    batches = [rng.standard_normal((n, 3)).astype(np.float32) for n in (8, 5, 3)]
+    results = []
+    for kwargs in ({"active": False}, {"bucket": 8}):
+        net = build()
+        net.hybridize(**kwargs)
+        outs = []
+        for b in batches:
+            with autograd.record():
+                y = net(nd.array(b))
+            y.backward()
+            outs.append((y.asnumpy(), net[0].weight.grad().asnumpy().copy()))
+        stats = (net[1].running_mean.data().asnumpy(), net[1].running_var.data().asnumpy())
+        results.append((outs, stats, net))
+    (eager, e_stats, _), (bucketed, b_stats, bnet) = results
+    for (ya, ga), (yb, gb) in zip(eager, bucketed):
+        np.testing.assert_allclose(yb, ya, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(gb, ga, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(b_stats[0], e_stats[0], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(b_stats[1], e_stats[1], rtol=1e-6, atol=1e-6)
+    assert bnet.compile_count == 1

@@ -51,9 +51,19 @@ class OpDef:
     """A registered operator: its pure function, input names and attribute names."""
 
     def __init__(
-        self, name: str, fn: Callable[..., Any], random: bool, differentiable: bool
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        random: bool,
+        differentiable: bool,
+        mode_dependent: bool = False,
+        needs_key: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
         self.name, self.fn, self.random, self.differentiable = name, fn, random, differentiable
+        # Operators whose static ``training`` attribute defaults to autograd.is_training() at
+        # each call (Dropout, BatchNorm, ...), and a predicate telling from the attributes
+        # whether a random operator will use its key (a Dropout in inference will not).
+        self.mode_dependent, self.needs_key = mode_dependent, needs_key
         self.__doc__ = fn.__doc__
         sig = inspect.signature(fn)
         params = list(sig.parameters.values())
@@ -66,7 +76,9 @@ class OpDef:
         self.n_inputs = len(self.inputs)
         self.attrs = tuple(p.name for p in params if p.kind == p.KEYWORD_ONLY)
         self.required_attrs = frozenset(
-            p.name for p in params if p.kind == p.KEYWORD_ONLY and p.default is p.empty
+            p.name
+            for p in params
+            if p.kind == p.KEYWORD_ONLY and p.default is p.empty and p.name != "training"
         )
         self.accepts_any = any(p.kind == p.VAR_KEYWORD for p in params)
         self._fwd: dict[Any, Callable[..., Any]] = {}
@@ -103,6 +115,8 @@ class OpDef:
                     f"{self.name}: unexpected argument {k!r}. Inputs: {list(self.inputs)}; "
                     f"attributes: {list(self.attrs)}."
                 )
+        if self.mode_dependent and "training" not in attrs:
+            attrs["training"] = STATE.training
         missing = self.required_attrs.difference(attrs)
         if missing:
             raise TypeError(f"{self.name}: missing required argument(s) {sorted(missing)}.")
@@ -160,12 +174,23 @@ def grad_op(op: OpDef, key: Any, diff: tuple[int, ...], n_vals: int, container: 
 
 
 def register(
-    name: str, *, aliases: tuple[str, ...] = (), random: bool = False, differentiable: bool = True
+    name: str,
+    *,
+    aliases: tuple[str, ...] = (),
+    random: bool = False,
+    differentiable: bool = True,
+    mode_dependent: bool = False,
+    needs_key: Callable[[dict[str, Any]], bool] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register ``fn`` as operator ``name`` (and ``aliases``); returns ``fn`` unchanged."""
+    """Register ``fn`` as operator ``name`` (and ``aliases``); returns ``fn`` unchanged.
+
+    ``random``: ``fn`` takes a key first, drawn by the engine (``needs_key(attrs)`` may say it
+    is not needed for a call). ``mode_dependent``: ``fn`` has a keyword-only ``training``
+    attribute that defaults to ``autograd.is_training()`` when the operator is called.
+    """
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        op = OpDef(name, fn, random, differentiable)
+        op = OpDef(name, fn, random, differentiable, mode_dependent, needs_key)
         for n in (name, *aliases):
             if n in OPS:
                 raise ValueError(f"operator {n!r} is registered twice")
@@ -186,6 +211,19 @@ def _is_float(v: Any) -> bool:
     return jnp.issubdtype(v.dtype, jnp.inexact)
 
 
+_UNUSED_KEY: list[Any] = []
+
+
+def _draw_key(op: OpDef, attrs: dict[str, Any]) -> Any:
+    """A fresh key, or a constant one when the operator says it will not use it."""
+    if op.needs_key is None or op.needs_key(attrs):
+        return _random.next_key()
+    if not _UNUSED_KEY:
+        with jax.ensure_compile_time_eval():
+            _UNUSED_KEY.append(jax.random.PRNGKey(0))
+    return _UNUSED_KEY[0]
+
+
 def invoke(op: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Run operator ``op`` on NDArrays (or scalars); see the module docstring."""
     out = ctx_arg = None
@@ -194,7 +232,13 @@ def invoke(op: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         out = kwargs.pop("out", None)
         kwargs.pop("name", None)
         ctx_arg = kwargs.pop("ctx", None)
-    if not kwargs and len(args) == op.n_inputs and not op.variadic and not op.required_attrs:
+    if (
+        not kwargs
+        and len(args) == op.n_inputs
+        and not op.variadic
+        and not op.required_attrs
+        and not op.mode_dependent
+    ):
         inputs, attrs = args, _NO_ATTRS  # fast path: all inputs positional, default attributes
     else:
         inputs, attrs = op.bind(args, kwargs)
@@ -225,10 +269,10 @@ def invoke(op: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         vals.append(v)
     key = tuple(sorted(attrs.items())) if attrs else ()
     if traced:
-        rng = [_random.next_key()] if op.random else []
+        rng = [_draw_key(op, attrs)] if op.random else []
         res = op.fn(*rng, *vals, **attrs)
         return _wrap(res, ctx, Symbol, out)
-    rng = [_random.next_key()] if op.random else []
+    rng = [_draw_key(op, attrs)] if op.random else []
     if ctx is None:
         ctx = as_context(ctx_arg)
         with jax.default_device(ctx.jax_device):

@@ -10,7 +10,7 @@ so ``F.Dropout(x, p=0.5)`` in user code follows ``autograd.record()`` as in MXNe
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -18,39 +18,9 @@ import numpy as np
 from jax import lax
 
 from gluax._src.engine.base import OperatorError, check_shape
-from gluax._src.engine.registry import OPS, OpDef
 from gluax._src.engine.registry import register as _register
-from gluax._src.engine.state import STATE
+from gluax._src.engine.state import batch_mask
 from gluax._src.ops._util import as_tuple, norm_axis
-
-# ---- operators that follow the training mode ----------------------------------------------
-
-
-class _ModeOp(OpDef):
-    """An operator whose static attribute ``training`` defaults to the current
-    ``autograd.is_training()`` (read when the operator is called, not when it is compiled)."""
-
-    def __init__(self, name: str, fn: Callable[..., Any], random: bool) -> None:
-        super().__init__(name, fn, random, True)
-        # A required attribute keeps every call off the registry's positional fast path, which
-        # would skip ``bind`` and with it the filling-in below.
-        self.required_attrs = self.required_attrs | {"training"}
-
-    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[list[Any], dict]:
-        if "training" not in kwargs:
-            kwargs = {**kwargs, "training": STATE.training}
-        return super().bind(args, kwargs)
-
-
-def _register_mode_op(name: str, *, random: bool = False) -> Callable[[Callable], Callable]:
-    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        if name in OPS:
-            raise ValueError(f"operator {name!r} is registered twice")
-        OPS[name] = _ModeOp(name, fn, random)
-        return fn
-
-    return deco
-
 
 # ---- layouts and window arguments ---------------------------------------------------------
 
@@ -413,7 +383,7 @@ def _prelu_gamma(gamma: jax.Array, data: jax.Array) -> jax.Array:
     return gamma.reshape((-1,) + (1,) * (data.ndim - axis - 1))
 
 
-@_register_mode_op("LeakyReLU")
+@_register("LeakyReLU", mode_dependent=True)
 def leaky_relu(
     data: jax.Array,
     gamma: jax.Array | None = None,
@@ -468,7 +438,7 @@ def leaky_relu(
 # ---- batch normalization ----------------------------------------------------------------
 
 
-@_register_mode_op("BatchNorm")
+@_register("BatchNorm", mode_dependent=True)
 def batch_norm(
     data: jax.Array,
     gamma: jax.Array,
@@ -517,8 +487,16 @@ def batch_norm(
     x = data.astype(jnp.float32) if data.dtype in (jnp.float16, jnp.bfloat16) else data
     if training and not use_global_stats:
         axes = tuple(i for i in range(data.ndim) if i != ax)
-        mean = jnp.mean(x, axis=axes)
-        var = jnp.mean(jnp.square(x - mean.reshape(bshape)), axis=axes)
+        # A bucketed (padded) batch: statistics over the real rows only.
+        mask = batch_mask(data.shape[0]) if ax != 0 else None
+        if mask is None:
+            mean = jnp.mean(x, axis=axes)
+            var = jnp.mean(jnp.square(x - mean.reshape(bshape)), axis=axes)
+        else:
+            m = mask.reshape((-1,) + (1,) * (data.ndim - 1)).astype(x.dtype)
+            count = jnp.sum(m) * (x.size // (x.shape[0] * c))
+            mean = jnp.sum(x * m, axis=axes) / count
+            var = jnp.sum(jnp.square(x - mean.reshape(bshape)) * m, axis=axes) / count
     else:
         mean, var = moving_mean.astype(x.dtype), moving_var.astype(x.dtype)
     invstd = lax.rsqrt(var + eps)
@@ -533,7 +511,12 @@ def batch_norm(
 # ---- dropout and embedding ----------------------------------------------------------------
 
 
-@_register_mode_op("Dropout", random=True)
+@_register(
+    "Dropout",
+    random=True,
+    mode_dependent=True,
+    needs_key=lambda a: a.get("p", 0.5) > 0 and (a["training"] or a.get("mode") == "always"),
+)
 def dropout(
     key: jax.Array,
     data: jax.Array,
