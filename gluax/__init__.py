@@ -10,6 +10,7 @@ from gluax import metric as metric
 from gluax import optimizer as optimizer
 from gluax import ndarray as ndarray
 from gluax import random as random
+from gluax import recordio as recordio
 from gluax import symbol as symbol
 from gluax._src.engine.base import MXNetError as MXNetError
 from gluax._src.engine.context import Context as Context

@@ -358,3 +358,26 @@ def test_dropout_errors():
         mx.nd.Dropout(mx.nd.ones(3), mode="never")
     with pytest.raises(ValueError, match=r"Dropout: p must be in \[0, 1\], got 1.5"):
         mx.nd.Dropout(mx.nd.ones(3), p=1.5)
+
+
+# ---- the small-feature-map convolution path (CPU) -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "shape, kernel, stride, pad, dilate",
+    [((2, 3, 2, 2), (3, 3), (1, 1), (1, 1), (1, 1)), ((2, 3, 5, 4), (2, 3), (2, 1), (0, 1), (1, 2)), ((1, 4, 3, 3), (1, 1), (1, 1), (0, 0), (1, 1))],
+)
+def test_small_map_convolution_equals_lax_conv(shape, kernel, stride, pad, dilate, rng):
+    from jax import lax
+
+    import gluax._src.ops.nn as ops_nn
+
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal((5, shape[1], *kernel)).astype(np.float32)
+    out = [(shape[2 + i] + 2 * pad[i] - dilate[i] * (kernel[i] - 1) - 1) // stride[i] + 1 for i in range(2)]
+    assert ops_nn._use_shifted_matmuls(2, 1, False, out)  # this case takes the matmul path
+    got = mx.nd.Convolution(mx.nd.array(x), mx.nd.array(w), kernel=kernel, stride=stride, pad=pad, dilate=dilate, num_filter=5, no_bias=True)
+    want = lax.conv_general_dilated(x, w, stride, [(q, q) for q in pad], rhs_dilation=dilate, dimension_numbers=("NCHW", "OIHW", "NCHW"))
+    np.testing.assert_allclose(got.asnumpy(), np.asarray(want), rtol=1e-5, atol=1e-5)
+    attrs = dict(kernel=kernel, stride=stride, pad=pad, dilate=dilate, num_filter=5, no_bias=True)
+    check_op(mx.nd.Convolution, ref.convolution, [x, w], rng, rtol=1e-4, atol=1e-4, **attrs)
