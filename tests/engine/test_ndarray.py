@@ -246,3 +246,35 @@ def test_where_with_row_condition():
     c = nd.array([1, 0])
     x, y = nd.ones((2, 2)), nd.zeros((2, 2))
     np.testing.assert_array_equal(nd.where(c, x, y).asnumpy(), [[1, 1], [0, 0]])
+
+
+def test_integer_and_slice_positions_do_not_recompile():
+    from gluax._src.engine.registry import get_op
+
+    x = nd.array(np.arange(40, dtype=np.float32).reshape(10, 4))
+    op = get_op("_slice_dyn")
+    before = sum(f._cache_size() for f in op._fwd.values())
+    rows = [x[i].asnumpy() for i in range(10)]
+    windows = [x[i : i + 3].asnumpy() for i in range(7)]
+    grown = sum(f._cache_size() for f in op._fwd.values()) - before
+    assert grown <= 2  # one function for x[i], one for x[i:i+3], whatever i is
+    np.testing.assert_array_equal(np.stack(rows), x.asnumpy())
+    np.testing.assert_array_equal(windows[6], x.asnumpy()[6:9])
+
+
+def test_dynamic_setitem_and_gradient_through_slices():
+    y = nd.zeros((4, 6))
+    y[1] = 5
+    y[2:4, 1:3] = nd.ones((2, 2))
+    y[0, 0] = 7
+    want = np.zeros((4, 6))
+    want[1] = 5
+    want[2:4, 1:3] = 1
+    want[0, 0] = 7
+    np.testing.assert_array_equal(y.asnumpy(), want)
+    z = nd.array(np.arange(6.0))
+    z.attach_grad()
+    with mx.autograd.record():
+        w = (z[2:5] * 3).sum() + z[0] * 2
+    w.backward()
+    np.testing.assert_array_equal(z.grad.asnumpy(), [2, 0, 3, 3, 3, 0])

@@ -66,6 +66,39 @@ def _index_key(index: Any, arrays: list[Any]) -> Any:
     )
 
 
+def _basic_index(index: Any, shape: tuple[int, ...]) -> tuple[list[int], Any] | None:
+    """For an index of ints and forward slices: (start per indexed axis, static key of
+    ``('i',)`` / ``('s', length, step)``); None for anything else. The starts are passed as
+    data, so ``x[i]`` or ``x[i:i + 32]`` in a loop compiles once, not once per ``i``."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if len(parts) > len(shape):
+        return None
+    starts: list[int] = []
+    key: list[tuple[Any, ...]] = []
+    for axis, c in enumerate(parts):
+        dim = shape[axis]
+        if isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_)):
+            k = int(c) + dim if c < 0 else int(c)
+            if not 0 <= k < dim:
+                raise IndexError(
+                    f"index {int(c)} is out of bounds for axis {axis} with shape {shape}."
+                )
+            starts.append(k)
+            key.append(("i",))
+        elif isinstance(c, slice) and (
+            c.step is None or (isinstance(c.step, (int, np.integer)) and c.step > 0)
+        ):
+            try:
+                start, stop, step = c.indices(dim)
+            except TypeError:
+                return None
+            starts.append(start)
+            key.append(("s", len(range(start, stop, step)), step))
+        else:
+            return None
+    return starts, tuple(key)
+
+
 def _int_or_none(v: Any) -> int | None:
     return None if v is None else int(v)
 
@@ -303,15 +336,24 @@ class NDArray:
     __hash__ = object.__hash__
 
     def __getitem__(self, index: Any) -> NDArray:
+        basic = _basic_index(index, self.shape)
+        if basic is not None:  # ints and forward slices: positions are data, not compiled in
+            starts, key = basic
+            return _call("_slice_dyn", self, *starts, key=key)
         arrays: list[Any] = []
         key = _index_key(index, arrays)
         return _call("_getitem", self, *arrays, key=key)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        arrays: list[Any] = []
-        key = _index_key(index, arrays)
         if not isinstance(value, NDArray):
             value = NDArray(jnp.asarray(np.asarray(value, dtype=self._value.dtype)), self._ctx)
+        basic = _basic_index(index, self.shape)
+        if basic is not None and all(k[0] == "i" or k[2] == 1 for k in basic[1]):
+            starts, key = basic
+            self._assign(_call("_update_dyn", self, value, *starts, key=key))
+            return
+        arrays: list[Any] = []
+        key = _index_key(index, arrays)
         self._assign(_call("_setitem", self, value, *arrays, key=key))
 
     # ---- arithmetic (NDArray dunders broadcast, as in MXNet) -------------------------------

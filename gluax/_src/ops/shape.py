@@ -230,3 +230,35 @@ def setitem(data: jax.Array, value: jax.Array, *arrays: jax.Array, key: Any) -> 
             value = value.reshape(target)
         value = jnp.broadcast_to(value, target)
     return data.at[idx].set(value)
+
+
+def _dyn_window(data: jax.Array, starts: tuple[Any, ...], key: Any) -> tuple[list[Any], list[int]]:
+    begin: list[Any] = list(starts) + [0] * (data.ndim - len(key))
+    sizes = [1 if k[0] == "i" else ((k[1] - 1) * k[2] + 1 if k[1] else 0) for k in key]
+    sizes += list(data.shape[len(key) :])
+    return begin, sizes
+
+
+@register("_slice_dyn")
+def slice_dyn(data: jax.Array, *starts: jax.Array, key: Any) -> jax.Array:
+    """``data[index]`` for ints and forward slices whose start positions are inputs (so
+    different positions share one compiled function); a 0-d result has shape (1,)."""
+    begin, sizes = _dyn_window(data, starts, key)
+    out = jax.lax.dynamic_slice(data, begin, sizes)
+    steps = tuple(slice(None, None, k[2]) if k[0] == "s" and k[2] > 1 else slice(None) for k in key)
+    out = out[steps]
+    ints = tuple(i for i, k in enumerate(key) if k[0] == "i")
+    return legacy_shape(jnp.squeeze(out, ints) if ints else out)
+
+
+@register("_update_dyn")
+def update_dyn(data: jax.Array, value: jax.Array, *starts: jax.Array, key: Any) -> jax.Array:
+    """A copy of ``data`` with ``data[index] = value`` for ints and unit-step slices."""
+    begin, sizes = _dyn_window(data, starts, key)
+    target = tuple(n for n, k in zip(sizes, list(key) + [("s",)] * (data.ndim - len(key))) if k[0] != "i")
+    value = jnp.asarray(value, dtype=data.dtype)
+    if value.shape != target:
+        if value.size == int(np.prod(target)) and value.ndim != len(target):
+            value = value.reshape(target)
+        value = jnp.broadcast_to(value, target)
+    return jax.lax.dynamic_update_slice(data, value.reshape(sizes), begin)
