@@ -278,3 +278,11 @@ def test_dynamic_setitem_and_gradient_through_slices():
         w = (z[2:5] * 3).sum() + z[0] * 2
     w.backward()
     np.testing.assert_array_equal(z.grad.asnumpy(), [2, 0, 3, 3, 3, 0])
+
+
+def test_nd_image_namespace_reaches_image_operators(rng):
+    img = rng.integers(0, 256, (4, 5, 3)).astype(np.uint8)
+    t = nd.image.to_tensor(nd.array(img, dtype="uint8"))
+    np.testing.assert_allclose(t.asnumpy(), img.transpose(2, 0, 1) / 255.0, rtol=1e-6)
+    with pytest.raises(AttributeError, match="no operator '_image_nope'"):
+        nd.image.nope  # noqa: B018

@@ -22,3 +22,11 @@ def op_function(name: str) -> Callable[..., Any]:
 
 def op_names() -> list[str]:
     return sorted(registry.OPS)
+
+
+def prefixed_function(prefix: str, name: str) -> Callable[..., Any]:
+    """``mx.nd.image.resize`` and friends: the operator registered as ``prefix + name``."""
+    try:
+        return op_function(prefix + name)
+    except AttributeError:
+        raise AttributeError(f"gluax has no operator {prefix + name!r} (for {name!r}).") from None
