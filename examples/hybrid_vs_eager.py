@@ -7,7 +7,7 @@ into one XLA program. Both train on scikit-learn's bundled 8x8 handwritten digit
 download), resized to 28x28. The script prints per-epoch times, test accuracy and the speedup,
 and saves a plot of the epoch times.
 
-Run: python examples/hybrid_vs_eager.py [--epochs 3] [--batch-size 64] [--out examples/out]
+Run: python examples/hybrid_vs_eager.py [--epochs 8] [--batch-size 64] [--out examples/out]
      [--data ~/.mxnet/datasets/mnist]   # MNIST's idx files instead of the digits
 """
 
@@ -103,7 +103,7 @@ def train(name: str, net: gluon.Block, data: tuple[np.ndarray, ...], epochs: int
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--limit", type=int, default=None, help="use only the first N images (for quick runs)")
     ap.add_argument("--data", default=None, help="a folder with MNIST's idx files; default: scikit-learn's digits")

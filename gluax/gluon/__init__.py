@@ -7,6 +7,7 @@ from gluax._src.gluon.parameter import Constant as Constant
 from gluax._src.gluon.parameter import Parameter as Parameter
 from gluax._src.gluon.parameter import ParameterDict as ParameterDict
 from gluax._src.gluon.symbol_block import SymbolBlock as SymbolBlock
+from gluax._src.optim.gluon_trainer import Trainer as Trainer
 from gluax.gluon import data as data
 from gluax.gluon import loss as loss
 from gluax.gluon import nn as nn

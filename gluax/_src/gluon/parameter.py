@@ -271,6 +271,11 @@ class Parameter:
             raise DeferredInitializationError(DEFERRED.format(name=self.name))
         raise RuntimeError(NOT_INITIALIZED.format(name=self.name))
 
+    def _check_initialized_or_deferred(self) -> None:
+        """What Trainer requires: initialized, or initialization pending a first forward."""
+        if self._data is None and not self._deferred_init:
+            raise RuntimeError(NOT_INITIALIZED.format(name=self.name))
+
     def _is_initialized(self) -> bool:
         return self._data is not None
 

@@ -79,3 +79,14 @@ def log_softmax(data: jax.Array, length: jax.Array | None = None, *, axis: int =
     return _softmax_common("log_softmax", data, length, axis, temperature, dtype, use_length, True)
 
 
+
+
+@register("_loss_pick")
+def loss_pick(data: jax.Array, index: jax.Array, *, axis: int = -1) -> jax.Array:
+    """``data`` at ``index`` along ``axis`` (kept as a size-1 axis); indices are truncated
+    toward zero and clipped to the valid range, as MXNet's ``pick``. Used by the losses."""
+    ax = norm_axis("pick", axis, data.ndim)
+    idx = jnp.clip(index.astype(jnp.int32), 0, data.shape[ax] - 1)
+    if idx.ndim == data.ndim - 1:
+        idx = jnp.expand_dims(idx, ax)
+    return jnp.take_along_axis(data, idx.reshape(idx.shape), axis=ax)

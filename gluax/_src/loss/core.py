@@ -1,0 +1,121 @@
+"""``gluon.loss``: the Loss base class and the core losses (L1, L2, softmax cross-entropy).
+
+Every loss returns one value per sample: the mean over all axes but ``batch_axis``, after
+``weight`` and ``sample_weight`` are applied, as MXNet 1.9.1 does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gluax._src.gluon.block import HybridBlock
+
+
+def _apply_weighting(
+    F: Any, loss: Any, weight: float | None = None, sample_weight: Any = None
+) -> Any:
+    """Scale by ``sample_weight`` (broadcast) and by the scalar ``weight``."""
+    if sample_weight is not None:
+        loss = F.broadcast_mul(loss, sample_weight)
+    if weight is not None:
+        if not isinstance(weight, (int, float)):
+            raise TypeError(f"weight must be a number, got {type(weight).__name__}.")
+        loss = loss * weight
+    return loss
+
+
+def _reshape_like(F: Any, x: Any, y: Any) -> Any:
+    if x.shape == y.shape:
+        return x
+    if x.size != y.size:
+        raise ValueError(
+            f"label of shape {x.shape} cannot be reshaped to the prediction's shape {y.shape}."
+        )
+    return F.reshape(x, shape=y.shape)
+
+
+class Loss(HybridBlock):
+    """Base class of losses.
+
+    Parameters
+    ----------
+    weight : float or None. Global scalar weight of the loss.
+    batch_axis : int, default 0. The axis that indexes samples.
+    """
+
+    def __init__(self, weight: float | None, batch_axis: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._weight = weight
+        self._batch_axis = batch_axis
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(batch_axis={self._batch_axis}, w={self._weight})"
+
+    def hybrid_forward(self, F: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+
+class L2Loss(Loss):
+    """``L = weight / 2 * (label - pred)**2``, averaged over non-batch axes.
+
+    Inputs: ``pred`` and ``label`` of the same size (label is reshaped to pred's shape),
+    optional ``sample_weight`` broadcastable to them. Output: ``(batch_size,)``.
+    """
+
+    def __init__(self, weight: float = 1.0, batch_axis: int = 0, **kwargs: Any) -> None:
+        super().__init__(weight, batch_axis, **kwargs)
+
+    def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
+        label = _reshape_like(F, label, pred)
+        loss = F.square(label - pred)
+        loss = _apply_weighting(F, loss, self._weight / 2, sample_weight)
+        return F.mean(loss, axis=self._batch_axis, exclude=True)
+
+
+class L1Loss(Loss):
+    """``L = weight * |label - pred|``, averaged over non-batch axes."""
+
+    def __init__(self, weight: float | None = None, batch_axis: int = 0, **kwargs: Any) -> None:
+        super().__init__(weight, batch_axis, **kwargs)
+
+    def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
+        label = _reshape_like(F, label, pred)
+        loss = F.abs(label - pred)
+        loss = _apply_weighting(F, loss, self._weight, sample_weight)
+        return F.mean(loss, axis=self._batch_axis, exclude=True)
+
+
+class SoftmaxCrossEntropyLoss(Loss):
+    """Softmax cross-entropy: ``L = -sum_i log(softmax(pred))_i * label_i``; with
+    ``sparse_label`` (default) the label holds class indices and
+    ``L = -log(softmax(pred))[label]``. ``from_logits=True`` takes log-probabilities.
+
+    Inputs: ``pred`` ``(batch, ..., classes)`` (classes on ``axis``), ``label`` indices of
+    shape pred's shape without ``axis`` (sparse) or pred's shape. Output: ``(batch,)``.
+    """
+
+    def __init__(
+        self,
+        axis: int = -1,
+        sparse_label: bool = True,
+        from_logits: bool = False,
+        weight: float | None = None,
+        batch_axis: int = 0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(weight, batch_axis, **kwargs)
+        self._axis, self._sparse_label, self._from_logits = axis, sparse_label, from_logits
+
+    def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
+        if not self._from_logits:
+            pred = F.log_softmax(pred, axis=self._axis)
+        if self._sparse_label:
+            loss = -F._loss_pick(pred, label, axis=self._axis)
+        else:
+            label = _reshape_like(F, label, pred)
+            loss = -F.sum(pred * label, axis=self._axis, keepdims=True)
+        loss = _apply_weighting(F, loss, self._weight, sample_weight)
+        return F.mean(loss, axis=self._batch_axis, exclude=True)
+
+
+SoftmaxCELoss = SoftmaxCrossEntropyLoss

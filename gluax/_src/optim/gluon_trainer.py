@@ -1,0 +1,244 @@
+"""``gluon.Trainer``: applies an optimizer to a set of Parameters, all in one compiled call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from gluax._src.gluon.parameter import Parameter, ParameterDict
+from gluax._src.optim.rules import Optimizer, create
+
+STALE_GRAD = (
+    "Gradient of Parameter `{name}` on context {ctx} has not been updated by backward since "
+    "last `step`. This could mean a bug in your model that made it only use a subset of the "
+    "Parameters (Blocks) for this iteration. If you are intentionally only using a subset, "
+    "call step with ignore_stale_grad=True to suppress this warning and skip updating of "
+    "Parameters with stale gradient"
+)
+
+
+class Trainer:
+    """Applies an optimizer to Parameters (``mxnet.gluon.Trainer``).
+
+    Parameters
+    ----------
+    params : ParameterDict, dict or list of Parameter
+        A dict is ordered by sorted name (the order defines the optimizer's indices).
+    optimizer : str, Optimizer, or optax.GradientTransformation
+    optimizer_params : dict, optional. Arguments for an optimizer given by name.
+    kvstore : str, default 'device'. Single-process stores are accepted; gradients of
+        parameters on several contexts are summed before the update.
+
+    Notes
+    -----
+    ``step`` updates every parameter in one jitted call; learning rates, weight decays (with
+    each Parameter's live ``lr_mult``/``wd_mult``), ``rescale_grad`` and update counts are
+    inputs of that call, so changing them never recompiles. With an optax transformation the
+    gradients are rescaled by ``1/batch_size`` and passed to it unchanged otherwise.
+    """
+
+    def __init__(
+        self,
+        params: Any,
+        optimizer: Any,
+        optimizer_params: dict | None = None,
+        kvstore: Any = "device",
+        compression_params: Any = None,
+        update_on_kvstore: Any = None,
+    ) -> None:
+        if isinstance(params, (dict, ParameterDict)):
+            params = [params[k] for k in sorted(params.keys())]
+        elif not isinstance(params, (list, tuple)):
+            raise ValueError(
+                f"First argument must be a list or dict of Parameters, got {type(params).__name__}."
+            )
+        self._params: list[Parameter] = []
+        seen: set[int] = set()
+        for p in params:
+            if not isinstance(p, Parameter):
+                raise ValueError(
+                    f"First argument must be a list or dict of Parameters, got list of {type(p).__name__}."
+                )
+            if id(p) in seen:
+                continue  # a parameter shared between blocks is updated once
+            seen.add(id(p))
+            p._check_initialized_or_deferred()
+            self._params.append(p)
+            p._trainer = self
+        if isinstance(kvstore, str) and kvstore.startswith("dist"):
+            raise NotImplementedError(
+                f"Trainer(kvstore={kvstore!r}): distributed kvstores are not available yet; "
+                "train on one host (kvstore='device')."
+            )
+        self._kvstore = kvstore
+        optimizer_params = dict(optimizer_params or {})
+        self._optax: optax.GradientTransformation | None = None
+        if isinstance(optimizer, optax.GradientTransformation):
+            if optimizer_params:
+                raise ValueError(
+                    "optimizer_params must be empty when optimizer is an optax transformation."
+                )
+            self._optax = optimizer
+            self._optimizer = Optimizer(rescale_grad=1.0)
+        elif isinstance(optimizer, Optimizer):
+            if optimizer_params:
+                raise ValueError(
+                    "optimizer_params must be None if optimizer is an instance of Optimizer instead of str"
+                )
+            self._optimizer = optimizer
+        else:
+            self._optimizer = create(optimizer, **optimizer_params)
+        self._optimizer.param_dict = dict(enumerate(self._params))
+        self._scale = self._optimizer.rescale_grad
+        self._states: dict[int, Any] = {}
+        self._jit_update: Any = None
+
+    # ---- properties ---------------------------------------------------------------------------
+    @property
+    def optimizer(self) -> Optimizer:
+        return self._optimizer
+
+    @property
+    def learning_rate(self) -> float:
+        return self._optimizer.learning_rate
+
+    def set_learning_rate(self, lr: float) -> None:
+        """Set the learning rate (no recompilation: it is an input of the update)."""
+        self._optimizer.set_learning_rate(lr)
+
+    # ---- stepping -----------------------------------------------------------------------------
+    def step(self, batch_size: int, ignore_stale_grad: bool = False) -> None:
+        """One update: gradients are scaled by ``1/batch_size`` (MXNet's ``rescale_grad``)."""
+        self._optimizer.rescale_grad = self._scale / batch_size
+        self._update(ignore_stale_grad)
+
+    def allreduce_grads(self) -> None:
+        """Sum the gradients of parameters kept on several contexts into every copy."""
+        for p in self._params:
+            if p.grad_req == "null" or p._data is None or len(p._data) < 2:
+                continue
+            total = self._grad_sum(p)
+            for d in p._data:
+                d._ag.grad._value = jax.device_put(total, d._ctx.jax_device)
+
+    def update(self, batch_size: int, ignore_stale_grad: bool = False) -> None:
+        """The update half of ``step`` (call ``allreduce_grads`` first)."""
+        self._optimizer.rescale_grad = self._scale / batch_size
+        self._update(ignore_stale_grad, reduce=False)
+
+    @staticmethod
+    def _grad_sum(p: Parameter) -> Any:
+        dev = p._data[0]._ctx.jax_device
+        total = p._data[0]._ag.grad._value
+        for d in p._data[1:]:
+            total = total + jax.device_put(d._ag.grad._value, dev)
+        return total
+
+    def _update(self, ignore_stale_grad: bool, reduce: bool = True) -> None:
+        active: list[int] = []
+        for i, p in enumerate(self._params):
+            if p.grad_req == "null":
+                continue
+            if p._data is None:
+                p._check_initialized()
+            stale = [d for d in p._data if not d._ag.fresh]
+            if stale and not ignore_stale_grad:
+                raise UserWarning(STALE_GRAD.format(name=p.name, ctx=stale[0].context))
+            if stale:
+                continue
+            active.append(i)
+        if not active:
+            return
+        if not self._optimizer.fused() and self._optax is None:
+            self._update_per_parameter(active, reduce)
+            return
+        weights = [self._params[i]._data[0]._value for i in active]
+        grads = [
+            self._grad_sum(self._params[i])
+            if reduce and len(self._params[i]._data) > 1
+            else self._params[i]._data[0]._ag.grad._value
+            for i in active
+        ]
+        for i, w in zip(active, weights):
+            if i not in self._states:
+                self._states[i] = self._init_state(w)
+        states = [self._states[i] for i in active]
+        self._optimizer._update_count(active)
+        lrs = np.asarray(self._optimizer._get_lrs(active), dtype=np.float32)
+        wds = np.asarray(self._optimizer._get_wds(active), dtype=np.float32)
+        ts = np.asarray([self._optimizer._index_update_count[i] for i in active], dtype=np.float32)
+        rescale = np.float32(self._optimizer.rescale_grad)
+        if self._jit_update is None:
+            self._jit_update = jax.jit(self._fused_update)
+        new_w, new_s = self._jit_update(weights, grads, states, lrs, wds, rescale, ts)
+        for i, w, s in zip(active, new_w, new_s):
+            p = self._params[i]
+            self._states[i] = s
+            for d in p._data:
+                d._value = w if d is p._data[0] else jax.device_put(w, d._ctx.jax_device)
+                d._ag.fresh = False
+
+    def _init_state(self, w: Any) -> Any:
+        if self._optax is not None:
+            return self._optax.init(w)
+        return self._optimizer.rule().init(w)
+
+    def _fused_update(
+        self,
+        weights: list[Any],
+        grads: list[Any],
+        states: list[Any],
+        lrs: Any,
+        wds: Any,
+        rescale: Any,
+        ts: Any,
+    ) -> Any:
+        if self._optax is not None:
+            out_w, out_s = [], []
+            for w, g, s in zip(weights, grads, states):
+                upd, s = self._optax.update(g * rescale, s, w)
+                out_w.append(optax.apply_updates(w, upd))
+                out_s.append(s)
+            return out_w, out_s
+        rule = self._optimizer.rule()
+        out = [
+            rule.apply(
+                w,
+                g.astype(w.dtype),
+                s,
+                lrs[k].astype(w.dtype),
+                wds[k].astype(w.dtype),
+                rescale.astype(w.dtype),
+                ts[k],
+            )
+            for k, (w, g, s) in enumerate(zip(weights, grads, states))
+        ]
+        return [jnp.asarray(w).astype(weights[k].dtype) for k, (w, _) in enumerate(out)], [
+            s for _, s in out
+        ]
+
+    def _update_per_parameter(self, active: list[int], reduce: bool) -> None:
+        """Custom Optimizer subclasses: MXNet's per-parameter ``update`` with NDArrays."""
+        for i in active:
+            p = self._params[i]
+            if reduce and len(p._data) > 1:
+                self.allreduce_grads()
+            for d in p._data:
+                if i not in self._states:
+                    self._states[i] = self._optimizer.create_state_multi_precision(i, d)
+                self._optimizer.update_multi_precision(i, d, d._ag.grad, self._states[i])
+                d._ag.fresh = False
+
+    def save_states(self, fname: str) -> None:
+        """Not available yet in gluax."""
+        raise NotImplementedError(
+            "Trainer.save_states is not implemented yet; save parameters with save_parameters."
+        )
+
+    def load_states(self, fname: str) -> None:
+        """Not available yet in gluax."""
+        raise NotImplementedError("Trainer.load_states is not implemented yet.")
