@@ -115,3 +115,35 @@ def test_custom_optimizer_subclass_uses_its_update():
     trainer = gluon.Trainer(net.collect_params(), HalfStep())
     _step(net, trainer)
     np.testing.assert_allclose(net[1].bias.data().asnumpy(), [-0.5], rtol=1e-6)
+
+
+@pytest.mark.parametrize("opt, params", [("sgd", {"learning_rate": 0.1, "momentum": 0.9, "wd": 1e-3}), ("adam", {"learning_rate": 0.01, "wd": 1e-3})])
+def test_compile_step_equals_the_record_backward_step_loop(opt, params, rng):
+    x = nd.array(rng.standard_normal((6, 5)))
+    y = nd.array(rng.integers(0, 3, 6).astype(np.float32))
+    results = []
+    for fused in (False, True):
+        mx.random.seed(0)
+        net = gluon.nn.HybridSequential()
+        with net.name_scope():
+            net.add(gluon.nn.Dense(4, in_units=5, activation="relu"), gluon.nn.BatchNorm(in_channels=4), gluon.nn.Dense(3, in_units=4))
+        net.initialize(mx.init.Xavier())
+        net.hybridize()
+        trainer = gluon.Trainer(net.collect_params(), opt, dict(params))
+        loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+        step = trainer.compile_step(net, loss_fn) if fused else None
+        losses = []
+        for _ in range(4):
+            if fused:
+                loss = step(x, y)
+            else:
+                with autograd.record():
+                    loss = loss_fn(net(x), y)
+                loss.backward()
+                trainer.step(x.shape[0])
+            losses.append(loss.asnumpy())
+        results.append((losses, {k: p.data().asnumpy() for k, p in net._collect_params_with_prefix().items()}))
+    (l0, p0), (l1, p1) = results
+    np.testing.assert_allclose(np.array(l1), np.array(l0), rtol=1e-5, atol=1e-6)
+    for k in p0:
+        np.testing.assert_allclose(p1[k], p0[k], rtol=1e-5, atol=1e-6, err_msg=k)  # incl. BatchNorm running stats

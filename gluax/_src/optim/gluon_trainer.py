@@ -233,6 +233,107 @@ class Trainer:
                 self._optimizer.update_multi_precision(i, d, d._ag.grad, self._states[i])
                 d._ag.fresh = False
 
+    # ---- the fused step (beyond MXNet) ---------------------------------------------------------
+    def compile_step(self, net: Any, loss_fn: Any) -> Any:
+        """Compile forward, loss, backward and this trainer's update into ONE XLA program.
+
+        Returns ``step(data, label) -> loss`` (per-sample losses, an NDArray) that does what
+        ``with record(): loss = loss_fn(net(data), label)``, ``loss.backward()``,
+        ``trainer.step(data.shape[0])`` do, with the same numbers, in one compiled call. ``net``
+        must be a HybridBlock whose trainable parameters are all in this trainer; ``loss_fn``
+        a HybridBlock loss. Learning rate, multipliers and the batch size are inputs: changing
+        them does not recompile.
+        """
+        from gluax._src.engine import random as _random
+
+        if not self._optimizer.fused() and self._optax is None:
+            raise NotImplementedError(
+                f"compile_step: {type(self._optimizer).__name__} overrides update(); only built-in optimizers or optax transformations compile into one step."
+            )
+        index = {id(p): i for i, p in enumerate(self._params)}
+        jitted: dict[Any, Any] = {}
+
+        def run(data: Any, label: Any) -> Any:
+            net._ensure_initialized((data,))
+            items = net._params_list()
+            train = [(k, p) for k, p in items if p.grad_req != "null"]
+            aux_items = [(k, p) for k, p in items if p.grad_req == "null"]
+            missing = [p.name for _, p in train if id(p) not in index]
+            if missing:
+                raise ValueError(
+                    f"compile_step: parameters {missing} of {type(net).__name__} '{net.name}' are not in this Trainer."
+                )
+            idx = [index[id(p)] for _, p in train]
+            params = {k: p._data[0]._value for k, p in train}
+            aux = {k: p._data[0]._value for k, p in aux_items}
+            for i, (_, p) in zip(idx, train):
+                if i not in self._states:
+                    self._states[i] = self._init_state(p._data[0]._value)
+            states = [self._states[i] for i in idx]
+            self._optimizer.rescale_grad = self._scale / data.shape[0]
+            self._optimizer._update_count(idx)
+            lrs = np.asarray(self._optimizer._get_lrs(idx), np.float32)
+            wds = np.asarray(self._optimizer._get_wds(idx), np.float32)
+            ts = np.asarray([self._optimizer._index_update_count[i] for i in idx], np.float32)
+            rescale = np.float32(self._optimizer.rescale_grad)
+            sig = tuple(k for k, _ in train)
+            fn = jitted.get(sig)
+            if fn is None:
+                fn = jitted[sig] = jax.jit(
+                    self._make_fused_step(net, loss_fn, [k for k, _ in train])
+                )
+            new_p, new_aux, new_s, loss = fn(
+                params,
+                aux,
+                states,
+                data._value,
+                label._value,
+                lrs,
+                wds,
+                rescale,
+                ts,
+                _random.next_key(),
+            )
+            for (k, p), i, s in zip(train, idx, new_s):
+                p._set_raw(new_p[k])
+                self._states[i] = s
+            lookup = dict(items)
+            for k, v in new_aux.items():
+                lookup[k]._set_raw(v)
+            return type(data)(loss, data._ctx)
+
+        return run
+
+    def _make_fused_step(self, net: Any, loss_fn: Any, names: list[str]) -> Any:
+        one, two = jax.tree_util.tree_structure([0]), jax.tree_util.tree_structure([0, 0])
+
+        def fused(
+            params: Any,
+            aux: Any,
+            states: Any,
+            x: Any,
+            y: Any,
+            lrs: Any,
+            wds: Any,
+            rescale: Any,
+            ts: Any,
+            key: Any,
+        ) -> Any:
+            k1, k2 = jax.random.split(key)
+
+            def total(p: Any) -> Any:
+                out, new_aux = net._pure(p, aux, [x], one, k1, True)
+                loss, _ = loss_fn._pure({}, {}, [out, y], two, k2, True)
+                return loss.sum(), (loss, new_aux)
+
+            grads, (loss, new_aux) = jax.grad(total, has_aux=True)(params)
+            new_w, new_s = self._fused_update(
+                [params[k] for k in names], [grads[k] for k in names], states, lrs, wds, rescale, ts
+            )
+            return dict(zip(names, new_w)), new_aux, new_s, loss
+
+        return fused
+
     def save_states(self, fname: str) -> None:
         """Not available yet in gluax."""
         raise NotImplementedError(
