@@ -62,7 +62,7 @@ MODELS = {
 }
 
 
-def gluax_step(build: Callable[[bool], gluon.Block], shape: tuple[int, ...], hybrid: bool) -> tuple[Callable[[], Any], gluon.Block]:
+def gluax_step(build: Callable[[bool], gluon.Block], shape: tuple[int, ...], hybrid: bool, fused: bool = False) -> tuple[Callable[[], Any], gluon.Block]:
     mx.random.seed(0)
     net = build(hybrid)
     net.initialize(mx.init.Xavier())
@@ -73,6 +73,10 @@ def gluax_step(build: Callable[[bool], gluon.Block], shape: tuple[int, ...], hyb
         net.hybridize()
     trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.01, "momentum": 0.9, "wd": 1e-4})
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+
+    if fused:
+        compiled = trainer.compile_step(net, loss_fn)
+        return (lambda: compiled(x, y)), net
 
     def step() -> Any:
         with autograd.record():
@@ -143,22 +147,24 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=20)
     args = ap.parse_args()
     print(f"# {platform.machine()}, {jax.devices()[0].platform}, jax {jax.__version__}, python {platform.python_version()}")
-    print("| network | raw jax.jit step (ms) | gluax hybridized | gluax eager | first call: raw / hybridized (s) |")
-    print("|---|---|---|---|---|")
+    print("| network | raw jax.jit step (ms) | gluax fused step | gluax hybridized loop | gluax eager loop | first call: raw / fused / hybridized (s) |")
+    print("|---|---|---|---|---|---|")
     for title, (build, shape) in MODELS.items():
         eager, _ = gluax_step(build, shape, hybrid=False)
         hyb, net = gluax_step(build, shape, hybrid=True)
+        fused, _ = gluax_step(build, shape, hybrid=True, fused=True)
         raw = raw_step(net, shape)
+        cases = (("raw", raw), ("fused", fused), ("hybrid", hyb), ("eager", eager))
         first = {}
-        for name, fn in (("raw", raw), ("hybrid", hyb), ("eager", eager)):
+        for name, fn in cases:
             t0 = time.perf_counter()
             jax.block_until_ready(getattr(fn(), "data", None))
             first[name] = time.perf_counter() - t0
-        best = {"raw": float("inf"), "hybrid": float("inf"), "eager": float("inf")}
+        best = {name: float("inf") for name, _ in cases}
         for _ in range(args.rounds):
-            for name, fn in (("raw", raw), ("hybrid", hyb), ("eager", eager)):
+            for name, fn in cases:
                 best[name] = min(best[name], _time(fn, args.steps))
-        print(f"| {title} | {best['raw'] * 1e3:.2f} | {best['hybrid'] / best['raw']:.2f}x | {best['eager'] / best['raw']:.2f}x | {first['raw']:.2f} / {first['hybrid']:.2f} |")
+        print(f"| {title} | {best['raw'] * 1e3:.2f} | {best['fused'] / best['raw']:.2f}x | {best['hybrid'] / best['raw']:.2f}x | {best['eager'] / best['raw']:.2f}x | {first['raw']:.2f} / {first['fused']:.2f} / {first['hybrid']:.2f} |")
 
 
 if __name__ == "__main__":
