@@ -6,4 +6,5 @@ from gluax._src.ops import linalg as linalg
 from gluax._src.ops import nn as nn
 from gluax._src.ops import nn_basic as nn_basic
 from gluax._src.ops import reduce as reduce
+from gluax._src.ops import rnn as rnn
 from gluax._src.ops import shape as shape
