@@ -234,7 +234,7 @@ class Trainer:
                 d._ag.fresh = False
 
     # ---- the fused step (beyond MXNet) ---------------------------------------------------------
-    def compile_step(self, net: Any, loss_fn: Any) -> Any:
+    def compile_step(self, net: Any, loss_fn: Any, mesh: Any = None) -> Any:
         """Compile forward, loss, backward and this trainer's update into ONE XLA program.
 
         Returns ``step(data, label) -> loss`` (per-sample losses, an NDArray) that does what
@@ -243,6 +243,12 @@ class Trainer:
         must be a HybridBlock whose trainable parameters are all in this trainer; ``loss_fn``
         a HybridBlock loss. Learning rate, multipliers and the batch size are inputs: changing
         them does not recompile.
+
+        ``mesh``: data-parallel training on several devices inside the same program. Give a
+        ``jax.sharding.Mesh`` whose first axis splits the batch (or ``True`` for all devices).
+        Parameters and optimizer state are replicated, each batch is split along its first
+        axis (its size must divide by the number of devices), and XLA inserts the gradient
+        all-reduce; the numbers equal one-device training.
         """
         from gluax._src.engine import random as _random
 
@@ -252,8 +258,12 @@ class Trainer:
             )
         index = {id(p): i for i, p in enumerate(self._params)}
         jitted: dict[Any, Any] = {}
+        shard = _Sharding(mesh) if mesh is not None and mesh is not False else None
 
         def run(data: Any, label: Any) -> Any:
+            xv, yv = data._value, label._value
+            if shard is not None:  # checked first: a refused batch changes no state
+                xv, yv = shard.split(xv, "data"), shard.split(yv, "label")
             net._ensure_initialized((data,))
             items = net._params_list()
             train = [(k, p) for k, p in items if p.grad_req != "null"]
@@ -279,20 +289,13 @@ class Trainer:
             sig = tuple(k for k, _ in train)
             fn = jitted.get(sig)
             if fn is None:
-                fn = jitted[sig] = jax.jit(
-                    self._make_fused_step(net, loss_fn, [k for k, _ in train])
-                )
+                fused = self._make_fused_step(net, loss_fn, [k for k, _ in train])
+                fn = jitted[sig] = jax.jit(fused) if shard is None else shard.jit(fused)
+            if shard is not None:
+                params, aux, states = shard.replicate((params, aux, states))
+            key = _random.next_key()
             new_p, new_aux, new_s, loss = fn(
-                params,
-                aux,
-                states,
-                data._value,
-                label._value,
-                lrs,
-                wds,
-                rescale,
-                ts,
-                _random.next_key(),
+                params, aux, states, xv, yv, lrs, wds, rescale, ts, key
             )
             for (k, p), i, s in zip(train, idx, new_s):
                 p._set_raw(new_p[k])
@@ -343,3 +346,39 @@ class Trainer:
     def load_states(self, fname: str) -> None:
         """Not available yet in gluax."""
         raise NotImplementedError("Trainer.load_states is not implemented yet.")
+
+
+class _Sharding:
+    """Data parallelism over a mesh: replicated state, batch split along the first mesh axis."""
+
+    def __init__(self, mesh: Any) -> None:
+        from jax.sharding import Mesh, NamedSharding
+        from jax.sharding import PartitionSpec as P
+
+        if mesh is True:
+            mesh = Mesh(np.array(jax.devices()), ("data",))
+        if not isinstance(mesh, Mesh):
+            raise TypeError(
+                f"compile_step: mesh must be a jax.sharding.Mesh or True, got {type(mesh).__name__}."
+            )
+        self.mesh = mesh
+        self.axis = mesh.axis_names[0]
+        self.n = mesh.shape[self.axis]
+        self.repl = NamedSharding(mesh, P())
+        self.batch = NamedSharding(mesh, P(self.axis))
+
+    def replicate(self, tree: Any) -> Any:
+        return jax.device_put(tree, self.repl)
+
+    def split(self, x: Any, what: str) -> Any:
+        if x.shape[0] % self.n:
+            raise ValueError(
+                f"compile_step: the {what} batch of {x.shape[0]} rows does not split evenly over "
+                f"{self.n} devices. Use a batch size that divides by {self.n} (DataLoader "
+                "last_batch='discard' or 'rollover')."
+            )
+        return jax.device_put(x, self.batch)
+
+    def jit(self, fn: Any) -> Any:
+        r, b = self.repl, self.batch
+        return jax.jit(fn, in_shardings=(r, r, r, b, b, r, r, r, r, r), out_shardings=(r, r, r, b))
