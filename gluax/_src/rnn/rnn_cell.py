@@ -1,0 +1,926 @@
+"""Recurrent cells (``mxnet.gluon.rnn.rnn_cell``): one time step per call, ``unroll`` for a
+sequence, containers (``SequentialRNNCell``, ``BidirectionalCell``) and modifiers
+(``DropoutCell``, ``ZoneoutCell``, ``ResidualCell``).
+
+``unroll`` loops over time in Python, as MXNet's cells do: eagerly each step is one call of the
+cell (compiled once when the cell is hybridized); inside a hybridized parent the steps are
+traced into one program. For a long sequence prefer the fused layers (``rnn.LSTM``...), whose
+time loop is a ``jax.lax.scan``.
+"""
+
+from __future__ import annotations
+
+from math import prod
+from typing import Any, Callable, Iterable
+
+from gluax._src.engine.ndarray import NDArray
+from gluax._src.gluon.block import Block, HybridBlock, _indent
+from gluax._src.nn.activations import LeakyReLU
+from gluax._src.ops.creation import zeros
+
+MODIFIED = (
+    "After applying modifier cells (e.g. ZoneoutCell) the base cell cannot be called "
+    "directly. Call the modifier cell instead:\n"
+    "    cell = rnn.ZoneoutCell(rnn.LSTMCell(10), 0.5)\n"
+    "    states = cell.begin_state(batch_size=4)   # not: the base cell's begin_state"
+)
+
+
+def _F() -> Any:
+    from gluax import ndarray
+
+    return ndarray
+
+
+def _cells_state_info(cells: Iterable[Any], batch_size: int) -> list[dict[str, Any]]:
+    return sum([c.state_info(batch_size) for c in cells], [])
+
+
+def _cells_begin_state(cells: Iterable[Any], **kwargs: Any) -> list[Any]:
+    return sum([c.begin_state(**kwargs) for c in cells], [])
+
+
+def _get_begin_state(cell: Any, begin_state: Any, inputs: Any, batch_size: int) -> Any:
+    if begin_state is not None:
+        return begin_state
+    first = inputs if isinstance(inputs, NDArray) else inputs[0]
+    return cell.begin_state(func=zeros, batch_size=batch_size, ctx=first.context)
+
+
+def _format_sequence(
+    length: int | None, inputs: Any, layout: str, merge: bool | None, in_layout: str | None = None
+) -> tuple[Any, int, Any, int]:
+    """Bring ``inputs`` (one tensor or a list of per-step tensors) to the requested form:
+    a list of steps (``merge=False``), one tensor in ``layout`` (``merge=True``), or as it is
+    (``None``). Returns ``(inputs, time_axis, F, batch_size)``."""
+    if inputs is None:
+        raise ValueError(
+            "unroll(inputs=None) has been deprecated. Please create input variables outside unroll."
+        )
+    F = _F()
+    axis, batch_axis = layout.find("T"), layout.find("N")
+    in_axis = in_layout.find("T") if in_layout is not None else axis
+    if isinstance(inputs, NDArray):
+        batch_size = inputs.shape[batch_axis]
+        if merge is False:
+            if length is not None and length != inputs.shape[in_axis]:
+                raise ValueError(
+                    f"unroll: length={length} does not match the {inputs.shape[in_axis]} time "
+                    f"steps of inputs of shape {tuple(inputs.shape)} in layout {layout!r}."
+                )
+            steps = F.split(
+                inputs, axis=in_axis, num_outputs=inputs.shape[in_axis], squeeze_axis=True
+            )
+            inputs = steps if isinstance(steps, list) else [steps]
+    else:
+        inputs = list(inputs)
+        if length is not None and len(inputs) != length:
+            raise ValueError(f"unroll: length={length} but {len(inputs)} input steps were given.")
+        batch_size = inputs[0].shape[0]
+        if merge is True:
+            inputs = F.stack(*inputs, axis=axis)
+            in_axis = axis
+    if isinstance(inputs, NDArray) and axis != in_axis:
+        inputs = F.swapaxes(inputs, dim1=axis, dim2=in_axis)
+    return inputs, axis, F, batch_size
+
+
+def _mask_sequence_variable_length(
+    F: Any, data: Any, length: int, valid_length: Any, time_axis: int, merge: bool
+) -> Any:
+    if not isinstance(data, NDArray):
+        data = F.stack(*data, axis=time_axis)
+    outputs = F.SequenceMask(
+        data, sequence_length=valid_length, use_sequence_length=True, axis=time_axis
+    )
+    if not merge:
+        steps = F.split(outputs, num_outputs=length, axis=time_axis, squeeze_axis=True)
+        outputs = steps if isinstance(steps, list) else [steps]
+    return outputs
+
+
+def _reverse_sequences(sequences: list[Any], unroll_step: int, valid_length: Any = None) -> Any:
+    F = _F()
+    if valid_length is None:
+        return list(reversed(sequences))
+    rev = F.SequenceReverse(
+        F.stack(*sequences, axis=0), sequence_length=valid_length, use_sequence_length=True
+    )
+    steps = F.split(rev, axis=0, num_outputs=unroll_step, squeeze_axis=True)
+    return steps if isinstance(steps, list) else [steps]
+
+
+class RecurrentCell(Block):
+    """Abstract base class of recurrent cells.
+
+    Parameters
+    ----------
+    prefix : str, optional
+        Prefix of this cell's name and parameter names.
+    params : ParameterDict, optional
+        Share parameters with another cell.
+    """
+
+    def __init__(self, prefix: str | None = None, params: Any = None) -> None:
+        super().__init__(prefix=prefix, params=params)
+        self._modified = False
+        self.reset()
+
+    def reset(self) -> None:
+        """Reset the step counters (and a ZoneoutCell's previous output) before reusing the
+        cell on a new sequence; ``unroll`` calls it."""
+        self._init_counter = -1
+        self._counter = -1
+        for cell in self._children.values():
+            if isinstance(cell, RecurrentCell):
+                cell.reset()
+
+    def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        """Shape and layout of each state: ``[{'shape': (N, H), '__layout__': 'NC'}, ...]``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement state_info().")
+
+    def begin_state(
+        self, batch_size: int = 0, func: Callable[..., Any] = zeros, **kwargs: Any
+    ) -> list[Any]:
+        """Initial states: ``func(shape=..., **kwargs)`` for each entry of ``state_info``
+        (``nd.zeros`` by default); ``kwargs`` such as ``ctx`` or ``dtype`` go to ``func``."""
+        if self._modified:
+            raise RuntimeError(MODIFIED)
+        states = []
+        for info in self.state_info(batch_size):
+            self._init_counter += 1
+            info = dict(info or {})
+            info.pop("__layout__", None)  # layout metadata, not an argument of gluax's creators
+            info.update(kwargs)
+            states.append(func(**info))
+        return states
+
+    def unroll(
+        self,
+        length: int,
+        inputs: Any,
+        begin_state: Any = None,
+        layout: str = "NTC",
+        merge_outputs: bool | None = None,
+        valid_length: Any = None,
+    ) -> tuple[Any, list[Any]]:
+        """Run the cell over ``length`` time steps.
+
+        Parameters
+        ----------
+        length : int
+        inputs : NDArray or list of NDArray
+            One tensor ``(N, T, C)`` ('NTC') or ``(T, N, C)`` ('TNC'), or a list of ``(N, C)``.
+        begin_state : list of NDArray, optional
+            Default: ``begin_state(batch_size)`` (zeros).
+        layout : str, default 'NTC'
+        merge_outputs : bool, optional
+            True: one tensor in ``layout``; False: a list of steps; None: as the inputs came.
+        valid_length : NDArray, optional
+            ``(N,)`` lengths: outputs past them are zero and the returned states are those of
+            each sequence's last valid step.
+
+        Returns
+        -------
+        outputs, states
+        """
+        self.reset()
+        inputs, axis, F, batch_size = _format_sequence(length, inputs, layout, False)
+        states = _get_begin_state(self, begin_state, inputs, batch_size)
+        outputs, all_states = [], []
+        for i in range(length):
+            output, states = self(inputs[i], states)
+            outputs.append(output)
+            if valid_length is not None:
+                all_states.append(states)
+        if valid_length is not None:
+            states = [
+                F.SequenceLast(
+                    F.stack(*steps, axis=0),
+                    sequence_length=valid_length,
+                    use_sequence_length=True,
+                    axis=0,
+                )
+                for steps in zip(*all_states)
+            ]
+            outputs = _mask_sequence_variable_length(F, outputs, length, valid_length, axis, True)
+        outputs, _, _, _ = _format_sequence(length, outputs, layout, merge_outputs)
+        return outputs, states
+
+    def _get_activation(self, F: Any, inputs: Any, activation: Any, **kwargs: Any) -> Any:
+        """Apply ``activation``: a name, a LeakyReLU block, or any callable."""
+        if isinstance(activation, str):
+            func = {"tanh": F.tanh, "relu": F.relu, "sigmoid": F.sigmoid, "softsign": F.softsign}
+            if activation in func:
+                return func[activation](inputs)
+            return F.Activation(inputs, act_type=activation)
+        if isinstance(activation, LeakyReLU):
+            return F.LeakyReLU(inputs, act_type="leaky", slope=activation._alpha)
+        return activation(inputs, **kwargs)
+
+    def forward(self, inputs: Any, states: Any) -> Any:
+        """One time step: ``(output, new_states)``."""
+        self._counter += 1
+        return super().forward(inputs, states)
+
+
+class HybridRecurrentCell(RecurrentCell, HybridBlock):
+    """A recurrent cell whose step is a ``hybrid_forward``, so it can be hybridized."""
+
+    def __init__(self, prefix: str | None = None, params: Any = None) -> None:
+        super().__init__(prefix=prefix, params=params)
+
+    def hybrid_forward(self, F: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement hybrid_forward().")
+
+
+class _GatedCell(HybridRecurrentCell):
+    """The parameters shared by RNNCell, LSTMCell and GRUCell: ``i2h``/``h2h`` weights and
+    biases with ``gates * hidden_size`` rows."""
+
+    _gates = 1
+
+    def __init__(
+        self,
+        hidden_size: int,
+        i2h_weight_initializer: Any,
+        h2h_weight_initializer: Any,
+        i2h_bias_initializer: Any,
+        h2h_bias_initializer: Any,
+        input_size: int,
+        prefix: str | None,
+        params: Any,
+    ) -> None:
+        super().__init__(prefix=prefix, params=params)
+        self._hidden_size, self._input_size = hidden_size, input_size
+        g = self._gates * hidden_size
+        self.i2h_weight = self.params.get(
+            "i2h_weight",
+            shape=(g, input_size),
+            init=i2h_weight_initializer,
+            allow_deferred_init=True,
+        )
+        self.h2h_weight = self.params.get(
+            "h2h_weight",
+            shape=(g, hidden_size),
+            init=h2h_weight_initializer,
+            allow_deferred_init=True,
+        )
+        self.i2h_bias = self.params.get(
+            "i2h_bias", shape=(g,), init=i2h_bias_initializer, allow_deferred_init=True
+        )
+        self.h2h_bias = self.params.get(
+            "h2h_bias", shape=(g,), init=h2h_bias_initializer, allow_deferred_init=True
+        )
+
+    def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        return [{"shape": (batch_size, self._hidden_size), "__layout__": "NC"}]
+
+    def infer_shape(self, inputs: Any, *args: Any) -> None:
+        self.i2h_weight.shape = (self._gates * self._hidden_size, prod(inputs.shape[1:]))
+
+    def _mapping(self) -> str:
+        shape = self.i2h_weight.shape
+        return f"{shape[1] if shape[1] else None} -> {shape[0]}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._mapping()})"
+
+    def _projections(self, F: Any, inputs: Any, h: Any, i2h_w: Any, h2h_w: Any, i2h_b: Any,
+                     h2h_b: Any) -> tuple[Any, Any]:  # fmt: skip
+        n = self._gates * self._hidden_size
+        i2h = F.FullyConnected(inputs, i2h_w, i2h_b, num_hidden=n)
+        h2h = F.FullyConnected(h, h2h_w, h2h_b, num_hidden=n)
+        return i2h, h2h
+
+
+class RNNCell(_GatedCell):
+    r"""Elman RNN cell: ``h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``.
+
+    Parameters
+    ----------
+    hidden_size : int
+    activation : str or callable, default 'tanh'
+    i2h_weight_initializer, h2h_weight_initializer : str or Initializer
+    i2h_bias_initializer, h2h_bias_initializer : str or Initializer, default 'zeros'
+    input_size : int, default 0 (inferred at the first call)
+    prefix, params : as for every Block.
+
+    Inputs: ``data`` ``(N, C)``, ``states`` ``[h]`` with ``h`` ``(N, H)``.
+    Outputs: ``out`` ``(N, H)``, ``next_states`` ``[out]``.
+
+    Examples
+    --------
+    >>> import gluax as mx
+    >>> cell = mx.gluon.rnn.RNNCell(3, input_size=2)
+    >>> cell.initialize()
+    >>> out, states = cell(mx.nd.ones((4, 2)), cell.begin_state(4))
+    >>> out.shape, len(states)
+    ((4, 3), 1)
+    """
+
+    def __init__(
+        self,
+        hidden_size: int,
+        activation: Any = "tanh",
+        i2h_weight_initializer: Any = None,
+        h2h_weight_initializer: Any = None,
+        i2h_bias_initializer: Any = "zeros",
+        h2h_bias_initializer: Any = "zeros",
+        input_size: int = 0,
+        prefix: str | None = None,
+        params: Any = None,
+    ) -> None:
+        super().__init__(
+            hidden_size, i2h_weight_initializer, h2h_weight_initializer, i2h_bias_initializer,
+            h2h_bias_initializer, input_size, prefix, params,
+        )  # fmt: skip
+        self._activation = activation
+
+    def _alias(self) -> str:
+        return "rnn"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._mapping()}, {self._activation})"
+
+    def hybrid_forward(
+        self, F: Any, inputs: Any, states: Any, i2h_weight: Any, h2h_weight: Any,
+        i2h_bias: Any, h2h_bias: Any,
+    ) -> Any:  # fmt: skip
+        i2h, h2h = self._projections(
+            F, inputs, states[0], i2h_weight, h2h_weight, i2h_bias, h2h_bias
+        )
+        output = self._get_activation(F, F.elemwise_add(i2h, h2h), self._activation)
+        return output, [output]
+
+
+class LSTMCell(_GatedCell):
+    r"""Long short-term memory cell; gates ordered ``[i, f, c, o]`` in the weights::
+
+        i = sigmoid(W_ii x + b_ii + W_hi h + b_hi)     (recurrent_activation)
+        f = sigmoid(W_if x + b_if + W_hf h + b_hf)
+        g = tanh(W_ig x + b_ig + W_hg h + b_hg)         (activation)
+        o = sigmoid(W_io x + b_io + W_ho h + b_ho)
+        c' = f * c + i * g
+        h' = o * tanh(c')
+
+    Parameters
+    ----------
+    hidden_size : int
+    i2h_weight_initializer, h2h_weight_initializer : str or Initializer
+    i2h_bias_initializer, h2h_bias_initializer : str or Initializer, default 'zeros'
+    input_size : int, default 0 (inferred at the first call)
+    prefix, params : as for every Block.
+    activation : str, default 'tanh'
+    recurrent_activation : str, default 'sigmoid'
+
+    Inputs: ``data`` ``(N, C)``, ``states`` ``[h, c]``, each ``(N, H)``.
+    Outputs: ``out`` ``(N, H)``, ``next_states`` ``[h', c']``.
+
+    Examples
+    --------
+    >>> import gluax as mx
+    >>> cell = mx.gluon.rnn.LSTMCell(3)
+    >>> cell.initialize()
+    >>> outs, states = cell.unroll(5, mx.nd.ones((2, 5, 4)), merge_outputs=True)
+    >>> outs.shape, [s.shape for s in states]
+    ((2, 5, 3), [(2, 3), (2, 3)])
+    """
+
+    _gates = 4
+
+    def __init__(
+        self,
+        hidden_size: int,
+        i2h_weight_initializer: Any = None,
+        h2h_weight_initializer: Any = None,
+        i2h_bias_initializer: Any = "zeros",
+        h2h_bias_initializer: Any = "zeros",
+        input_size: int = 0,
+        prefix: str | None = None,
+        params: Any = None,
+        activation: str = "tanh",
+        recurrent_activation: str = "sigmoid",
+    ) -> None:
+        super().__init__(
+            hidden_size, i2h_weight_initializer, h2h_weight_initializer, i2h_bias_initializer,
+            h2h_bias_initializer, input_size, prefix, params,
+        )  # fmt: skip
+        self._activation = activation
+        self._recurrent_activation = recurrent_activation
+
+    def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        shape = (batch_size, self._hidden_size)
+        return [{"shape": shape, "__layout__": "NC"}, {"shape": shape, "__layout__": "NC"}]
+
+    def _alias(self) -> str:
+        return "lstm"
+
+    def hybrid_forward(
+        self, F: Any, inputs: Any, states: Any, i2h_weight: Any, h2h_weight: Any,
+        i2h_bias: Any, h2h_bias: Any,
+    ) -> Any:  # fmt: skip
+        i2h, h2h = self._projections(
+            F, inputs, states[0], i2h_weight, h2h_weight, i2h_bias, h2h_bias
+        )
+        gates = F.SliceChannel(F.elemwise_add(i2h, h2h), num_outputs=4)
+        rec, act = self._recurrent_activation, self._activation
+        in_gate = self._get_activation(F, gates[0], rec)
+        forget_gate = self._get_activation(F, gates[1], rec)
+        in_transform = self._get_activation(F, gates[2], act)
+        out_gate = self._get_activation(F, gates[3], rec)
+        next_c = F.elemwise_add(
+            F.elemwise_mul(forget_gate, states[1]), F.elemwise_mul(in_gate, in_transform)
+        )
+        # MXNet applies the cell activation through Activation, whatever ``activation`` is.
+        next_h = F.elemwise_mul(out_gate, F.Activation(next_c, act_type=act))
+        return next_h, [next_h, next_c]
+
+
+class GRUCell(_GatedCell):
+    r"""Gated recurrent unit cell, cuDNN's variant; gates ordered ``[r, z, n]``::
+
+        r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)
+        z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
+        n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
+        h' = (1 - z) * n + z * h
+
+    Parameters
+    ----------
+    hidden_size : int
+    i2h_weight_initializer, h2h_weight_initializer : str or Initializer
+    i2h_bias_initializer, h2h_bias_initializer : str or Initializer, default 'zeros'
+    input_size : int, default 0 (inferred at the first call)
+    prefix, params : as for every Block.
+
+    Inputs: ``data`` ``(N, C)``, ``states`` ``[h]``. Outputs: ``out`` ``(N, H)``, ``[out]``.
+
+    Examples
+    --------
+    >>> import gluax as mx
+    >>> cell = mx.gluon.rnn.GRUCell(2, input_size=3)
+    >>> cell.state_info(4)
+    [{'shape': (4, 2), '__layout__': 'NC'}]
+    """
+
+    _gates = 3
+
+    def __init__(
+        self,
+        hidden_size: int,
+        i2h_weight_initializer: Any = None,
+        h2h_weight_initializer: Any = None,
+        i2h_bias_initializer: Any = "zeros",
+        h2h_bias_initializer: Any = "zeros",
+        input_size: int = 0,
+        prefix: str | None = None,
+        params: Any = None,
+    ) -> None:
+        super().__init__(
+            hidden_size, i2h_weight_initializer, h2h_weight_initializer, i2h_bias_initializer,
+            h2h_bias_initializer, input_size, prefix, params,
+        )  # fmt: skip
+
+    def _alias(self) -> str:
+        return "gru"
+
+    def hybrid_forward(
+        self, F: Any, inputs: Any, states: Any, i2h_weight: Any, h2h_weight: Any,
+        i2h_bias: Any, h2h_bias: Any,
+    ) -> Any:  # fmt: skip
+        prev_h = states[0]
+        i2h, h2h = self._projections(F, inputs, prev_h, i2h_weight, h2h_weight, i2h_bias, h2h_bias)
+        i2h_r, i2h_z, i2h_n = F.SliceChannel(i2h, num_outputs=3)
+        h2h_r, h2h_z, h2h_n = F.SliceChannel(h2h, num_outputs=3)
+        reset_gate = F.Activation(F.elemwise_add(i2h_r, h2h_r), act_type="sigmoid")
+        update_gate = F.Activation(F.elemwise_add(i2h_z, h2h_z), act_type="sigmoid")
+        candidate = F.Activation(
+            F.elemwise_add(i2h_n, F.elemwise_mul(reset_gate, h2h_n)), act_type="tanh"
+        )
+        ones = F.ones_like(update_gate)
+        next_h = F.elemwise_add(
+            F.elemwise_mul(F.elemwise_sub(ones, update_gate), candidate),
+            F.elemwise_mul(update_gate, prev_h),
+        )
+        return next_h, [next_h]
+
+
+# ---- containers ---------------------------------------------------------------------------
+
+
+def _stack_repr(cell: Block) -> str:
+    body = "\n".join(f"({i}): {_indent(repr(m), 2)}" for i, m in cell._children.items())
+    return f"{type(cell).__name__}(\n{body}\n)"
+
+
+class _StackMixin:
+    """What SequentialRNNCell and HybridSequentialRNNCell share."""
+
+    _children: Any
+    _modified: bool
+    _counter: int
+
+    def add(self, cell: Any) -> None:
+        """Append ``cell`` to the stack."""
+        self.register_child(cell)  # type: ignore[attr-defined]
+
+    def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        return _cells_state_info(self._children.values(), batch_size)
+
+    def begin_state(self, batch_size: int = 0, **kwargs: Any) -> list[Any]:
+        """The begin states of every cell in the stack, concatenated."""
+        if self._modified:
+            raise RuntimeError(MODIFIED)
+        return _cells_begin_state(self._children.values(), batch_size=batch_size, **kwargs)
+
+    def _step(self, inputs: Any, states: Any) -> Any:
+        self._counter += 1
+        next_states = []
+        p = 0
+        for cell in self._children.values():
+            n = len(cell.state_info())
+            inputs, state = cell(inputs, states[p : p + n])
+            p += n
+            next_states.extend(state)
+        return inputs, next_states
+
+    def unroll(
+        self,
+        length: int,
+        inputs: Any,
+        begin_state: Any = None,
+        layout: str = "NTC",
+        merge_outputs: bool | None = None,
+        valid_length: Any = None,
+    ) -> tuple[Any, list[Any]]:
+        """Unroll each cell in turn over the whole sequence (see ``RecurrentCell.unroll``)."""
+        self.reset()  # type: ignore[attr-defined]
+        inputs, _, _, batch_size = _format_sequence(length, inputs, layout, None)
+        num_cells = len(self._children)
+        begin_state = _get_begin_state(self, begin_state, inputs, batch_size)
+        p = 0
+        next_states: list[Any] = []
+        for i, cell in enumerate(self._children.values()):
+            n = len(cell.state_info())
+            states = begin_state[p : p + n]
+            p += n
+            inputs, states = cell.unroll(
+                length,
+                inputs=inputs,
+                begin_state=states,
+                layout=layout,
+                merge_outputs=None if i < num_cells - 1 else merge_outputs,
+                valid_length=valid_length,
+            )
+            next_states.extend(states)
+        return inputs, next_states
+
+    def __getitem__(self, i: int) -> Any:
+        return self._children[str(i)]
+
+    def __len__(self) -> int:
+        return len(self._children)
+
+    def __repr__(self) -> str:
+        return _stack_repr(self)  # type: ignore[arg-type]
+
+
+class SequentialRNNCell(_StackMixin, RecurrentCell):
+    """Stacks recurrent cells: each step feeds one cell's output to the next.
+
+    Examples
+    --------
+    >>> import gluax as mx
+    >>> stack = mx.gluon.rnn.SequentialRNNCell()
+    >>> stack.add(mx.gluon.rnn.LSTMCell(4))
+    >>> stack.add(mx.gluon.rnn.GRUCell(3))
+    >>> len(stack.state_info(2))
+    3
+    """
+
+    def __init__(self, prefix: str | None = None, params: Any = None) -> None:
+        super().__init__(prefix=prefix, params=params)
+
+    def __call__(self, inputs: Any, states: Any) -> Any:
+        return self._step(inputs, states)
+
+
+class HybridSequentialRNNCell(_StackMixin, HybridRecurrentCell):
+    """Stacks hybrid recurrent cells; ``hybridize()`` compiles each cell's step."""
+
+    def __init__(self, prefix: str | None = None, params: Any = None) -> None:
+        super().__init__(prefix=prefix, params=params)
+
+    def __call__(self, inputs: Any, states: Any) -> Any:
+        return self._step(inputs, states)
+
+    def hybrid_forward(self, F: Any, inputs: Any, states: Any) -> Any:
+        return self._step(inputs, states)
+
+
+class DropoutCell(HybridRecurrentCell):
+    """Dropout on the input of each step (training mode only); states pass unchanged.
+
+    Parameters
+    ----------
+    rate : float
+        Fraction of the elements to drop.
+    axes : tuple of int, default ()
+        Axes along which one dropout mask value is shared.
+    """
+
+    def __init__(
+        self, rate: float, axes: tuple[int, ...] = (), prefix: str | None = None, params: Any = None
+    ) -> None:
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)):
+            raise TypeError(f"DropoutCell: rate must be a number, got {type(rate).__name__}.")
+        super().__init__(prefix, params)
+        self._rate, self._axes = rate, axes
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(rate={self._rate}, axes={self._axes})"
+
+    def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        return []
+
+    def _alias(self) -> str:
+        return "dropout"
+
+    def hybrid_forward(self, F: Any, inputs: Any, states: Any) -> Any:
+        if self._rate > 0:
+            inputs = F.Dropout(inputs, p=self._rate, axes=self._axes)
+        return inputs, states
+
+    def unroll(
+        self,
+        length: int,
+        inputs: Any,
+        begin_state: Any = None,
+        layout: str = "NTC",
+        merge_outputs: bool | None = None,
+        valid_length: Any = None,
+    ) -> tuple[Any, list[Any]]:
+        """A tensor input gets one dropout over the whole sequence; a list, one per step.
+        As in MXNet, ``valid_length`` is not applied here."""
+        self.reset()
+        inputs, _, F, _ = _format_sequence(length, inputs, layout, merge_outputs)
+        if isinstance(inputs, NDArray):
+            return self.hybrid_forward(F, inputs, begin_state if begin_state else [])
+        return super().unroll(
+            length, inputs, begin_state=begin_state, layout=layout, merge_outputs=merge_outputs
+        )
+
+
+# ---- modifiers ----------------------------------------------------------------------------
+
+
+class ModifierCell(HybridRecurrentCell):
+    """Base class of cells that wrap a ``base_cell`` and change its behaviour. The base cell
+    must afterwards be used only through the modifier."""
+
+    def __init__(self, base_cell: Any) -> None:
+        if base_cell._modified:
+            raise RuntimeError(
+                f"Cell {base_cell.name} is already modified. One cell cannot be modified twice."
+            )
+        base_cell._modified = True
+        super().__init__(prefix=base_cell.prefix + self._alias(), params=None)
+        self.base_cell = base_cell
+
+    @property
+    def params(self) -> Any:
+        return self.base_cell.params
+
+    def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        return self.base_cell.state_info(batch_size)
+
+    def begin_state(
+        self, batch_size: int = 0, func: Callable[..., Any] = zeros, **kwargs: Any
+    ) -> list[Any]:
+        """The base cell's begin states.
+
+        Notes
+        -----
+        MXNet 1.9's default ``func`` here is ``symbol.zeros`` (a Symbol even for NDArray
+        code); gluax creates zeros like every other cell."""
+        if self._modified:
+            raise RuntimeError(MODIFIED)
+        self.base_cell._modified = False
+        try:
+            return self.base_cell.begin_state(batch_size=batch_size, func=func, **kwargs)
+        finally:
+            self.base_cell._modified = True
+
+    def hybrid_forward(self, F: Any, inputs: Any, states: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement hybrid_forward().")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.base_cell!r})"
+
+
+class ZoneoutCell(ModifierCell):
+    """Zoneout (Krueger et al., 2016): in training, each output and state element keeps its
+    previous value with probability ``zoneout_outputs`` / ``zoneout_states``.
+
+    Notes
+    -----
+    The previous output is Python state between steps, as in MXNet; so that no traced value
+    outlives its compilation, ``hybridize()`` compiles the base cell but runs this wrapper
+    eagerly.
+    """
+
+    def __init__(
+        self, base_cell: Any, zoneout_outputs: float = 0.0, zoneout_states: float = 0.0
+    ) -> None:
+        if isinstance(base_cell, BidirectionalCell):
+            raise TypeError(
+                "BidirectionalCell doesn't support zoneout since it doesn't support step. "
+                "Please add ZoneoutCell to the cells underneath instead."
+            )
+        super().__init__(base_cell)
+        self.zoneout_outputs = zoneout_outputs
+        self.zoneout_states = zoneout_states
+        self._prev_output: Any = None
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(p_out={self.zoneout_outputs}, "
+            f"p_state={self.zoneout_states}, {self.base_cell!r})"
+        )
+
+    def _alias(self) -> str:
+        return "zoneout"
+
+    def reset(self) -> None:
+        super().reset()
+        self._prev_output = None
+
+    def hybridize(self, active: bool = True, **kwargs: Any) -> None:
+        super().hybridize(active, **kwargs)
+        self._active = False
+
+    def hybrid_forward(self, F: Any, inputs: Any, states: Any) -> Any:
+        p_out, p_state = self.zoneout_outputs, self.zoneout_states
+        next_output, next_states = self.base_cell(inputs, states)
+
+        def mask(p: float, like: Any) -> Any:
+            return F.Dropout(F.ones_like(like), p=p)
+
+        prev_output = self._prev_output
+        if prev_output is None:
+            prev_output = F.zeros_like(next_output)
+        output = (
+            F.where(mask(p_out, next_output), next_output, prev_output)
+            if p_out != 0.0
+            else next_output
+        )
+        if p_state != 0.0:
+            states = [
+                F.where(mask(p_state, new), new, old) for new, old in zip(next_states, states)
+            ]
+        else:
+            states = next_states
+        self._prev_output = output
+        return output, states
+
+
+class ResidualCell(ModifierCell):
+    """Adds a residual connection (Wu et al., 2016): ``output = base_cell(x) + x``.
+
+    Examples
+    --------
+    >>> import gluax as mx
+    >>> cell = mx.gluon.rnn.ResidualCell(mx.gluon.rnn.GRUCell(3, input_size=3))
+    >>> cell.initialize()
+    >>> out, _ = cell.unroll(2, mx.nd.zeros((1, 2, 3)), merge_outputs=True)
+    >>> out.shape
+    (1, 2, 3)
+    """
+
+    def __init__(self, base_cell: Any) -> None:
+        super().__init__(base_cell)
+
+    def hybrid_forward(self, F: Any, inputs: Any, states: Any) -> Any:
+        output, states = self.base_cell(inputs, states)
+        return F.elemwise_add(output, inputs), states
+
+    def unroll(
+        self,
+        length: int,
+        inputs: Any,
+        begin_state: Any = None,
+        layout: str = "NTC",
+        merge_outputs: bool | None = None,
+        valid_length: Any = None,
+    ) -> tuple[Any, list[Any]]:
+        """Unroll the base cell, then add the (masked) inputs to its outputs."""
+        self.reset()
+        self.base_cell._modified = False
+        try:
+            outputs, states = self.base_cell.unroll(
+                length,
+                inputs=inputs,
+                begin_state=begin_state,
+                layout=layout,
+                merge_outputs=merge_outputs,
+                valid_length=valid_length,
+            )
+        finally:
+            self.base_cell._modified = True
+        if merge_outputs is None:
+            merge_outputs = isinstance(outputs, NDArray)
+        inputs, axis, F, _ = _format_sequence(length, inputs, layout, merge_outputs)
+        if valid_length is not None:
+            inputs = _mask_sequence_variable_length(
+                F, inputs, length, valid_length, axis, merge_outputs
+            )
+        if merge_outputs:
+            return F.elemwise_add(outputs, inputs), states
+        return [F.elemwise_add(o, i) for o, i in zip(outputs, inputs)], states
+
+
+class BidirectionalCell(HybridRecurrentCell):
+    """Runs ``l_cell`` forward and ``r_cell`` backward over a sequence and concatenates their
+    outputs on the feature axis. Only ``unroll`` is possible (no single step).
+
+    Parameters
+    ----------
+    l_cell, r_cell : RecurrentCell
+    output_prefix : str, default 'bi_'
+    """
+
+    def __init__(self, l_cell: Any, r_cell: Any, output_prefix: str = "bi_") -> None:
+        super().__init__(prefix="", params=None)
+        self.register_child(l_cell, "l_cell")
+        self.register_child(r_cell, "r_cell")
+        self._output_prefix = output_prefix
+
+    def __call__(self, inputs: Any, states: Any) -> Any:
+        raise NotImplementedError("Bidirectional cannot be stepped. Please use unroll")
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(forward={self._children['l_cell']!r}, "
+            f"backward={self._children['r_cell']!r})"
+        )
+
+    def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        return _cells_state_info(self._children.values(), batch_size)
+
+    def begin_state(self, batch_size: int = 0, **kwargs: Any) -> list[Any]:
+        """The forward cell's begin states, then the backward cell's."""
+        if self._modified:
+            raise RuntimeError(MODIFIED)
+        return _cells_begin_state(self._children.values(), batch_size=batch_size, **kwargs)
+
+    def unroll(
+        self,
+        length: int,
+        inputs: Any,
+        begin_state: Any = None,
+        layout: str = "NTC",
+        merge_outputs: bool | None = None,
+        valid_length: Any = None,
+    ) -> tuple[Any, list[Any]]:
+        """Unroll both directions; the backward one sees each sequence reversed within its
+        ``valid_length``. Outputs are concatenated on the feature axis."""
+        self.reset()
+        inputs, axis, F, batch_size = _format_sequence(length, inputs, layout, False)
+        reversed_inputs = list(_reverse_sequences(inputs, length, valid_length))
+        states = _get_begin_state(self, begin_state, inputs, batch_size)
+        l_cell, r_cell = self._children.values()
+        n_l = len(l_cell.state_info(batch_size))
+        l_outputs, l_states = l_cell.unroll(
+            length,
+            inputs=inputs,
+            begin_state=states[:n_l],
+            layout=layout,
+            merge_outputs=merge_outputs,
+            valid_length=valid_length,
+        )
+        r_outputs, r_states = r_cell.unroll(
+            length,
+            inputs=reversed_inputs,
+            begin_state=states[n_l:],
+            layout=layout,
+            merge_outputs=False,
+            valid_length=valid_length,
+        )
+        reversed_r_outputs = _reverse_sequences(r_outputs, length, valid_length)
+        if merge_outputs is None:
+            merge_outputs = isinstance(l_outputs, NDArray)
+            l_outputs, _, _, _ = _format_sequence(None, l_outputs, layout, merge_outputs)
+            reversed_r_outputs, _, _, _ = _format_sequence(
+                None, reversed_r_outputs, layout, merge_outputs
+            )
+        if merge_outputs:
+            if not isinstance(reversed_r_outputs, NDArray):
+                reversed_r_outputs = F.stack(*reversed_r_outputs, axis=axis)
+            outputs = F.concat(l_outputs, reversed_r_outputs, dim=2)
+        else:
+            outputs = [F.concat(lo, ro, dim=1) for lo, ro in zip(l_outputs, reversed_r_outputs)]
+        if valid_length is not None:
+            outputs = _mask_sequence_variable_length(
+                F, outputs, length, valid_length, axis, merge_outputs
+            )
+        return outputs, l_states + r_states
