@@ -5,3 +5,14 @@ from gluax._src.loss.core import L2Loss as L2Loss
 from gluax._src.loss.core import Loss as Loss
 from gluax._src.loss.core import SoftmaxCELoss as SoftmaxCELoss
 from gluax._src.loss.core import SoftmaxCrossEntropyLoss as SoftmaxCrossEntropyLoss
+from gluax._src.loss.losses import CosineEmbeddingLoss as CosineEmbeddingLoss
+from gluax._src.loss.losses import HingeLoss as HingeLoss
+from gluax._src.loss.losses import HuberLoss as HuberLoss
+from gluax._src.loss.losses import KLDivLoss as KLDivLoss
+from gluax._src.loss.losses import LogisticLoss as LogisticLoss
+from gluax._src.loss.losses import PoissonNLLLoss as PoissonNLLLoss
+from gluax._src.loss.losses import SDMLLoss as SDMLLoss
+from gluax._src.loss.losses import SigmoidBCELoss as SigmoidBCELoss
+from gluax._src.loss.losses import SigmoidBinaryCrossEntropyLoss as SigmoidBinaryCrossEntropyLoss
+from gluax._src.loss.losses import SquaredHingeLoss as SquaredHingeLoss
+from gluax._src.loss.losses import TripletLoss as TripletLoss
