@@ -9,6 +9,7 @@ from gluax import lr_scheduler as lr_scheduler
 from gluax import metric as metric
 from gluax import optimizer as optimizer
 from gluax import ndarray as ndarray
+from gluax import parallel as parallel
 from gluax import random as random
 from gluax import recordio as recordio
 from gluax import symbol as symbol

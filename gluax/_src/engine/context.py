@@ -101,7 +101,7 @@ def _jax_device(typeid: int, dev_id: int) -> jax.Device:
                 raise MXNetError(f"Context tpu({dev_id}) is not available: JAX sees {len(devs)}.")
             dev = devs[dev_id]
         else:
-            devs = jax.devices("cpu")
+            devs = jax.local_devices(backend="cpu")  # this process's own (multi-host jobs)
             dev = devs[dev_id % len(devs)]
         _DEVICE_CACHE[key] = dev
     return dev
@@ -110,7 +110,7 @@ def _jax_device(typeid: int, dev_id: int) -> jax.Device:
 def _platform_devices(platforms: tuple[str, ...]) -> list[jax.Device]:
     for p in platforms:
         try:
-            return jax.devices(p)
+            return jax.local_devices(backend=p)
         except RuntimeError:
             continue
     return []

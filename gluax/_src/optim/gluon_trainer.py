@@ -69,11 +69,17 @@ class Trainer:
             p._check_initialized_or_deferred()
             self._params.append(p)
             p._trainer = self
-        if isinstance(kvstore, str) and kvstore.startswith("dist"):
+        if (
+            isinstance(kvstore, str)
+            and kvstore.startswith("dist")
+            and kvstore not in ("dist_sync", "dist_device_sync")
+        ):
             raise NotImplementedError(
-                f"Trainer(kvstore={kvstore!r}): distributed kvstores are not available yet; "
-                "train on one host (kvstore='device')."
+                f"Trainer(kvstore={kvstore!r}): only synchronous distributed training "
+                "(kvstore='dist_sync') is available, on JAX's runtime (gluax.parallel.initialize)."
             )
+        # 'dist_sync' sums gradients over the processes of a gluax.parallel.initialize job
+        self._dist = isinstance(kvstore, str) and kvstore.startswith("dist")
         self._kvstore = kvstore
         optimizer_params = dict(optimizer_params or {})
         self._optax: optax.GradientTransformation | None = None
@@ -163,6 +169,16 @@ class Trainer:
             else self._params[i]._data[0]._ag.grad._value
             for i in active
         ]
+        if self._dist and jax.process_count() > 1:
+            from jax.experimental import multihost_utils
+
+            # MXNet's dist_sync: the gradients of all workers are summed (then rescaled by
+            # 1/batch_size of the step call, as on one worker)
+            summed = [g.sum(axis=0) for g in multihost_utils.process_allgather(grads)]
+            grads = [
+                jax.device_put(g, self._params[i]._data[0]._ctx.jax_device)
+                for g, i in zip(summed, active)
+            ]
         for i, w in zip(active, weights):
             if i not in self._states:
                 self._states[i] = self._init_state(w)
@@ -280,7 +296,8 @@ class Trainer:
                 if i not in self._states:
                     self._states[i] = self._init_state(p._data[0]._value)
             states = [self._states[i] for i in idx]
-            self._optimizer.rescale_grad = self._scale / data.shape[0]
+            batch = data.shape[0] * (jax.process_count() if shard is not None else 1)
+            self._optimizer.rescale_grad = self._scale / batch
             self._optimizer._update_count(idx)
             lrs = np.asarray(self._optimizer._get_lrs(idx), np.float32)
             wds = np.asarray(self._optimizer._get_wds(idx), np.float32)
@@ -297,6 +314,10 @@ class Trainer:
             new_p, new_aux, new_s, loss = fn(
                 params, aux, states, xv, yv, lrs, wds, rescale, ts, key
             )
+            if shard is not None and jax.process_count() > 1:
+                new_p, new_aux, new_s = _Sharding.local((new_p, new_aux, new_s))
+                loss = np.concatenate([np.asarray(sh.data) for sh in loss.addressable_shards])
+                loss = jax.device_put(loss, data._ctx.jax_device)
             for (k, p), i, s in zip(train, idx, new_s):
                 p._set_raw(new_p[k])
                 self._states[i] = s
@@ -368,16 +389,32 @@ class _Sharding:
         self.batch = NamedSharding(mesh, P(self.axis))
 
     def replicate(self, tree: Any) -> Any:
-        return jax.device_put(tree, self.repl)
+        if jax.process_count() == 1:
+            return jax.device_put(tree, self.repl)
+        # several processes: every process holds the same values; build global arrays
+        return jax.tree_util.tree_map(
+            lambda a: jax.make_array_from_callback(a.shape, self.repl, lambda idx: a[idx]), tree
+        )
+
+    @staticmethod
+    def local(tree: Any) -> Any:
+        """This process's copy of replicated global arrays."""
+        if jax.process_count() == 1:
+            return tree
+        return jax.tree_util.tree_map(lambda a: a.addressable_data(0), tree)
 
     def split(self, x: Any, what: str) -> Any:
-        if x.shape[0] % self.n:
+        n_local = self.n // jax.process_count()
+        if x.shape[0] % n_local:
             raise ValueError(
                 f"compile_step: the {what} batch of {x.shape[0]} rows does not split evenly over "
-                f"{self.n} devices. Use a batch size that divides by {self.n} (DataLoader "
+                f"{n_local} devices. Use a batch size that divides by {n_local} (DataLoader "
                 "last_batch='discard' or 'rollover')."
             )
-        return jax.device_put(x, self.batch)
+        if jax.process_count() == 1:
+            return jax.device_put(x, self.batch)
+        # several processes: each gives its own slice of the global batch
+        return jax.make_array_from_process_local_data(self.batch, np.asarray(x))
 
     def jit(self, fn: Any) -> Any:
         r, b = self.repl, self.batch
