@@ -9,13 +9,18 @@ the parameter's update count. They are fed as arrays, so changing them never rec
 
 from __future__ import annotations
 
+import logging
+import warnings
 from typing import Any, Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from gluax._src.engine.ndarray import NDArray
+
+_LOG = logging.getLogger("gluax.optimizer")
 
 
 def _clip(g: Any, clip: float | None) -> Any:
@@ -39,7 +44,8 @@ class Optimizer:
     learning_rate : float, optional (each optimizer has its own default)
     lr_scheduler : LRScheduler, optional. Called with the update count (1-based).
     begin_num_update : int, default 0
-    multi_precision : bool, default False. Accepted; float16 weights keep float16 states.
+    multi_precision : bool, default False. float16 weights are updated through a float32
+        master copy kept in the state (MXNet's ``create_state_multi_precision``).
 
     Custom optimizers may subclass and override ``create_state(index, weight)`` and
     ``update(index, weight, grad, state)`` with NDArrays, as in MXNet; the Trainer then calls
@@ -66,25 +72,44 @@ class Optimizer:
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected argument(s) {sorted(kwargs)}.")
         self.rescale_grad = rescale_grad
-        self.lr = self.default_lr if learning_rate is None else learning_rate
         self.lr_scheduler = lr_scheduler
-        if lr_scheduler is not None:
-            lr_scheduler.base_lr = self.lr
+        if lr_scheduler is None and learning_rate is None:
+            learning_rate = self.default_lr
+        # MXNet 1.9: with a scheduler and no learning_rate, lr stays None and the scheduler's
+        # base_lr rules; a learning_rate given as well overwrites the scheduler's base_lr.
+        self.lr = learning_rate
+        if lr_scheduler is not None and learning_rate is not None:
+            if lr_scheduler.base_lr != learning_rate:
+                _LOG.warning(
+                    "learning rate from ``lr_scheduler`` has been overwritten by "
+                    "``learning_rate`` in optimizer."
+                )
+                lr_scheduler.base_lr = learning_rate
         self.wd = wd
         self.clip_gradient = clip_gradient
         self.multi_precision = multi_precision
         self.begin_num_update = begin_num_update
         self.num_update = begin_num_update
-        self._index_update_count: dict[int, int] = {}
+        self._index_update_count: dict[Any, int] = {}
         self.idx2name = dict(param_idx2name or {})
         self.param_dict = dict(param_dict or {})
-        self.lr_mult: dict[Any, float] = {}
-        self.wd_mult: dict[Any, float] = {}
+        self.set_lr_mult({})
+        self.set_wd_mult({})
 
     @staticmethod
     def register(klass: type) -> type:
-        """Register an optimizer class under its lower-cased name."""
-        Optimizer.opt_registry[klass.__name__.lower()] = klass
+        """Register an optimizer class under its lower-cased name (a decorator)."""
+        if not isinstance(klass, type):
+            raise TypeError(f"register: expected an Optimizer class, got {type(klass).__name__}.")
+        name = klass.__name__.lower()
+        old = Optimizer.opt_registry.get(name)
+        if old is not None and old is not klass:
+            warnings.warn(
+                f"WARNING: New optimizer {klass.__module__}.{klass.__name__} is overriding "
+                f"existing optimizer {old.__module__}.{old.__name__}",
+                stacklevel=2,
+            )
+        Optimizer.opt_registry[name] = klass
         return klass
 
     @staticmethod
@@ -110,10 +135,19 @@ class Optimizer:
         self.lr = lr
 
     def set_lr_mult(self, args_lr_mult: dict) -> None:
+        """Learning-rate multipliers by index or by name (``param_idx2name``). In Gluon the
+        Trainer's live ``Parameter.lr_mult`` wins over these."""
         self.lr_mult = dict(args_lr_mult)
 
     def set_wd_mult(self, args_wd_mult: dict) -> None:
-        self.wd_mult = dict(args_wd_mult)
+        """Weight-decay multipliers by index or name. As in MXNet, names from
+        ``param_idx2name`` that end neither in ``_weight`` nor ``_gamma`` get 0 first (the
+        Module API's "no decay on biases"); Gluon's Trainer passes no names, so there every
+        parameter decays unless its ``wd_mult`` is 0."""
+        self.wd_mult = {
+            n: 0.0 for n in self.idx2name.values() if not n.endswith(("_weight", "_gamma"))
+        }
+        self.wd_mult.update(args_wd_mult)
 
     def _update_count(self, index: Any) -> None:
         for idx in index if isinstance(index, (list, tuple)) else [index]:
@@ -122,20 +156,33 @@ class Optimizer:
             )
             self.num_update = max(self._index_update_count[idx], self.num_update)
 
+    def _mult(self, index: Any, attr: str) -> float:
+        # MXNet's lookup order: the Parameter (Gluon), the index, then the index's name.
+        if index in self.param_dict:
+            return getattr(self.param_dict[index], attr)
+        table = getattr(self, attr)
+        if index in table:
+            return table[index]
+        if index in self.idx2name:
+            return table.get(self.idx2name[index], 1.0)
+        return 1.0
+
     def _get_lrs(self, indices: list[Any]) -> list[float]:
         lr = self.learning_rate
-        out = []
-        for i in indices:
-            m = self.param_dict[i].lr_mult if i in self.param_dict else self.lr_mult.get(i, 1.0)
-            out.append(lr * m)
-        return out
+        return [lr * self._mult(i, "lr_mult") for i in indices]
 
     def _get_wds(self, indices: list[Any]) -> list[float]:
-        out = []
-        for i in indices:
-            m = self.param_dict[i].wd_mult if i in self.param_dict else self.wd_mult.get(i, 1.0)
-            out.append(self.wd * m)
-        return out
+        return [self.wd * self._mult(i, "wd_mult") for i in indices]
+
+    def _step_inputs(self, indices: list[Any]) -> np.ndarray:
+        """What the rule receives as ``t`` for each index, computed on the host after
+        ``_update_count``: by default the index's update count (Adam's bias correction).
+
+        This is the hook for rules that need more host-side bookkeeping per update (Nadam's
+        momentum schedule, which MXNet advances once per parameter update): such optimizers
+        return one row of values per index, and their ``apply`` unpacks ``t``.
+        """
+        return np.asarray([self._index_update_count[i] for i in indices], np.float32)
 
     def _get_lr(self, index: Any) -> float:
         return self._get_lrs([index])[0]
@@ -144,9 +191,17 @@ class Optimizer:
         return self._get_wds([index])[0]
 
     # ---- the fused path -----------------------------------------------------------------------
+    # Where the float32 master copy sits in a multi-precision state: MXNet's base class keeps
+    # (master, state), SGD-like optimizers (state, master).
+    _master_first = True
+
     def rule(self) -> Rule:
-        """The pure update rule (subclasses implement ``_rule``)."""
-        return self._rule()
+        """The pure update rule (subclasses implement ``_rule``), with MXNet's float32 master
+        copy for float16 weights when ``multi_precision``."""
+        inner = self._rule()
+        if not self.multi_precision:
+            return inner
+        return _multi_precision(inner, self._master_first)
 
     def _rule(self) -> Rule:
         raise NotImplementedError(f"{type(self).__name__} has no fused update rule.")
@@ -156,65 +211,114 @@ class Optimizer:
         return type(self).update is Optimizer.update and type(self)._rule is not Optimizer._rule
 
     def to_optax(self) -> optax.GradientTransformationExtraArgs:
-        """This optimizer as an optax transformation. ``update(grads, state, params, *, lr,
-        wd, rescale, t)`` takes per-parameter pytrees of ``lr``/``wd`` and returns updates."""
+        """This optimizer as an optax transformation with MXNet's exact update rule.
+
+        ``init(params)`` gives ``(count, per-leaf states)``; ``update(grads, state, params,
+        *, lr=None, wd=None, rescale=None)`` returns ``(updates, state)`` for
+        ``optax.apply_updates``. ``lr`` and ``wd`` are scalars or pytrees like ``params``
+        (per-parameter multipliers already applied), by default this optimizer's
+        ``learning_rate`` and ``wd``; ``rescale`` defaults to ``rescale_grad``. Python numbers
+        are constants of a ``jax.jit`` trace: pass arrays to change them without recompiling
+        (e.g. ``lr=jnp.float32(scheduler(step))`` for a schedule). The update count ``t``
+        (Adam's bias correction) is kept in the state, starting at ``begin_num_update``;
+        ``t=`` overrides it (for rules whose ``_step_inputs`` carry more than the count).
+        """
         rule = self.rule()
 
         def init(params: Any) -> Any:
-            return jax.tree_util.tree_map(rule.init, params)
+            count = jnp.asarray(self.begin_num_update, jnp.int32)
+            return count, jax.tree_util.tree_map(rule.init, params)
 
         def update(
             grads: Any,
             state: Any,
             params: Any = None,
             *,
-            lr: Any,
-            wd: Any,
-            rescale: Any,
-            t: Any,
+            lr: Any = None,
+            wd: Any = None,
+            rescale: Any = None,
+            t: Any = None,
             **_: Any,
         ) -> Any:
+            if params is None:
+                raise ValueError(
+                    f"{type(self).__name__}.to_optax(): update needs params (MXNet's rules "
+                    "read the weight for weight decay)."
+                )
+            count, states = state
+            count = count + 1
+            t = count if t is None else t
             leaves, tree = jax.tree_util.tree_flatten(params)
-            g_l = tree.flatten_up_to(grads)
-            s_l = tree.flatten_up_to(state)
-            lr_l, wd_l, t_l = tree.flatten_up_to(lr), tree.flatten_up_to(wd), tree.flatten_up_to(t)
+            lr = self.learning_rate if lr is None else lr
+            wd = self.wd if wd is None else wd
+            rescale = self.rescale_grad if rescale is None else rescale
+
+            def per_leaf(v: Any) -> list[Any]:
+                if jax.tree_util.tree_structure(v).num_leaves == 1 and not isinstance(
+                    v, (dict, list, tuple)
+                ):
+                    return [v] * len(leaves)
+                return tree.flatten_up_to(v)
+
             out = [
-                rule.apply(w, g, s, a, b, rescale, n)
-                for w, g, s, a, b, n in zip(leaves, g_l, s_l, lr_l, wd_l, t_l)
+                rule.apply(w, g, st, a, b, rescale, t)
+                for w, g, st, a, b in zip(
+                    leaves,
+                    tree.flatten_up_to(grads),
+                    tree.flatten_up_to(states),
+                    per_leaf(lr),
+                    per_leaf(wd),
+                )
             ]
-            updates = tree.unflatten([nw - w for (nw, _), w in zip(out, leaves)])
-            return updates, tree.unflatten([s for _, s in out])
+            updates = tree.unflatten([(nw - w).astype(w.dtype) for (nw, _), w in zip(out, leaves)])
+            return updates, (count, tree.unflatten([st for _, st in out]))
 
         return optax.GradientTransformationExtraArgs(init, update)
 
     # ---- MXNet's per-parameter API ------------------------------------------------------------
     def create_state(self, index: Any, weight: NDArray) -> Any:
-        state = self.rule().init(weight.data)
+        """The state for ``weight`` as NDArrays (None when the rule keeps none)."""
+        state = self._rule().init(weight.data)
+        if not jax.tree_util.tree_leaves(state):
+            return None
         return jax.tree_util.tree_map(lambda s: NDArray(s, weight.context), state)
 
     def create_state_multi_precision(self, index: Any, weight: NDArray) -> Any:
+        """As ``create_state``, plus a float32 master copy of a float16 weight when
+        ``multi_precision``."""
+        if self.multi_precision and weight.dtype == np.float16:
+            master = weight.astype(np.float32)
+            inner = self.create_state(index, master)
+            return (master, inner) if self._master_first else (inner, master)
         return self.create_state(index, weight)
 
     def update(self, index: Any, weight: NDArray, grad: NDArray, state: Any) -> None:
-        """Update ``weight`` in place (MXNet's per-parameter API)."""
+        """Update ``weight`` (and the NDArrays of ``state``) in place, as MXNet's
+        per-parameter API."""
         self._update_count(index)
         lr, wd = self._get_lr(index), self._get_wd(index)
-        raw = jax.tree_util.tree_map(
-            lambda s: s.data, state, is_leaf=lambda s: isinstance(s, NDArray)
+        is_nd = lambda s: isinstance(s, NDArray)  # noqa: E731
+        raw = (
+            () if state is None else jax.tree_util.tree_map(lambda s: s.data, state, is_leaf=is_nd)
         )
-        new_w, new_s = self.rule().apply(
-            weight.data, grad.data, raw, lr, wd, self.rescale_grad, self._index_update_count[index]
-        )
+        t = self._step_inputs([index])[0]
+        new_w, new_s = self._rule().apply(weight.data, grad.data, raw, lr, wd, self.rescale_grad, t)
         weight._set_value(new_w.astype(weight.data.dtype))
         for s, v in zip(
-            jax.tree_util.tree_leaves(state, is_leaf=lambda s: isinstance(s, NDArray)),
-            jax.tree_util.tree_leaves(new_s),
+            jax.tree_util.tree_leaves(state, is_leaf=is_nd), jax.tree_util.tree_leaves(new_s)
         ):
-            s._set_value(v)
+            s._set_value(v.astype(s.data.dtype))
 
     def update_multi_precision(
         self, index: Any, weight: NDArray, grad: NDArray, state: Any
     ) -> None:
+        """``update``, on the float32 master copy for a float16 weight when
+        ``multi_precision`` (the weight then gets the master copy cast back)."""
+        if self.multi_precision and weight.dtype == np.float16:
+            master, inner = state if self._master_first else state[::-1]
+            self.update(index, master, grad.astype(np.float32), inner)
+            weight._set_value(master.data.astype(weight.data.dtype))
+            return
         self.update(index, weight, grad, state)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -223,13 +327,92 @@ class Optimizer:
         return d
 
 
+def _multi_precision(inner: Rule, master_first: bool) -> Rule:
+    """Wrap a rule so that float16 weights are updated through a float32 master copy."""
+
+    def init(w: Any) -> Any:
+        if w.dtype != jnp.float16:
+            return inner.init(w)
+        master = w.astype(jnp.float32)
+        return (master, inner.init(master)) if master_first else (inner.init(master), master)
+
+    def apply(w: Any, g: Any, state: Any, lr: Any, wd: Any, rescale: Any, t: Any) -> Any:
+        if w.dtype != jnp.float16:
+            return inner.apply(w, g, state, lr, wd, rescale, t)
+        master, st = state if master_first else state[::-1]
+        f32 = jnp.float32
+        master, st = inner.apply(
+            master,
+            g.astype(f32),
+            st,
+            jnp.asarray(lr, f32),
+            jnp.asarray(wd, f32),
+            jnp.asarray(rescale, f32),
+            t,
+        )
+        return master.astype(w.dtype), ((master, st) if master_first else (st, master))
+
+    return Rule(init, apply)
+
+
+class Updater:
+    """MXNet's ``Updater``: applies an optimizer's per-parameter ``update`` to
+    ``(index, grad, weight)`` and keeps each index's state (``mx.optimizer.get_updater``).
+
+    Raises
+    ------
+    NotImplementedError
+        ``get_states`` / ``set_states``: MXNet stores them as pickles, which run code when
+        loaded. Use ``gluon.Trainer.save_states`` / ``load_states``.
+    """
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        self.optimizer = optimizer
+        self.states: dict[Any, Any] = {}
+
+    def __call__(self, index: Any, grad: Any, weight: Any) -> None:
+        many = isinstance(index, (list, tuple))
+        indices, grads, weights = (index, grad, weight) if many else ([index], [grad], [weight])
+        for i, g, w in zip(indices, grads, weights):
+            if i not in self.states:
+                self.states[i] = self.optimizer.create_state_multi_precision(i, w)
+            self.optimizer.update_multi_precision(i, w, g, self.states[i])
+
+    def get_states(self, dump_optimizer: bool = False) -> bytes:
+        raise NotImplementedError(
+            "Updater.get_states pickles states in MXNet; gluax does not write pickles. Use "
+            "gluon.Trainer.save_states / load_states."
+        )
+
+    def set_states(self, states: bytes) -> None:
+        raise NotImplementedError(
+            "Updater.set_states unpickles states in MXNet, which runs code from the file; "
+            "gluax does not. Use gluon.Trainer.save_states / load_states."
+        )
+
+
+def get_updater(optimizer: Optimizer) -> Updater:
+    """An ``Updater`` for ``optimizer`` (``mx.optimizer.get_updater``)."""
+    return Updater(optimizer)
+
+
 register = Optimizer.register
 
 
 def create(name: str | Optimizer, **kwargs: Any) -> Optimizer:
-    """An optimizer by registered name (``'sgd'``, ``'adam'``, ...; case-insensitive)."""
+    """An optimizer by registered name (``'sgd'``, ``'adam'``, ...; case-insensitive) with
+    its constructor arguments; an ``Optimizer`` instance passes through."""
     if isinstance(name, Optimizer):
+        if kwargs:
+            raise TypeError(
+                f"create: {type(name).__name__} is already an instance; got extra arguments "
+                f"{sorted(kwargs)}."
+            )
         return name
+    if not isinstance(name, str):
+        raise TypeError(
+            f"create: expected an optimizer name or instance, got {type(name).__name__}."
+        )
     return Optimizer.create_optimizer(name, **kwargs)
 
 
@@ -244,6 +427,8 @@ class SGD(Optimizer):
 
     (MXNet clips ``rescale_grad * grad`` only, not the weight-decay term.)
     """
+
+    _master_first = False
 
     def __init__(self, momentum: float = 0.0, lazy_update: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -279,6 +464,8 @@ class NAG(Optimizer):
     The last line is an MXNet quirk kept for identical numbers: the optimizer updates the
     weight in place first, so the stored momentum sees the new weight's decay term.
     """
+
+    _master_first = False
 
     def __init__(self, momentum: float = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
