@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import pathlib
 
+import numpy as np
 import pytest
 
 import gluax as mx
-from gluax import lr_scheduler
+from gluax import autograd, gluon, lr_scheduler
 
 FIX = json.loads(
     (
@@ -156,3 +157,36 @@ def test_public_names_match_mxnet():
         "PolyScheduler",
         "CosineScheduler",
     }
+
+
+TRAIN_DIR = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "lr_scheduler"
+TRAIN = json.loads((TRAIN_DIR / "lr_scheduler_train.json").read_text())
+TRAIN_FIX = np.load(TRAIN_DIR / "lr_scheduler_train.npz")
+PARAMS = ("0_weight", "0_bias", "1_weight", "1_bias")
+
+
+@pytest.fixture(scope="module")
+def mlp():
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(3, in_units=4, activation="tanh"), gluon.nn.Dense(2, in_units=3))
+    net.initialize()
+    return net
+
+
+@pytest.mark.parametrize("case", sorted(TRAIN))
+def test_trainer_with_scheduler_matches_mxnet(case, mlp):
+    c = TRAIN[case]
+    params = {k.replace(".", "_"): v for k, v in mlp._collect_params_with_prefix().items()}
+    for k in PARAMS:
+        params[k].set_data(mx.nd.array(TRAIN_FIX[f"w0_{k}"]))
+    sched = getattr(lr_scheduler, c["cls"])(**c["kwargs"])
+    trainer = gluon.Trainer(mlp.collect_params(), "sgd", {"momentum": 0.9, "wd": 1e-3, "lr_scheduler": sched, **c["optimizer_params"]})
+    loss_fn = gluon.loss.L2Loss()
+    for step in range(10):
+        with autograd.record():
+            loss = loss_fn(mlp(mx.nd.array(TRAIN_FIX["x"][step])), mx.nd.array(TRAIN_FIX["y"][step]))
+        loss.backward()
+        trainer.step(5)
+        assert trainer.learning_rate == pytest.approx(float(TRAIN_FIX[f"{case}_lr"][step]), rel=1e-7), step
+        for k in PARAMS:
+            np.testing.assert_allclose(params[k].data().asnumpy(), TRAIN_FIX[f"{case}_{k}"][step], rtol=1e-5, atol=1e-6, err_msg=f"{k} after step {step + 1}")
