@@ -2,6 +2,7 @@
 
 from gluax._src.ops import creation as creation
 from gluax._src.ops import elemwise as elemwise
+from gluax._src.ops import indexing as indexing
 from gluax._src.ops import linalg as linalg
 from gluax._src.ops import nn as nn
 from gluax._src.ops import nn_basic as nn_basic

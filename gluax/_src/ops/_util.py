@@ -23,10 +23,10 @@ def norm_axis(op: str, axis: int, ndim: int) -> int:
 
 
 def norm_axes(op: str, axis: Any, ndim: int, exclude: bool = False) -> tuple[int, ...]:
-    """Axes for a reduction: None or () means all axes; ``exclude`` inverts the set."""
+    """Axes for a reduction: None or () means all axes (with or without ``exclude``, as in
+    MXNet); otherwise ``exclude`` inverts the set."""
     if axis is None or axis == ():
-        axes = tuple(range(ndim))
-        return () if exclude else axes
+        return tuple(range(ndim))
     if isinstance(axis, int):
         axis = (axis,)
     axes = tuple(sorted({norm_axis(op, int(a), ndim) for a in axis}))
@@ -52,9 +52,11 @@ def match_scalar(lhs: Any, rhs: Any) -> tuple[Any, Any]:
 
 
 def dtype_of(name: Any) -> Any:
+    """The jax dtype for an MXNet dtype name (float32 for None). Without jax's 64-bit mode,
+    int64/float64 become int32/float32 (silently, where ``astype`` would warn)."""
     if name is None:
         return jnp.float32
-    return jnp.dtype(name)
+    return jax.dtypes.canonicalize_dtype(jnp.dtype(name))
 
 
 def as_tuple(v: Any, n: int | None = None) -> tuple[int, ...]:

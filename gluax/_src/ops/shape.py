@@ -1,5 +1,7 @@
-"""Shape operators: reshape (MXNet codes), flatten, expand_dims, transpose, concat, stack,
-split, squeeze, swapaxes, indexing."""
+"""Shape operators: reshape (MXNet codes), reshape_like, flatten, expand_dims, squeeze,
+transpose, swapaxes, moveaxis, the broadcast_to/like/axis family, tile, repeat, pad, flip,
+depth_to_space, space_to_depth, concat, stack, split, split_v2, shape_array, size_array, and
+the ``NDArray.__getitem__``/``__setitem__`` operators."""
 
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ import numpy as np
 
 from gluax._src.engine.base import OperatorError
 from gluax._src.engine.registry import register
-from gluax._src.ops._util import legacy_shape, norm_axis
+from gluax._src.ops._util import as_tuple, dtype_of, legacy_shape, norm_axis
 
 
-def infer_reshape(src: tuple[int, ...], shape: tuple[int, ...], reverse: bool = False) -> tuple[int, ...]:
+def infer_reshape(
+    src: tuple[int, ...], shape: tuple[int, ...], reverse: bool = False
+) -> tuple[int, ...]:
     """Resolve MXNet's reshape codes against the input shape ``src``.
 
     ``0`` copies a dim, ``-1`` infers one, ``-2`` copies all remaining dims, ``-3`` merges two
@@ -35,7 +39,9 @@ def infer_reshape(src: tuple[int, ...], shape: tuple[int, ...], reverse: bool = 
             j += 1
         elif c == 0:
             if j >= len(dims):
-                raise OperatorError(f"reshape: code 0 at position {i} has no input dim to copy; input shape {src}, shape={tuple(shape)}.")
+                raise OperatorError(
+                    f"reshape: code 0 at position {i} has no input dim to copy; input shape {src}, shape={tuple(shape)}."
+                )
             out.append(dims[j])
             j += 1
         elif c == -1:
@@ -49,23 +55,33 @@ def infer_reshape(src: tuple[int, ...], shape: tuple[int, ...], reverse: bool = 
             j = len(dims)
         elif c == -3:
             if j + 1 >= len(dims):
-                raise OperatorError(f"reshape: code -3 needs two input dims to merge; input shape {src}, shape={tuple(shape)}.")
+                raise OperatorError(
+                    f"reshape: code -3 needs two input dims to merge; input shape {src}, shape={tuple(shape)}."
+                )
             out.append(dims[j] * dims[j + 1])
             j += 2
         elif c == -4:
             if i + 2 >= len(codes):
-                raise OperatorError(f"reshape: code -4 must be followed by two sizes, got shape={tuple(shape)}.")
+                raise OperatorError(
+                    f"reshape: code -4 must be followed by two sizes, got shape={tuple(shape)}."
+                )
             if j >= len(dims):
-                raise OperatorError(f"reshape: code -4 has no input dim to split; input shape {src}, shape={tuple(shape)}.")
+                raise OperatorError(
+                    f"reshape: code -4 has no input dim to split; input shape {src}, shape={tuple(shape)}."
+                )
             d0, d1, d2 = dims[j], int(codes[i + 1]), int(codes[i + 2])
             if d1 == -1 and d2 == -1:
-                raise OperatorError(f"reshape: code -4 takes at most one -1, got shape={tuple(shape)}.")
+                raise OperatorError(
+                    f"reshape: code -4 takes at most one -1, got shape={tuple(shape)}."
+                )
             if d1 == -1:
                 d1 = d0 // d2
             elif d2 == -1:
                 d2 = d0 // d1
             if d1 * d2 != d0:
-                raise OperatorError(f"reshape: code -4 splits dim {d0} into {d1} x {d2}, which do not multiply back; input shape {src}, shape={tuple(shape)}.")
+                raise OperatorError(
+                    f"reshape: code -4 splits dim {d0} into {d1} x {d2}, which do not multiply back; input shape {src}, shape={tuple(shape)}."
+                )
             out.extend([d1, d2])
             i += 2
             j += 1
@@ -76,27 +92,72 @@ def infer_reshape(src: tuple[int, ...], shape: tuple[int, ...], reverse: bool = 
     if infer_at >= 0:
         known = int(np.prod([d for k, d in enumerate(out) if k != infer_at], dtype=np.int64))
         if known == 0 or total % known:
-            raise OperatorError(f"reshape: cannot infer -1 for input shape {src} and shape={tuple(shape)}.")
+            raise OperatorError(
+                f"reshape: cannot infer -1 for input shape {src} and shape={tuple(shape)}."
+            )
         out[infer_at] = total // known
     if reverse:
         out = out[::-1]
     if int(np.prod(out, dtype=np.int64)) != total:
-        raise OperatorError(f"reshape: input shape {src} ({total} elements) cannot become {tuple(out)} (from shape={tuple(shape)}).")
+        raise OperatorError(
+            f"reshape: input shape {src} ({total} elements) cannot become {tuple(out)} (from shape={tuple(shape)})."
+        )
     return tuple(out)
 
 
 @register("reshape", aliases=("Reshape",))
-def reshape(data: jax.Array, *, shape: Any = (), reverse: bool = False, target_shape: Any = None, keep_highest: bool = False) -> jax.Array:
+def reshape(
+    data: jax.Array,
+    *,
+    shape: Any = (),
+    reverse: bool = False,
+    target_shape: Any = None,
+    keep_highest: bool = False,
+) -> jax.Array:
     """Reshape with MXNet's special codes; see ``infer_reshape``."""
     if isinstance(shape, int):
         shape = (shape,)
     return data.reshape(infer_reshape(tuple(data.shape), tuple(shape), reverse))
 
 
+def _dim_range(n: int, begin: int | None, end: int | None) -> tuple[int, int]:
+    b = 0 if begin is None else (begin + n if begin < 0 else begin)
+    e = n if end is None else (end + n if end < 0 else end)
+    return b, e
+
+
 @register("reshape_like")
-def reshape_like(lhs: jax.Array, rhs: jax.Array) -> jax.Array:
-    """Reshape ``lhs`` to the shape of ``rhs``."""
-    return lhs.reshape(rhs.shape)
+def reshape_like(
+    lhs: jax.Array,
+    rhs: jax.Array,
+    *,
+    lhs_begin: int | None = None,
+    lhs_end: int | None = None,
+    rhs_begin: int | None = None,
+    rhs_end: int | None = None,
+) -> jax.Array:
+    """Reshape ``lhs`` to the shape of ``rhs``; with the begin/end attributes only the dims
+    ``lhs.shape[lhs_begin:lhs_end]`` are replaced by ``rhs.shape[rhs_begin:rhs_end]``.
+
+    Examples
+    --------
+    >>> mx.nd.reshape_like(mx.nd.zeros((6, 4)), mx.nd.zeros((2, 3, 5)), lhs_begin=0, lhs_end=1, rhs_begin=0, rhs_end=2).shape
+    (2, 3, 4)
+    """
+    lb, le = _dim_range(lhs.ndim, lhs_begin, lhs_end)
+    rb, re = _dim_range(rhs.ndim, rhs_begin, rhs_end)
+    if not (0 <= lb <= le <= lhs.ndim and 0 <= rb <= re <= rhs.ndim):
+        raise OperatorError(
+            f"reshape_like: lhs dims [{lhs_begin}:{lhs_end}] of shape {tuple(lhs.shape)} or rhs "
+            f"dims [{rhs_begin}:{rhs_end}] of shape {tuple(rhs.shape)} are out of range."
+        )
+    new = tuple(lhs.shape[:lb]) + tuple(rhs.shape[rb:re]) + tuple(lhs.shape[le:])
+    if int(np.prod(new, dtype=np.int64)) != lhs.size:
+        raise OperatorError(
+            f"reshape_like: cannot reshape lhs of shape {tuple(lhs.shape)} to {new} (taken from "
+            f"rhs of shape {tuple(rhs.shape)}): the sizes differ."
+        )
+    return lhs.reshape(new)
 
 
 @register("Flatten", aliases=("flatten",))
@@ -111,7 +172,9 @@ def flatten(data: jax.Array) -> jax.Array:
 def expand_dims(data: jax.Array, *, axis: int) -> jax.Array:
     """Insert a new axis of size 1 at ``axis``."""
     if not -data.ndim - 1 <= axis <= data.ndim:
-        raise OperatorError(f"expand_dims: axis {axis} is out of range for shape {tuple(data.shape)}.")
+        raise OperatorError(
+            f"expand_dims: axis {axis} is out of range for shape {tuple(data.shape)}."
+        )
     return jnp.expand_dims(data, axis)
 
 
@@ -139,6 +202,177 @@ def transpose(data: jax.Array, *, axes: Any = ()) -> jax.Array:
 def swapaxes(data: jax.Array, *, dim1: int = 0, dim2: int = 0) -> jax.Array:
     """Swap two axes."""
     return jnp.swapaxes(data, dim1, dim2)
+
+
+@register("moveaxis")
+def moveaxis(tensor: jax.Array, *, source: Any, destination: Any) -> jax.Array:
+    """Move axes ``source`` to positions ``destination`` (ints or sequences), as numpy."""
+    return jnp.moveaxis(tensor, source, destination)
+
+
+def _check_broadcast(op: str, shape: tuple[int, ...], target: tuple[int, ...]) -> None:
+    if len(shape) != len(target) or any(d not in (1, t) for d, t in zip(shape, target)):
+        raise OperatorError(
+            f"{op}: cannot broadcast shape {shape} to {target}; the ranks must agree and "
+            "every differing dim must be 1."
+        )
+
+
+@register("broadcast_to")
+def broadcast_to(data: jax.Array, *, shape: Any = ()) -> jax.Array:
+    """Broadcast to ``shape``; a 0 in ``shape`` keeps that dim of ``data``. Only size-1 dims
+    are broadcast: the rank does not change."""
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    target = (
+        tuple(d if s == 0 else s for d, s in zip(data.shape, shape))
+        if len(shape) == data.ndim
+        else shape
+    )
+    _check_broadcast("broadcast_to", tuple(data.shape), target)
+    return jnp.broadcast_to(data, target)
+
+
+@register("broadcast_like")
+def broadcast_like(
+    lhs: jax.Array, rhs: jax.Array, *, lhs_axes: Any = None, rhs_axes: Any = None
+) -> jax.Array:
+    """Broadcast ``lhs`` to the shape of ``rhs``; with ``lhs_axes``/``rhs_axes`` only those
+    dims of ``lhs`` take the sizes of the paired dims of ``rhs``."""
+    if lhs_axes is None and rhs_axes is None:
+        target = tuple(rhs.shape)
+    else:
+        la, ra = as_tuple(lhs_axes), as_tuple(rhs_axes)
+        if len(la) != len(ra):
+            raise OperatorError(
+                f"broadcast_like: lhs_axes {la} and rhs_axes {ra} must have the same length."
+            )
+        tgt = list(lhs.shape)
+        for a, b in zip(la, ra):
+            tgt[norm_axis("broadcast_like", a, lhs.ndim)] = rhs.shape[
+                norm_axis("broadcast_like", b, rhs.ndim)
+            ]
+        target = tuple(tgt)
+    _check_broadcast("broadcast_like", tuple(lhs.shape), target)
+    return jnp.broadcast_to(lhs, target)
+
+
+@register("broadcast_axis", aliases=("broadcast_axes",))
+def broadcast_axis(data: jax.Array, *, axis: Any = (), size: Any = ()) -> jax.Array:
+    """Broadcast the size-1 dims ``axis`` of ``data`` to the sizes ``size``."""
+    axes, sizes = as_tuple(axis), as_tuple(size)
+    if len(axes) != len(sizes):
+        raise OperatorError(
+            f"broadcast_axis: axis {axes} and size {sizes} must have the same length."
+        )
+    target = list(data.shape)
+    for a, n in zip(axes, sizes):
+        a = norm_axis("broadcast_axis", a, data.ndim)
+        if data.shape[a] != 1:
+            raise OperatorError(
+                f"broadcast_axis: axis {a} of shape {tuple(data.shape)} must have size 1 to be broadcast."
+            )
+        target[a] = n
+    return jnp.broadcast_to(data, tuple(target))
+
+
+@register("tile")
+def tile(data: jax.Array, *, reps: Any) -> jax.Array:
+    """Repeat the whole array ``reps`` times per axis (numpy's ``tile``: a shorter ``reps`` is
+    padded with 1s on the left, a longer one adds leading axes)."""
+    return jnp.tile(data, as_tuple(reps))
+
+
+@register("repeat")
+def repeat(data: jax.Array, *, repeats: int, axis: int | None = None) -> jax.Array:
+    """Repeat each element ``repeats`` times along ``axis`` (of the flattened array when
+    ``axis`` is None)."""
+    if axis is not None:
+        axis = norm_axis("repeat", axis, data.ndim)
+    return jnp.repeat(data, repeats, axis=axis)
+
+
+@register("pad", aliases=("Pad",))
+def pad(
+    data: jax.Array, *, mode: str = "constant", pad_width: Any, constant_value: float = 0.0
+) -> jax.Array:
+    """Pad a 4-D or 5-D array. ``pad_width`` is MXNet's flat ``(before_1, after_1, ...,
+    before_N, after_N)`` and must be 0 on the first two axes (N, C). ``mode`` is
+    ``'constant'`` (with ``constant_value``), ``'edge'`` or ``'reflect'`` (numpy's modes;
+    reflect widths must be smaller than the padded dim)."""
+    width = as_tuple(pad_width)
+    if data.ndim not in (4, 5):
+        raise OperatorError(
+            f"pad: only 4-D and 5-D inputs are supported (as in MXNet), got shape {tuple(data.shape)}."
+        )
+    if len(width) != 2 * data.ndim:
+        raise OperatorError(
+            f"pad: pad_width needs {2 * data.ndim} entries (before, after per axis) for shape "
+            f"{tuple(data.shape)}, got {width}."
+        )
+    if any(width[:4]):
+        raise OperatorError(
+            f"pad: the padding of the first two axes (N, C) must be 0, got pad_width={width}."
+        )
+    pairs = [(width[2 * i], width[2 * i + 1]) for i in range(data.ndim)]
+    if mode == "constant":
+        return jnp.pad(
+            data, pairs, mode="constant", constant_values=jnp.asarray(constant_value, data.dtype)
+        )
+    if mode == "reflect":
+        if any(max(p) >= n for p, n in zip(pairs, data.shape)):
+            raise OperatorError(
+                f"pad: reflect padding must be smaller than each padded dim, got pad_width={width} "
+                f"for shape {tuple(data.shape)}."
+            )
+        return jnp.pad(data, pairs, mode="reflect")
+    if mode == "edge":
+        return jnp.pad(data, pairs, mode="edge")
+    raise OperatorError(f"pad: mode must be 'constant', 'edge' or 'reflect', got {mode!r}.")
+
+
+@register("flip", aliases=("reverse",))
+def flip(data: jax.Array, *, axis: Any) -> jax.Array:
+    """Reverse the order of the elements along ``axis`` (an int or a tuple)."""
+    return jnp.flip(data, tuple(norm_axis("flip", a, data.ndim) for a in as_tuple(axis)))
+
+
+def _check_nchw(op: str, data: jax.Array) -> None:
+    if data.ndim != 4:
+        raise OperatorError(
+            f"{op}: expected a 4-D (N, C, H, W) input, got shape {tuple(data.shape)}."
+        )
+
+
+@register("depth_to_space")
+def depth_to_space(data: jax.Array, *, block_size: int) -> jax.Array:
+    """Move blocks of channels into ``block_size x block_size`` spatial blocks:
+    ``(N, C, H, W) -> (N, C / b^2, H * b, W * b)``, with
+    ``out[n, c, h*b + i, w*b + j] = data[n, (i*b + j) * C/b^2 + c, h, w]``."""
+    _check_nchw("depth_to_space", data)
+    n, c, h, w = data.shape
+    b = block_size
+    if c % (b * b):
+        raise OperatorError(
+            f"depth_to_space: the channels of shape {tuple(data.shape)} must be divisible by "
+            f"block_size**2 = {b * b}."
+        )
+    x = data.reshape(n, b, b, c // (b * b), h, w).transpose(0, 3, 4, 1, 5, 2)
+    return x.reshape(n, c // (b * b), h * b, w * b)
+
+
+@register("space_to_depth")
+def space_to_depth(data: jax.Array, *, block_size: int) -> jax.Array:
+    """The inverse of ``depth_to_space``: ``(N, C, H, W) -> (N, C * b^2, H / b, W / b)``."""
+    _check_nchw("space_to_depth", data)
+    n, c, h, w = data.shape
+    b = block_size
+    if h % b or w % b:
+        raise OperatorError(
+            f"space_to_depth: the height and width of shape {tuple(data.shape)} must be "
+            f"divisible by block_size={b}."
+        )
+    x = data.reshape(n, c, h // b, b, w // b, b).transpose(0, 3, 5, 1, 2, 4)
+    return x.reshape(n, c * b * b, h // b, w // b)
 
 
 @register("concat", aliases=("Concat",))
@@ -182,6 +416,41 @@ def split(data: jax.Array, *, num_outputs: int, axis: int = 1, squeeze_axis: boo
     return parts[0] if num_outputs == 1 else list(parts)
 
 
+@register("split_v2")
+def split_v2(
+    ary: jax.Array, *, indices_or_sections: Any, axis: int = 0, squeeze_axis: bool = False
+) -> Any:
+    """Split along ``axis`` (default 0) into ``indices_or_sections`` equal parts (an int) or
+    at the given indices (a sequence, numpy's ``split``); a list unless there is one part.
+    ``squeeze_axis`` drops the axis from parts of size 1 along it."""
+    ax = norm_axis("split_v2", axis, ary.ndim)
+    if isinstance(indices_or_sections, int):
+        if ary.shape[ax] % indices_or_sections:
+            raise OperatorError(
+                f"split_v2: axis {axis} of shape {tuple(ary.shape)} does not divide into "
+                f"{indices_or_sections} equal sections."
+            )
+        parts = jnp.split(ary, indices_or_sections, axis=ax)
+    else:
+        parts = jnp.split(ary, list(as_tuple(indices_or_sections)), axis=ax)
+    if squeeze_axis:
+        parts = [jnp.squeeze(p, ax) if p.shape[ax] == 1 else p for p in parts]
+    return parts[0] if len(parts) == 1 else list(parts)
+
+
+@register("shape_array", differentiable=False)
+def shape_array(data: jax.Array) -> jax.Array:
+    """The shape of ``data`` as a 1-D integer array (int64 in MXNet; int32 here unless jax's
+    64-bit mode is on)."""
+    return jnp.asarray(data.shape, dtype_of("int64"))
+
+
+@register("size_array", differentiable=False)
+def size_array(data: jax.Array) -> jax.Array:
+    """The number of elements of ``data`` as an integer array of shape (1,)."""
+    return jnp.asarray([data.size], dtype_of("int64"))
+
+
 def _build_index(key: Any, arrays: tuple[jax.Array, ...]) -> Any:
     kind = key[0]
     if kind == "t":
@@ -206,7 +475,9 @@ def _check_int_index(key: Any, shape: tuple[int, ...]) -> None:
             return
         if p[0] == "i":
             if axis >= len(shape) or not -shape[axis] <= p[1] < shape[axis]:
-                raise IndexError(f"index {p[1]} is out of bounds for axis {axis} with shape {shape}.")
+                raise IndexError(
+                    f"index {p[1]} is out of bounds for axis {axis} with shape {shape}."
+                )
         if p[0] != "n":
             axis += 1
 
@@ -255,7 +526,9 @@ def slice_dyn(data: jax.Array, *starts: jax.Array, key: Any) -> jax.Array:
 def update_dyn(data: jax.Array, value: jax.Array, *starts: jax.Array, key: Any) -> jax.Array:
     """A copy of ``data`` with ``data[index] = value`` for ints and unit-step slices."""
     begin, sizes = _dyn_window(data, starts, key)
-    target = tuple(n for n, k in zip(sizes, list(key) + [("s",)] * (data.ndim - len(key))) if k[0] != "i")
+    target = tuple(
+        n for n, k in zip(sizes, list(key) + [("s",)] * (data.ndim - len(key))) if k[0] != "i"
+    )
     value = jnp.asarray(value, dtype=data.dtype)
     if value.shape != target:
         if value.size == int(np.prod(target)) and value.ndim != len(target):
