@@ -162,3 +162,183 @@ def batch_norm(x, gamma, beta, moving_mean, moving_var, eps=1e-3, fix_gamma=True
 def embedding(idx, w, input_dim=None, output_dim=None, **_):
     i = np.clip(np.trunc(idx).astype(np.int64), 0, w.shape[0] - 1)
     return w[i]
+
+
+# ---- recurrent networks (gluax/_src/ops/rnn.py) -------------------------------------------
+
+
+def sequence_mask(x, lengths=None, use_sequence_length=False, value=0.0, axis=0):
+    out = np.array(x, copy=True)
+    if not use_sequence_length:
+        return out
+    for n, length in enumerate(np.asarray(lengths).astype(int)):
+        idx = (slice(int(length), None), n) if axis == 0 else (n, slice(int(length), None))
+        out[idx] = value
+    return out
+
+
+def sequence_last(x, lengths=None, use_sequence_length=False, axis=0):
+    tm = x if axis == 0 else np.swapaxes(x, 0, 1)
+    if not use_sequence_length:
+        return tm[-1]
+    return np.stack([tm[int(k) - 1, n] for n, k in enumerate(np.asarray(lengths))])
+
+
+def sequence_reverse(x, lengths=None, use_sequence_length=False, axis=0):
+    out = np.array(x, copy=True)
+    if not use_sequence_length:
+        return out[::-1]
+    for n, k in enumerate(np.asarray(lengths).astype(int)):
+        out[:k, n] = x[:k, n][::-1]
+    return out
+
+
+_RNN_GATES = {"rnn_relu": 1, "rnn_tanh": 1, "lstm": 4, "gru": 3}
+
+
+def _rnn_cell_step(mode, x, h, c, w, clip):
+    """One step of one direction: (new h, new c). ``w``: i2h/h2h weights and biases, h2r."""
+    xg = x @ w["i2h_weight"].T + w["i2h_bias"]
+    hg = h @ w["h2h_weight"].T + w["h2h_bias"]
+    if mode == "lstm":
+        i, f, g, o = np.split(xg + hg, 4, axis=-1)
+        c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+        if clip is not None:
+            c = np.clip(c, clip[0], clip[1])
+        h = sigmoid(o) * np.tanh(c)
+        if "h2r_weight" in w:
+            h = h @ w["h2r_weight"].T
+        return h, c
+    if mode == "gru":
+        xr, xz, xn = np.split(xg, 3, axis=-1)
+        hr, hz, hn = np.split(hg, 3, axis=-1)
+        r, z = sigmoid(xr + hr), sigmoid(xz + hz)
+        n = np.tanh(xn + r * hn)
+        return (1 - z) * n + z * h, c
+    pre = xg + hg
+    return (relu(pre) if mode == "rnn_relu" else np.tanh(pre)), c
+
+
+def rnn_unpack(parameters, mode, num_layers, input_size, state_size, bidirectional=False,
+               projection_size=None):
+    """Split MXNet's packed RNN parameter vector into per-(layer, direction) dicts."""
+    g, h = _RNN_GATES[mode] * state_size, state_size
+    r = projection_size or h
+    dirs = 2 if bidirectional else 1
+    shapes, ni = [], input_size
+    for _ in range(num_layers):
+        for _ in range(dirs):
+            s = {"i2h_weight": (g, ni), "h2h_weight": (g, r)}
+            if projection_size:
+                s["h2r_weight"] = (r, h)
+            s.update({"i2h_bias": (g,), "h2h_bias": (g,)})
+            shapes.append(s)
+        ni = r * dirs
+    out, pos = [dict() for _ in shapes], 0
+    for kind in ("weight", "bias"):
+        for k, s in enumerate(shapes):
+            for name, shape in s.items():
+                if name.endswith(kind):
+                    size = int(np.prod(shape))
+                    out[k][name] = parameters[pos : pos + size].reshape(shape)
+                    pos += size
+    assert pos == parameters.size, (pos, parameters.size)
+    return out
+
+
+def rnn(x, parameters, state, state_cell=None, lengths=None, state_size=None, num_layers=1,
+        mode="lstm", bidirectional=False, projection_size=None, lstm_state_clip_min=None,
+        lstm_state_clip_max=None, use_sequence_length=False, state_outputs=True, **_):
+    """MXNet's fused RNN operator, step by step, on time-major ``x`` (T, N, C). With
+    ``use_sequence_length`` each sequence is run on its own first ``length`` steps (the
+    reverse direction from its last valid step); outputs past the length are zero."""
+    T, N, C = x.shape
+    dirs = 2 if bidirectional else 1
+    ws = rnn_unpack(parameters, mode, num_layers, C, state_size, bidirectional, projection_size)
+    clip = None if lstm_state_clip_min is None else (lstm_state_clip_min, lstm_state_clip_max)
+    lens = [T] * N if not use_sequence_length else [int(k) for k in lengths]
+    hs, cs = np.zeros_like(state), None if state_cell is None else np.zeros_like(state_cell)
+    inp = x
+    for layer in range(num_layers):
+        outs = []
+        for d in range(dirs):
+            k = layer * dirs + d
+            y = np.zeros((T, N, state.shape[2]), dtype=x.dtype)
+            for n in range(N):
+                h, c = state[k, n : n + 1], None if state_cell is None else state_cell[k, n : n + 1]
+                steps = range(lens[n]) if d == 0 else range(lens[n] - 1, -1, -1)
+                for t in steps:
+                    h, c = _rnn_cell_step(mode, inp[t, n : n + 1], h, c, ws[k], clip)
+                    y[t, n] = h[0]
+                hs[k, n] = h[0]
+                if cs is not None:
+                    cs[k, n] = c[0]
+            outs.append(y)
+        inp = np.concatenate(outs, axis=-1)
+    if not state_outputs:
+        return inp
+    return [inp, hs] + ([cs] if mode == "lstm" else [])
+
+
+# ---- normalization (LayerNorm, InstanceNorm, GroupNorm, L2Normalization, LRN) ----------------
+
+
+def _bcast(v, axis, ndim):
+    return np.reshape(v, [-1 if i == axis else 1 for i in range(ndim)])
+
+
+def layer_norm(x, gamma, beta, axis=-1, eps=1e-5, output_mean_var=False):
+    axis = axis % x.ndim
+    mean = x.mean(axis=axis, keepdims=True)
+    std = np.sqrt(x.var(axis=axis, keepdims=True) + eps)
+    out = (x - mean) / std * _bcast(gamma, axis, x.ndim) + _bcast(beta, axis, x.ndim)
+    return [out, mean, std] if output_mean_var else out
+
+
+def instance_norm(x, gamma, beta, eps=1e-3):
+    axes = tuple(range(2, x.ndim))
+    mean = x.mean(axis=axes, keepdims=True)
+    var = x.var(axis=axes, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * _bcast(gamma, 1, x.ndim) + _bcast(beta, 1, x.ndim)
+
+
+def group_norm(x, gamma, beta, num_groups=1, eps=1e-5, output_mean_var=False):
+    n, c = x.shape[:2]
+    g = x.reshape((n, num_groups, -1))
+    mean = g.mean(axis=2, keepdims=True)
+    std = np.sqrt(g.var(axis=2, keepdims=True) + eps)
+    out = ((g - mean) / std * gamma[None, :, None] + beta[None, :, None]).reshape(x.shape)
+    return [out, mean[..., 0], std[..., 0]] if output_mean_var else out
+
+
+def l2_normalization(x, eps=1e-10, mode="instance"):
+    if mode == "instance":
+        axes = tuple(range(1, x.ndim))
+    elif mode == "channel":
+        axes = (1,)
+    else:
+        axes = tuple(range(2, x.ndim))
+    return x / np.sqrt((x * x).sum(axis=axes, keepdims=True) + eps)
+
+
+def lrn(x, alpha=1e-4, beta=0.75, knorm=2.0, nsize=None):
+    half = (nsize - 1) // 2  # MXNet 1.9.1 (CPU): an even nsize sums over nsize - 1 channels
+    out = np.empty_like(x)
+    for c in range(x.shape[1]):
+        lo, hi = max(0, c - half), min(x.shape[1], c + half + 1)
+        total = (x[:, lo:hi] ** 2).sum(axis=1)
+        out[:, c] = x[:, c] / (knorm + alpha / nsize * total) ** beta
+    return out
+
+
+def pixel_shuffle(x, factors):
+    """(N, C*F, *sp) -> (N, C, sp[0]*f[0], ...) with F = prod(factors):
+    out[n, c, d*f0 + i0, h*f1 + i1, ...] = x[n, c*F + flat_index(i0, i1, ...), d, h, ...]."""
+    n, cf = x.shape[:2]
+    big = int(np.prod(factors))
+    c = cf // big
+    out = np.empty((n, c) + tuple(s * f for s, f in zip(x.shape[2:], factors)), x.dtype)
+    for idx in np.ndindex(*factors):
+        ch = np.arange(c) * big + np.ravel_multi_index(idx, factors)
+        out[(slice(None), slice(None)) + tuple(slice(i, None, f) for i, f in zip(idx, factors))] = x[:, ch]
+    return out

@@ -200,24 +200,32 @@ def _clip_cell(c: jax.Array, cfg: _Config) -> jax.Array:
     return jnp.clip(c, lo, hi)
 
 
-def _direction(
+def _layer(
     cfg: _Config,
     x: jax.Array,
     h0: jax.Array,
     c0: jax.Array | None,
-    w: dict[str, jax.Array],
-    valid: jax.Array | None,
-    reverse: bool,
+    ws: list[dict[str, jax.Array]],
+    lengths: jax.Array | None,
 ) -> tuple[jax.Array, jax.Array, jax.Array | None]:
-    """One layer in one direction over time-major ``x``: (outputs, last h, last c)."""
-    xw = jnp.einsum("tnc,gc->tng", x, w["i2h_weight"]) + w["i2h_bias"]
-    wh, bh, wr = w["h2h_weight"], w["h2h_bias"], w.get("h2r_weight")
+    """One layer, all its directions in one ``scan`` over time-major ``x`` ``(T, N, C)``.
+    ``h0``/``c0`` are ``(D, N, .)``; returns (outputs ``(T, N, D*R)``, last h, last c)."""
+    dirs = len(ws)
+    stack = {k: jnp.stack([w[k] for w in ws]) for k in ws[0]}
+    # The input projections of every step at once: (D, T, N, G).
+    xw = jnp.einsum("tnc,dgc->dtng", x, stack["i2h_weight"]) + stack["i2h_bias"][:, None, None]
+    if dirs == 2:
+        # The reverse direction reads time backwards (within each length when given).
+        back = jnp.flip(xw[1], 0) if lengths is None else reverse_valid(xw[1], lengths)
+        xw = jnp.stack([xw[0], back])
+    valid = None if lengths is None else _valid_mask(lengths, x.shape[0], 0, 3)
+    wh, bh, wr = stack["h2h_weight"], stack["h2h_bias"][:, None], stack.get("h2r_weight")
     mode = cfg.mode
 
     def step(carry: Any, inp: Any) -> Any:
         h, c = carry
         xg, m = inp
-        hg = h @ wh.T + bh
+        hg = jnp.einsum("dnr,dgr->dng", h, wh) + bh
         if mode == "lstm":
             i, f, g, o = jnp.split(xg + hg, 4, axis=-1)
             c_new = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
@@ -225,7 +233,7 @@ def _direction(
                 c_new = _clip_cell(c_new, cfg)
             h_new = jax.nn.sigmoid(o) * jnp.tanh(c_new)
             if wr is not None:
-                h_new = h_new @ wr.T
+                h_new = jnp.einsum("dnh,dph->dnp", h_new, wr)
         elif mode == "gru":
             xr, xz, xn = jnp.split(xg, 3, axis=-1)
             hr, hz, hn = jnp.split(hg, 3, axis=-1)
@@ -244,8 +252,11 @@ def _direction(
         c_new = c_new if c is None else jnp.where(m, c_new, c)
         return (h_new, c_new), jnp.where(m, h_new, jnp.zeros((), h_new.dtype))
 
-    (h_last, c_last), ys = lax.scan(step, (h0, c0), (xw, valid), reverse=reverse)
-    return ys, h_last, c_last
+    (h_last, c_last), ys = lax.scan(step, (h0, c0), (jnp.swapaxes(xw, 0, 1), valid))
+    outs = [ys[:, 0]]  # ys: (T, D, N, R)
+    if dirs == 2:
+        outs.append(jnp.flip(ys[:, 1], 0) if lengths is None else reverse_valid(ys[:, 1], lengths))
+    return (outs[0] if dirs == 1 else jnp.concatenate(outs, axis=-1)), h_last, c_last
 
 
 def _dropout(key: jax.Array, x: jax.Array, p: float) -> jax.Array:
@@ -294,35 +305,22 @@ def run_rnn(
 ) -> list[jax.Array]:
     """The fused network on time-major ``x``: ``[out, hy]`` (``[out, hy, cy]`` for LSTM)."""
     lengths = None if sequence_length is None else _lengths("RNN", sequence_length, x.shape[1])
-    valid = None
-    if lengths is not None:
-        valid = _valid_mask(lengths, x.shape[0], 0, 3)
     drop = p > 0 and training
     keys = jax.random.split(key, cfg.num_layers) if drop else None
     hs, cs = [], []
     inp = x
+    d = cfg.dirs
     for layer in range(cfg.num_layers):
-        outs = []
-        for d in range(cfg.dirs):
-            k = layer * cfg.dirs + d
-            c0 = state_cell[k] if state_cell is not None else None
-            if d == 1 and lengths is not None:
-                # Reverse each sequence inside its length, run forward, reverse back.
-                ys, h, c = _direction(
-                    cfg, reverse_valid(inp, lengths), state[k], c0, weights[k], valid, False
-                )
-                ys = reverse_valid(ys, lengths)
-            else:
-                ys, h, c = _direction(cfg, inp, state[k], c0, weights[k], valid, d == 1)
-            outs.append(ys)
-            hs.append(h)
-            cs.append(c)
-        inp = outs[0] if cfg.dirs == 1 else jnp.concatenate(outs, axis=-1)
+        ks = slice(layer * d, (layer + 1) * d)
+        c0 = state_cell[ks] if state_cell is not None else None
+        inp, h, c = _layer(cfg, inp, state[ks], c0, weights[ks], lengths)
+        hs.append(h)
+        cs.append(c)
         if drop and layer < cfg.num_layers - 1:
             inp = _dropout(keys[layer], inp, p)  # type: ignore[index]
-    result = [inp, jnp.stack(hs)]
+    result = [inp, jnp.concatenate(hs)]
     if cfg.mode == "lstm":
-        result.append(jnp.stack(cs))
+        result.append(jnp.concatenate(cs))  # type: ignore[arg-type]
     return result
 
 

@@ -17,6 +17,14 @@ from gluax._src.gluon.block import HybridBlock
 from gluax._src.gluon.parameter import Parameter
 from gluax._src.ops.creation import zeros
 from gluax._src.ops.rnn import GATES
+from gluax._src.rnn.rnn_cell import (
+    BidirectionalCell,
+    DropoutCell,
+    GRUCell,
+    HybridSequentialRNNCell,
+    LSTMCell,
+    RNNCell,
+)
 
 _PARAM_KEY = re.compile(r"([lr])(\d+)_(i2h|h2h|h2r)_(weight|bias)\Z")
 
@@ -117,6 +125,48 @@ class _RNNLayer(HybridBlock):
         for name, child in self._children.items():
             ret.update(child._collect_params_with_prefix(prefix + name))
         return ret
+
+    def _unfuse(self) -> HybridSequentialRNNCell:
+        """The same network as a stack of cells sharing this layer's parameters (MXNet's
+        ``_unfuse``): ``RNNCell``/``LSTMCell``/``GRUCell`` per layer, ``BidirectionalCell``
+        pairs when bidirectional, ``DropoutCell`` between layers."""
+        if self._projection_size or self._clip[0] is not None:
+            raise NotImplementedError(
+                f"{type(self).__name__} '{self.name}': _unfuse does not support "
+                "projection_size or state clipping; there is no cell for them."
+            )
+        mode, size = self._mode, self._hidden_size
+
+        def get_cell(**kwargs: Any) -> Any:
+            if mode == "lstm":
+                return LSTMCell(size, **kwargs)
+            if mode == "gru":
+                return GRUCell(size, **kwargs)
+            return RNNCell(size, activation=mode[4:], **kwargs)
+
+        stack = HybridSequentialRNNCell(prefix=self.prefix, params=self.params)
+        with stack.name_scope():
+            ni = self._input_size
+            for i in range(self._num_layers):
+                kwargs = {
+                    "input_size": ni,
+                    "i2h_weight_initializer": self._i2h_weight_initializer,
+                    "h2h_weight_initializer": self._h2h_weight_initializer,
+                    "i2h_bias_initializer": self._i2h_bias_initializer,
+                    "h2h_bias_initializer": self._h2h_bias_initializer,
+                }
+                if self._dir == 2:
+                    stack.add(
+                        BidirectionalCell(
+                            get_cell(prefix=f"l{i}_", **kwargs), get_cell(prefix=f"r{i}_", **kwargs)
+                        )
+                    )
+                else:
+                    stack.add(get_cell(prefix=f"l{i}_", **kwargs))
+                if self._dropout > 0 and i != self._num_layers - 1:
+                    stack.add(DropoutCell(self._dropout))
+                ni = self._hidden_size * self._dir
+        return stack
 
     def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
         """Shape, layout and dtype of each begin state: ``(num_layers*dirs, N, H)``."""
