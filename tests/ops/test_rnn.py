@@ -5,11 +5,11 @@ from __future__ import annotations
 import jax
 import numpy as np
 import pytest
+import reference as ref
+from helpers import check_op
 
 import gluax as mx
-import reference as ref
 from gluax import autograd
-from helpers import check_op
 
 
 def _n_params(mode, num_layers, input_size, state_size, bidirectional=False, projection_size=None):
