@@ -169,3 +169,9 @@ def test_lr_mult_wd_mult_are_plain_attributes():
     net = gluon.nn.Dense(2, in_units=2)
     net.collect_params(".*bias").setattr("wd_mult", 0.0)
     assert net.bias.wd_mult == 0.0 and net.weight.wd_mult == 1.0
+
+
+def test_repr_prints_dtype_as_given_like_mxnet():
+    d = gluon.nn.Dense(2, in_units=3, prefix="rp_")
+    assert repr(d.weight) == "Parameter rp_weight (shape=(2, 3), dtype=float32)"
+    assert repr(gluon.Parameter("x", shape=(2,))) == "Parameter x (shape=(2,), dtype=<class 'numpy.float32'>)"

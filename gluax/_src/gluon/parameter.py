@@ -113,6 +113,7 @@ class Parameter:
         self.name = name
         self._shape = _shape_tuple(shape)
         self._dtype = canonical_dtype(dtype)
+        self._dtype_given = dtype  # MXNet's repr prints the dtype as it was given
         self.lr_mult = lr_mult
         self.wd_mult = wd_mult
         self.init = init
@@ -131,7 +132,8 @@ class Parameter:
 
     # ---- attributes ---------------------------------------------------------------------
     def __repr__(self) -> str:
-        return f"Parameter {self.name} (shape={self.shape}, dtype={np_dtype_type(self._dtype)})"
+        shown = self._dtype_given if isinstance(self._dtype_given, str) else np_dtype_type(self._dtype)
+        return f"Parameter {self.name} (shape={self.shape}, dtype={shown})"
 
     __hash__ = object.__hash__
 
@@ -409,6 +411,7 @@ class Parameter:
     def cast(self, dtype: Any) -> None:
         """Cast data and gradient to ``dtype``."""
         self._dtype = canonical_dtype(dtype)
+        self._dtype_given = dtype
         if self._data is None:
             return
         for d in self._data:
