@@ -219,3 +219,23 @@ def test_loss_in_a_training_step_lowers_it(rng):
         trainer.step(8)
         losses.append(float(loss.mean().asscalar()))
     assert losses[-1] < losses[0]
+
+
+@pytest.mark.parametrize("hybrid", [False, True])
+def test_softmax_ce_sparse_label_shapes(hybrid):
+    loss_fn = L.SoftmaxCrossEntropyLoss()
+    loss_fn.hybridize(active=hybrid)
+    pred = nd.array(np.arange(12, dtype=np.float32).reshape(3, 4) / 5)
+    # (3,) and (3, 1) are the same labels (MXNet accepts both); -1 and 5 are clipped, 1.7 -> 1
+    a = loss_fn(pred, nd.array([1, 2, 3])).asnumpy()
+    b = loss_fn(pred, nd.array([[1], [2], [3]])).asnumpy()
+    np.testing.assert_array_equal(a, b)
+    c = loss_fn(pred, nd.array([-1, 5, 1.7])).asnumpy()
+    logp = _np_log_softmax(np.arange(12, dtype=np.float64).reshape(3, 4) / 5, 1)
+    np.testing.assert_allclose(c, -logp[[0, 1, 2], [0, 3, 1]], rtol=1e-5)
+    # MXNet: "Shape inconsistent, Provided = [1,3], inferred shape=[3,1]"
+    with pytest.raises(
+        ValueError,
+        match=r"SoftmaxCrossEntropyLoss 'softmaxcrossentropyloss\d+': sparse labels must have shape \(3,\) \(pred's shape \(3, 4\) without axis -1\), got \(1, 3\)",
+    ):
+        loss_fn(pred, nd.array([[1, 2, 3]]))

@@ -110,12 +110,24 @@ class SoftmaxCrossEntropyLoss(Loss):
         if not self._from_logits:
             pred = F.log_softmax(pred, axis=self._axis)
         if self._sparse_label:
+            self._check_sparse_label(pred.shape, label.shape)
             loss = -F._loss_pick(pred, label, axis=self._axis)
         else:
             label = _reshape_like(F, label, pred)
             loss = -F.sum(pred * label, axis=self._axis, keepdims=True)
         loss = _apply_weighting(F, loss, self._weight, sample_weight)
         return F.mean(loss, axis=self._batch_axis, exclude=True)
+
+    def _check_sparse_label(self, pred_shape: tuple, label_shape: tuple) -> None:
+        # MXNet's pick takes indices shaped as pred without the class axis (or with it as 1);
+        # anything else would broadcast silently here, so it is refused as MXNet refuses it.
+        ax = self._axis % len(pred_shape)
+        without = pred_shape[:ax] + pred_shape[ax + 1 :]
+        if tuple(label_shape) not in (without, pred_shape[:ax] + (1,) + pred_shape[ax + 1 :]):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': sparse labels must have shape {without} "
+                f"(pred's shape {pred_shape} without axis {self._axis}), got {tuple(label_shape)}."
+            )
 
 
 SoftmaxCELoss = SoftmaxCrossEntropyLoss
