@@ -10,5 +10,6 @@ from gluax._src.gluon.symbol_block import SymbolBlock as SymbolBlock
 from gluax._src.optim.gluon_trainer import Trainer as Trainer
 from gluax.gluon import data as data
 from gluax.gluon import loss as loss
+from gluax.gluon import model_zoo as model_zoo
 from gluax.gluon import nn as nn
 from gluax.gluon import utils as utils
