@@ -9,3 +9,4 @@ from gluax._src.ops import nn_basic as nn_basic
 from gluax._src.ops import reduce as reduce
 from gluax._src.ops import rnn as rnn
 from gluax._src.ops import shape as shape
+from gluax._src.ops import sorting as sorting
