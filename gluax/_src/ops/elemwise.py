@@ -11,6 +11,7 @@ from jax import lax
 from gluax._src.engine.base import OperatorError
 from gluax._src.engine.registry import register
 from gluax._src.ops._util import dtype_of, match_scalar
+from gluax._src.ops.nn_basic import _softmax_common as softmax_common
 
 # ---- unary ----------------------------------------------------------------------------------
 
@@ -28,12 +29,14 @@ _UNARY: dict[str, Callable[[jax.Array], jax.Array]] = {
     "square": jnp.square,
     "reciprocal": jnp.reciprocal,
     "abs": jnp.abs,
-    "sign": jnp.sign,
+    # MXNet's sign gives 0 for NaN (and for -0.0).
+    "sign": lambda x: jnp.where(x > 0, 1, jnp.where(x < 0, -1, 0)).astype(x.dtype),
     "negative": jnp.negative,
     "floor": jnp.floor,
     "ceil": jnp.ceil,
     "round": lambda x: jnp.where(x >= 0, jnp.floor(x + 0.5), jnp.ceil(x - 0.5)),
-    "rint": jnp.rint,
+    # MXNet's rint rounds halves down (toward -inf), not to even: rint(0.5) = 0, rint(-0.5) = -1.
+    "rint": lambda x: jnp.where(x - jnp.floor(x) <= jnp.ceil(x) - x, jnp.floor(x), jnp.ceil(x)),
     "fix": jnp.trunc,
     "trunc": jnp.trunc,
     "sin": jnp.sin,
@@ -122,7 +125,9 @@ def where(condition: jax.Array, x: jax.Array, y: jax.Array) -> jax.Array:
             f"{tuple(x.shape)} (or be 1-D over the first axis)."
         )
     if x.shape != y.shape:
-        raise OperatorError(f"where: x and y must have the same shape, got {x.shape} and {y.shape}.")
+        raise OperatorError(
+            f"where: x and y must have the same shape, got {x.shape} and {y.shape}."
+        )
     return jnp.where(condition != 0, x, y)
 
 
@@ -135,13 +140,18 @@ def _div(lhs: jax.Array, rhs: jax.Array) -> jax.Array:
     return lhs / rhs
 
 
+def _mod(lhs: jax.Array, rhs: jax.Array) -> jax.Array:
+    # The result takes the sign of the divisor (Python's %), and MXNet gives 0 for x % 0.
+    return jnp.where(rhs == 0, jnp.zeros_like(lhs), jnp.mod(lhs, jnp.where(rhs == 0, 1, rhs)))
+
+
 _BINARY: dict[str, tuple[Callable[[Any, Any], Any], bool]] = {
     # name: (function, returns a comparison that MXNet gives in the input dtype)
     "add": (jnp.add, False),
     "sub": (jnp.subtract, False),
     "mul": (jnp.multiply, False),
     "div": (_div, False),
-    "mod": (jnp.mod, False),
+    "mod": (_mod, False),
     "power": (jnp.power, False),
     "maximum": (jnp.maximum, False),
     "minimum": (jnp.minimum, False),
@@ -158,6 +168,25 @@ _BINARY: dict[str, tuple[Callable[[Any, Any], Any], bool]] = {
 }
 
 
+# MXNet's Python-level functions (``nd.add(x, 2)``, ``nd.equal(x, y)``, ...) broadcast too.
+_PUBLIC = {
+    "add": ["add", "broadcast_plus"],
+    "sub": ["subtract", "broadcast_minus"],
+    "mul": ["multiply"],
+    "div": ["divide", "true_divide"],
+    "mod": ["modulo"],
+    "equal": ["equal"],
+    "not_equal": ["not_equal"],
+    "greater": ["greater"],
+    "greater_equal": ["greater_equal"],
+    "lesser": ["lesser"],
+    "lesser_equal": ["lesser_equal"],
+    "logical_and": ["logical_and"],
+    "logical_or": ["logical_or"],
+    "logical_xor": ["logical_xor"],
+}
+
+
 def _make_binary(name: str, f: Callable[[Any, Any], Any], compare: bool) -> None:
     def op(lhs: jax.Array, rhs: jax.Array) -> jax.Array:
         lhs, rhs = match_scalar(lhs, rhs)
@@ -165,11 +194,27 @@ def _make_binary(name: str, f: Callable[[Any, Any], Any], compare: bool) -> None
         return out.astype(jnp.result_type(lhs, rhs)) if compare else out
 
     op.__name__ = f"broadcast_{name}"
-    op.__doc__ = f"Elementwise ``{name}`` with numpy broadcasting (comparisons give 0/1 in the input dtype)."
+    op.__doc__ = (
+        f"Elementwise ``{name}`` with numpy broadcasting (comparisons give 0/1 in the input dtype)."
+    )
     aliases = [f"_{name}", f"elemwise_{name}"] if name in ("add", "sub", "mul", "div") else []
-    if name in ("maximum", "minimum", "power", "hypot", "equal", "not_equal", "greater",
-                "greater_equal", "lesser", "lesser_equal", "mod", "logical_and", "logical_or",
-                "logical_xor"):
+    aliases += _PUBLIC.get(name, [])
+    if name in (
+        "maximum",
+        "minimum",
+        "power",
+        "hypot",
+        "equal",
+        "not_equal",
+        "greater",
+        "greater_equal",
+        "lesser",
+        "lesser_equal",
+        "mod",
+        "logical_and",
+        "logical_or",
+        "logical_xor",
+    ):
         aliases.append(f"_{name}")
     if name in ("maximum", "minimum", "power", "hypot"):
         aliases.append(name)
@@ -191,3 +236,32 @@ def add_n(*args: jax.Array) -> jax.Array:
     for a in args[1:]:
         out = out + a
     return out
+
+
+@register("hard_sigmoid")
+def hard_sigmoid(data: jax.Array, *, alpha: float = 0.2, beta: float = 0.5) -> jax.Array:
+    """``clip(alpha * data + beta, 0, 1)``."""
+    return jnp.clip(alpha * data + beta, 0.0, 1.0).astype(data.dtype)
+
+
+@register("smooth_l1")
+def smooth_l1(data: jax.Array, *, scalar: float = 1.0) -> jax.Array:
+    """Smooth L1 with ``sigma = scalar``: ``0.5 * (sigma * x)^2`` where ``|x| < 1 / sigma^2``,
+    else ``|x| - 0.5 / sigma^2``."""
+    s2 = scalar * scalar
+    ax = jnp.abs(data)
+    return jnp.where(ax < 1.0 / s2, 0.5 * s2 * jnp.square(data), ax - 0.5 / s2).astype(data.dtype)
+
+
+@register("softmin")
+def softmin(
+    data: jax.Array,
+    length: jax.Array | None = None,
+    *,
+    axis: int = -1,
+    temperature: float | None = None,
+    dtype: Any = None,
+    use_length: bool = False,
+) -> jax.Array:
+    """``softmax(-data)`` along ``axis``: ``exp(-x / t) / sum(exp(-x / t))``."""
+    return softmax_common("softmin", -data, length, axis, temperature, dtype, use_length, False)

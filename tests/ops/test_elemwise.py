@@ -1,0 +1,55 @@
+"""Elementwise operators against MXNet 1.9.1 (tests/fixtures/ops_extra)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gluax as mx
+
+from .mxnet_cases import check_case, names
+
+TOLERANCE = {"gamma": 1e-4, "gamma_neg": 1e-4, "gammaln_neg": 1e-4, "erfinv": 1e-4}
+
+
+@pytest.mark.parametrize("name", names("elemwise"))
+def test_elemwise_op_matches_mxnet(name):
+    tol = TOLERANCE.get(name, 1e-5)
+    check_case(name, rtol=tol, grad_rtol=max(tol, 1e-5))
+
+
+def test_python_level_binary_functions_take_scalars():
+    x = mx.nd.array([[1.0, -2.0, 3.5]])
+    np.testing.assert_array_equal(mx.nd.add(x, 2).asnumpy(), [[3.0, 0.0, 5.5]])
+    np.testing.assert_array_equal(mx.nd.subtract(2, x).asnumpy(), [[1.0, 4.0, -1.5]])
+    np.testing.assert_array_equal(mx.nd.modulo(x, 2).asnumpy(), [[1.0, 0.0, 1.5]])
+    np.testing.assert_array_equal(mx.nd.greater(x, 1).asnumpy(), [[0.0, 0.0, 1.0]])
+    assert mx.nd.multiply(mx.nd.array([3], dtype="int32"), 0.5).dtype == np.int32
+
+
+def test_ndarray_mod_operator_follows_the_divisor_sign():
+    x = mx.nd.array([-5.0, 5.0, 4.0])
+    np.testing.assert_array_equal((x % 3).asnumpy(), [1.0, 2.0, 1.0])
+    np.testing.assert_array_equal((x % -3).asnumpy(), [-2.0, -1.0, -2.0])
+
+
+RAISES = [
+    (
+        lambda: mx.nd.where(mx.nd.ones((3,)), mx.nd.ones((2, 2)), mx.nd.ones((2, 2))),
+        r"where: a 1-D condition must have x.shape\[0\]=2 elements, got shape \(3,\)",
+    ),
+    (
+        lambda: mx.nd.where(mx.nd.ones((2, 3)), mx.nd.ones((2, 2)), mx.nd.ones((2, 2))),
+        r"where: condition shape \(2, 3\) must equal x's shape \(2, 2\)",
+    ),
+    (
+        lambda: mx.nd.where(mx.nd.ones((2, 2)), mx.nd.ones((2, 2)), mx.nd.ones((2, 1))),
+        r"where: x and y must have the same shape",
+    ),
+]
+
+
+@pytest.mark.parametrize("call, match", RAISES)
+def test_elemwise_ops_reject_bad_arguments(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
