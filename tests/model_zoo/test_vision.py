@@ -221,3 +221,19 @@ def test_pretrained_without_file_names_it(name, tmp_path):
     file_name = FIXTURE["files"][name]
     with pytest.raises(FileNotFoundError, match=rf"'{file_name}' in the folder '{tmp_path}'"):
         vision.get_model(name, pretrained=True, root=str(tmp_path))
+
+
+@pytest.mark.parametrize("name", ["vgg11", "vgg16_bn"])
+def test_vgg_initializers_are_mxnets(name):
+    # values printed by MXNet 1.9.1 for the same parameters
+    net = vision.get_model(name)
+    convs = [b for b in net.features._children.values() if type(b).__name__ == "Conv2D"]
+    dense = [b for b in net.features._children.values() if type(b).__name__ == "Dense"]
+    for conv in convs:
+        assert conv.weight.init.dumps() == (
+            '["xavier", {"rnd_type": "gaussian", "factor_type": "out", "magnitude": 2}]'
+        )
+        assert conv.bias.init == "zeros"
+    for d in dense + [net.output]:
+        assert (d.weight.init, d.bias.init) == ("normal", "zeros")
+    assert len(convs) == int(name[3:5]) - 3 and len(dense) == 2
