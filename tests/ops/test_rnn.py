@@ -24,7 +24,18 @@ def _n_params(mode, num_layers, input_size, state_size, bidirectional=False, pro
     return total
 
 
-def _rnn_inputs(rng, T, N, C, mode, num_layers, state_size, bidirectional=False, projection_size=None, lengths=None):
+def _rnn_inputs(
+    rng,
+    T,
+    N,
+    C,
+    mode,
+    num_layers,
+    state_size,
+    bidirectional=False,
+    projection_size=None,
+    lengths=None,
+):
     dirs = 2 if bidirectional else 1
     n = _n_params(mode, num_layers, C, state_size, bidirectional, projection_size)
     r = projection_size or state_size
@@ -56,7 +67,9 @@ RNN_CASES = [
 @pytest.mark.parametrize("mode, layers, bidir, proj, clip, lengths", RNN_CASES)
 def test_rnn_op_matches_numpy(rng, mode, layers, bidir, proj, clip, lengths):
     xs = _rnn_inputs(rng, 4, 2, 3, mode, layers, 3, bidir, proj, lengths)
-    attrs = dict(state_size=3, num_layers=layers, mode=mode, bidirectional=bidir, state_outputs=True)
+    attrs = dict(
+        state_size=3, num_layers=layers, mode=mode, bidirectional=bidir, state_outputs=True
+    )
     if proj:
         attrs["projection_size"] = proj
     if clip:
@@ -100,7 +113,9 @@ def test_rnn_op_without_state_outputs_returns_the_output_only(rng):
 
 
 def _dropout_rnn(xs, num_layers):
-    return mx.nd.RNN(*[mx.nd.array(x) for x in xs], state_size=3, num_layers=num_layers, mode="lstm", p=0.5)
+    return mx.nd.RNN(
+        *[mx.nd.array(x) for x in xs], state_size=3, num_layers=num_layers, mode="lstm", p=0.5
+    )
 
 
 def test_rnn_op_dropout_acts_between_layers_in_training_only(rng):
@@ -112,7 +127,9 @@ def test_rnn_op_dropout_acts_between_layers_in_training_only(rng):
     np.testing.assert_allclose(_dropout_rnn(two, 2).asnumpy(), expected_two, rtol=1e-5, atol=1e-6)
     with autograd.train_mode():
         # one layer: nothing lies between layers, so nothing is dropped
-        np.testing.assert_allclose(_dropout_rnn(one, 1).asnumpy(), expected_one, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            _dropout_rnn(one, 1).asnumpy(), expected_one, rtol=1e-5, atol=1e-6
+        )
         mx.random.seed(7)
         a = _dropout_rnn(two, 2).asnumpy()
         b = _dropout_rnn(two, 2).asnumpy()
@@ -128,7 +145,9 @@ def test_rnn_op_dropout_draws_a_fresh_mask_per_compiled_call(rng):
     def f(*vals):
         from gluax._src.engine.ndarray import NDArray
 
-        return mx.nd.RNN(*[NDArray(v) for v in vals], state_size=3, num_layers=2, mode="gru", p=0.5)._value
+        return mx.nd.RNN(
+            *[NDArray(v) for v in vals], state_size=3, num_layers=2, mode="gru", p=0.5
+        )._value
 
     with autograd.train_mode():
         a = mx.nd.RNN(*[mx.nd.array(x) for x in xs], state_size=3, num_layers=2, mode="gru", p=0.5)
@@ -167,51 +186,168 @@ def test_sequence_ops_take_float_lengths():
 
 
 ERRORS = [
-    (lambda: mx.nd.SequenceMask(mx.nd.ones((3,))), r"SequenceMask: expected data with at least 2 dims.*\(3,\)"),
-    (lambda: mx.nd.SequenceMask(mx.nd.ones((3, 2)), axis=2), r"SequenceMask: axis must be 0 or 1.*got 2"),
-    (lambda: mx.nd.SequenceLast(mx.nd.ones((3, 2)), use_sequence_length=True),
-     r"SequenceLast: use_sequence_length=True needs a sequence_length input"),
-    (lambda: mx.nd.SequenceMask(mx.nd.ones((3, 2)), mx.nd.ones((3,)), use_sequence_length=True),
-     r"SequenceMask: expected sequence_length of shape \(2,\).*got \(3,\)"),
+    (
+        lambda: mx.nd.SequenceMask(mx.nd.ones((3,))),
+        r"SequenceMask: expected data with at least 2 dims.*\(3,\)",
+    ),
+    (
+        lambda: mx.nd.SequenceMask(mx.nd.ones((3, 2)), axis=2),
+        r"SequenceMask: axis must be 0 or 1.*got 2",
+    ),
+    (
+        lambda: mx.nd.SequenceLast(mx.nd.ones((3, 2)), use_sequence_length=True),
+        r"SequenceLast: use_sequence_length=True needs a sequence_length input",
+    ),
+    (
+        lambda: mx.nd.SequenceMask(mx.nd.ones((3, 2)), mx.nd.ones((3,)), use_sequence_length=True),
+        r"SequenceMask: expected sequence_length of shape \(2,\).*got \(3,\)",
+    ),
     (lambda: mx.nd.SequenceReverse(mx.nd.ones((3, 2)), axis=1), r"SequenceReverse: only axis=0"),
-    (lambda: mx.nd.RNN(mx.nd.ones((2, 1, 1)), mx.nd.ones((6,)), mx.nd.ones((1, 1, 1)),
-                       state_size=1, num_layers=1, mode="elman"), r"RNN: mode must be one of"),
-    (lambda: mx.nd.RNN(mx.nd.ones((2, 1, 1)), mx.nd.ones((5,)), mx.nd.ones((1, 1, 1)),
-                       state_size=1, num_layers=1, mode="rnn_tanh"),
-     r"RNN: expected parameters as one flat vector of 4 values for input_size=1, got shape \(5,\)"),
-    (lambda: mx.nd.RNN(mx.nd.ones((2, 1, 1)), mx.nd.ones((4,)), mx.nd.ones((2, 1, 1)),
-                       state_size=1, num_layers=1, mode="rnn_tanh"),
-     r"RNN: expected state of shape \(1, 1, 1\).*got \(2, 1, 1\)"),
-    (lambda: mx.nd.RNN(mx.nd.ones((2, 1)), mx.nd.ones((4,)), mx.nd.ones((1, 1, 1)),
-                       state_size=1, num_layers=1, mode="rnn_tanh"),
-     r"RNN: expected time-major data .* 3 dims, got shape \(2, 1\)"),
-    (lambda: mx.nd.RNN(mx.nd.ones((2, 1, 1)), mx.nd.ones((16,)), mx.nd.ones((1, 1, 1)),
-                       state_size=1, num_layers=1, mode="lstm"),
-     r"RNN: mode 'lstm' needs state_cell of shape \(1, 1, 1\), got None"),
-    (lambda: mx.nd.RNN(mx.nd.ones((2, 1, 1)), mx.nd.ones((12,)), mx.nd.ones((1, 1, 1)),
-                       state_size=1, num_layers=1, mode="gru", projection_size=1),
-     r"RNN: projection_size is only supported with mode='lstm'"),
-    (lambda: mx.nd.RNN(mx.nd.ones((2, 1, 1)), mx.nd.ones((12,)), mx.nd.ones((1, 1, 1)),
-                       state_size=1, num_layers=1, mode="gru", lstm_state_clip_min=0.0,
-                       lstm_state_clip_max=1.0), r"RNN: lstm_state_clip_min/max need mode='lstm'"),
-    (lambda: mx.nd.RNN(mx.nd.ones((2, 1, 1)), mx.nd.ones((16,)), mx.nd.ones((1, 1, 1)),
-                       mx.nd.ones((1, 1, 1)), state_size=1, num_layers=1, mode="lstm",
-                       lstm_state_clip_min=1.0, lstm_state_clip_max=0.0),
-     r"RNN: lstm_state_clip_min and lstm_state_clip_max must both be given with min <= max"),
-    (lambda: mx.nd.RNN(mx.nd.ones((2, 1, 1)), mx.nd.ones((4,)), mx.nd.ones((1, 1, 1)),
-                       state_size=0, num_layers=1, mode="rnn_tanh"),
-     r"RNN: num_layers and state_size must be positive"),
-    (lambda: mx.nd._fused_rnn(mx.nd.ones((2, 1, 1)), mx.nd.ones((1, 1, 1)), mx.nd.ones((1, 1)),
-                              mx.nd.ones((1, 1)), mx.nd.ones((1,)), mx.nd.ones((1,)),
-                              state_size=1, num_layers=1, mode="rnn_tanh", layout="CTN"),
-     r"RNN: layout must be 'TNC' or 'NTC', got 'CTN'"),
-    (lambda: mx.nd._fused_rnn(mx.nd.ones((2, 1, 1)), mx.nd.ones((1, 1, 1)), mx.nd.ones((1, 1)),
-                              state_size=1, num_layers=1, mode="rnn_tanh"),
-     r"RNN: expected 4 weight arrays, got 1"),
-    (lambda: mx.nd._fused_rnn(mx.nd.ones((2, 1, 1)), mx.nd.ones((1, 1, 1)), mx.nd.ones((1, 2)),
-                              mx.nd.ones((1, 1)), mx.nd.ones((1,)), mx.nd.ones((1,)),
-                              state_size=1, num_layers=1, mode="rnn_tanh"),
-     r"RNN: expected l0_i2h_weight of shape \(1, 1\), got \(1, 2\)"),
+    (
+        lambda: mx.nd.RNN(
+            mx.nd.ones((2, 1, 1)),
+            mx.nd.ones((6,)),
+            mx.nd.ones((1, 1, 1)),
+            state_size=1,
+            num_layers=1,
+            mode="elman",
+        ),
+        r"RNN: mode must be one of",
+    ),
+    (
+        lambda: mx.nd.RNN(
+            mx.nd.ones((2, 1, 1)),
+            mx.nd.ones((5,)),
+            mx.nd.ones((1, 1, 1)),
+            state_size=1,
+            num_layers=1,
+            mode="rnn_tanh",
+        ),
+        r"RNN: expected parameters as one flat vector of 4 values for input_size=1, got shape \(5,\)",
+    ),
+    (
+        lambda: mx.nd.RNN(
+            mx.nd.ones((2, 1, 1)),
+            mx.nd.ones((4,)),
+            mx.nd.ones((2, 1, 1)),
+            state_size=1,
+            num_layers=1,
+            mode="rnn_tanh",
+        ),
+        r"RNN: expected state of shape \(1, 1, 1\).*got \(2, 1, 1\)",
+    ),
+    (
+        lambda: mx.nd.RNN(
+            mx.nd.ones((2, 1)),
+            mx.nd.ones((4,)),
+            mx.nd.ones((1, 1, 1)),
+            state_size=1,
+            num_layers=1,
+            mode="rnn_tanh",
+        ),
+        r"RNN: expected time-major data .* 3 dims, got shape \(2, 1\)",
+    ),
+    (
+        lambda: mx.nd.RNN(
+            mx.nd.ones((2, 1, 1)),
+            mx.nd.ones((16,)),
+            mx.nd.ones((1, 1, 1)),
+            state_size=1,
+            num_layers=1,
+            mode="lstm",
+        ),
+        r"RNN: mode 'lstm' needs state_cell of shape \(1, 1, 1\), got None",
+    ),
+    (
+        lambda: mx.nd.RNN(
+            mx.nd.ones((2, 1, 1)),
+            mx.nd.ones((12,)),
+            mx.nd.ones((1, 1, 1)),
+            state_size=1,
+            num_layers=1,
+            mode="gru",
+            projection_size=1,
+        ),
+        r"RNN: projection_size is only supported with mode='lstm'",
+    ),
+    (
+        lambda: mx.nd.RNN(
+            mx.nd.ones((2, 1, 1)),
+            mx.nd.ones((12,)),
+            mx.nd.ones((1, 1, 1)),
+            state_size=1,
+            num_layers=1,
+            mode="gru",
+            lstm_state_clip_min=0.0,
+            lstm_state_clip_max=1.0,
+        ),
+        r"RNN: lstm_state_clip_min/max need mode='lstm'",
+    ),
+    (
+        lambda: mx.nd.RNN(
+            mx.nd.ones((2, 1, 1)),
+            mx.nd.ones((16,)),
+            mx.nd.ones((1, 1, 1)),
+            mx.nd.ones((1, 1, 1)),
+            state_size=1,
+            num_layers=1,
+            mode="lstm",
+            lstm_state_clip_min=1.0,
+            lstm_state_clip_max=0.0,
+        ),
+        r"RNN: lstm_state_clip_min and lstm_state_clip_max must both be given with min <= max",
+    ),
+    (
+        lambda: mx.nd.RNN(
+            mx.nd.ones((2, 1, 1)),
+            mx.nd.ones((4,)),
+            mx.nd.ones((1, 1, 1)),
+            state_size=0,
+            num_layers=1,
+            mode="rnn_tanh",
+        ),
+        r"RNN: num_layers and state_size must be positive",
+    ),
+    (
+        lambda: mx.nd._fused_rnn(
+            mx.nd.ones((2, 1, 1)),
+            mx.nd.ones((1, 1, 1)),
+            mx.nd.ones((1, 1)),
+            mx.nd.ones((1, 1)),
+            mx.nd.ones((1,)),
+            mx.nd.ones((1,)),
+            state_size=1,
+            num_layers=1,
+            mode="rnn_tanh",
+            layout="CTN",
+        ),
+        r"RNN: layout must be 'TNC' or 'NTC', got 'CTN'",
+    ),
+    (
+        lambda: mx.nd._fused_rnn(
+            mx.nd.ones((2, 1, 1)),
+            mx.nd.ones((1, 1, 1)),
+            mx.nd.ones((1, 1)),
+            state_size=1,
+            num_layers=1,
+            mode="rnn_tanh",
+        ),
+        r"RNN: expected 4 weight arrays, got 1",
+    ),
+    (
+        lambda: mx.nd._fused_rnn(
+            mx.nd.ones((2, 1, 1)),
+            mx.nd.ones((1, 1, 1)),
+            mx.nd.ones((1, 2)),
+            mx.nd.ones((1, 1)),
+            mx.nd.ones((1,)),
+            mx.nd.ones((1,)),
+            state_size=1,
+            num_layers=1,
+            mode="rnn_tanh",
+        ),
+        r"RNN: expected l0_i2h_weight of shape \(1, 1\), got \(1, 2\)",
+    ),
 ]
 
 

@@ -205,12 +205,15 @@ class _RNNLayer(HybridBlock):
         # output structure out of the compilation cache key.
         return out[0] if skip_states else out
 
-    def infer_shape(self, inputs: Any, *args: Any) -> None:
+    def _check_input(self, inputs: Any) -> None:
         if inputs.ndim != 3:
             raise OperatorError(
                 f"{type(self).__name__} '{self.name}': expected 3-D input in layout "
                 f"{self._layout!r}, got shape {tuple(inputs.shape)}."
             )
+
+    def infer_shape(self, inputs: Any, *args: Any) -> None:
+        self._check_input(inputs)
         for d in "lr"[: self._dir]:
             weight = getattr(self, f"{d}0_i2h_weight")
             weight.shape = (weight.shape[0], inputs.shape[2])
@@ -218,18 +221,24 @@ class _RNNLayer(HybridBlock):
     def hybrid_forward(
         self, F: Any, inputs: Any, states: Any, sequence_length: Any = None, **params: Any
     ) -> Any:
-        batch_size = inputs.shape[self._layout.find("N")] if inputs.ndim == 3 else None
+        self._check_input(inputs)
+        batch_size = inputs.shape[self._layout.find("N")]
+        if len(states) != len(self.state_info()):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': expected {len(self.state_info())} "
+                f"state arrays, got {len(states)}."
+            )
+        if self._use_sequence_length and sequence_length is None:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' was created with "
+                "use_sequence_length=True: call it as layer(inputs, states, sequence_length)."
+            )
         for state, info in zip(states, self.state_info(batch_size)):
             if tuple(state.shape) != info["shape"]:
                 raise ValueError(
                     f"{type(self).__name__} '{self.name}': invalid recurrent state shape. "
                     f"Expecting {info['shape']}, got {tuple(state.shape)}."
                 )
-        if len(states) != len(self.state_info()):
-            raise ValueError(
-                f"{type(self).__name__} '{self.name}': expected {len(self.state_info())} "
-                f"state arrays, got {len(states)}."
-            )
         weights = [params[k] for k in self._reg_params]
         seq = [sequence_length] if self._use_sequence_length else []
         min_, max_, nan = self._clip
