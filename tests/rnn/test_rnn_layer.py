@@ -218,7 +218,7 @@ def test_hybridized_time_loop_is_a_scan(rng):
     lengths = []
     for steps in (3, 12):
         apply, params, aux = net.functional(mx.nd.ones((2, steps, 3)))
-        jaxpr = jax.make_jaxpr(lambda p, x: apply(p, aux, (x,))[0])(
+        jaxpr = jax.make_jaxpr(lambda p, x, apply=apply, aux=aux: apply(p, aux, (x,))[0])(
             params, np.ones((2, steps, 3), np.float32)
         )
         text = str(jaxpr)
