@@ -2,6 +2,7 @@
 
 from gluax._src.gluon.block import Block as Block
 from gluax._src.gluon.block import HybridBlock as HybridBlock
+from gluax._src.gluon.symbol_block import SymbolBlock as SymbolBlock
 from gluax._src.nn.activations import ELU as ELU
 from gluax._src.nn.activations import GELU as GELU
 from gluax._src.nn.activations import SELU as SELU
@@ -35,4 +36,9 @@ from gluax._src.nn.conv_layers import MaxPool2D as MaxPool2D
 from gluax._src.nn.conv_layers import MaxPool3D as MaxPool3D
 from gluax._src.nn.misc_layers import Dropout as Dropout
 from gluax._src.nn.misc_layers import Embedding as Embedding
+from gluax._src.nn.norm_extra import BatchNormReLU as BatchNormReLU
+from gluax._src.nn.norm_extra import GroupNorm as GroupNorm
+from gluax._src.nn.norm_extra import InstanceNorm as InstanceNorm
+from gluax._src.nn.norm_extra import LayerNorm as LayerNorm
 from gluax._src.nn.norm_layers import BatchNorm as BatchNorm
+from gluax._src.nn.pad_layers import ReflectionPad2D as ReflectionPad2D
