@@ -1,0 +1,3 @@
+"""``mx.gluon.contrib``: contributed layers."""
+
+from gluax.gluon.contrib import nn as nn
