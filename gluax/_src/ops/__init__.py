@@ -10,5 +10,6 @@ from gluax._src.ops import norm as norm
 from gluax._src.ops import output as output
 from gluax._src.ops import reduce as reduce
 from gluax._src.ops import rnn as rnn
+from gluax._src.ops import sampling as sampling
 from gluax._src.ops import shape as shape
 from gluax._src.ops import sorting as sorting
