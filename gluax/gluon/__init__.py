@@ -13,4 +13,5 @@ from gluax.gluon import data as data
 from gluax.gluon import loss as loss
 from gluax.gluon import model_zoo as model_zoo
 from gluax.gluon import nn as nn
+from gluax.gluon import rnn as rnn
 from gluax.gluon import utils as utils
