@@ -53,3 +53,15 @@ RAISES = [
 def test_elemwise_ops_reject_bad_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_amp_cast_and_multicast():
+    half, single = mx.nd.array([1.5], dtype="float16"), mx.nd.array([2.5])
+    assert mx.nd.amp_cast(single, dtype="float16").dtype == np.float16
+    wide = mx.nd.amp_multicast(half, single, num_outputs=2)
+    assert [x.dtype for x in wide] == [np.float32, np.float32]
+    narrow = mx.nd.amp_multicast(half, single, num_outputs=2, cast_narrow=True)
+    assert [x.dtype for x in narrow] == [np.float16, np.float16]
+    np.testing.assert_array_equal(narrow[1].asnumpy(), [2.5])
+    with pytest.raises(ValueError, match=r"amp_multicast: num_outputs=3 but 2 inputs were given"):
+        mx.nd.amp_multicast(half, single, num_outputs=3)

@@ -265,3 +265,27 @@ def softmin(
 ) -> jax.Array:
     """``softmax(-data)`` along ``axis``: ``exp(-x / t) / sum(exp(-x / t))``."""
     return softmax_common("softmin", -data, length, axis, temperature, dtype, use_length, False)
+
+
+@register("amp_cast")
+def amp_cast(data: jax.Array, *, dtype: Any) -> jax.Array:
+    """Cast for automatic mixed precision (the same as ``Cast``; the gradient is cast back)."""
+    return data.astype(dtype_of(dtype))
+
+
+@register("amp_multicast")
+def amp_multicast(
+    *data: jax.Array, num_outputs: int | None = None, cast_narrow: bool = False
+) -> list[jax.Array]:
+    """Cast every floating input to the widest floating dtype among them (the narrowest with
+    ``cast_narrow``); other inputs pass unchanged. Returns a list."""
+    floats = [x.dtype for x in data if jnp.issubdtype(x.dtype, jnp.floating)]
+    if num_outputs is not None and num_outputs != len(data):
+        raise OperatorError(
+            f"amp_multicast: num_outputs={num_outputs} but {len(data)} inputs were given."
+        )
+    if not floats:
+        return list(data)
+    pick = min if cast_narrow else max
+    target = pick(floats, key=lambda d: jnp.finfo(d).bits)
+    return [x.astype(target) if jnp.issubdtype(x.dtype, jnp.floating) else x for x in data]
