@@ -1,8 +1,9 @@
 """Recurrent operators: the fused ``RNN`` (vanilla RNN, LSTM, GRU over all layers and both
 directions) and the sequence helpers ``SequenceMask``, ``SequenceLast``, ``SequenceReverse``.
 
-The time loop of every layer and direction is one ``jax.lax.scan``; the input projections of
-all time steps are computed before the loop in one matrix product. ``RNN`` takes MXNet's packed
+The time loop of every stacked layer is one ``jax.lax.scan`` that carries both directions (the
+reverse one reads time backwards); the input projections of all time steps are computed
+before the loop in one matrix product. ``RNN`` takes MXNet's packed
 parameter vector; ``_fused_rnn`` takes the weights one by one (what ``gluon.rnn`` layers call,
 so that an eager layer call is a single compiled operator with no packing step).
 """

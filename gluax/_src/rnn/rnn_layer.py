@@ -1,8 +1,8 @@
 """Fused recurrent layers: ``RNN``, ``LSTM``, ``GRU`` (``mxnet.gluon.rnn.rnn_layer``).
 
-A layer call is one ``_fused_rnn`` operator: every layer and direction runs as a
-``jax.lax.scan`` inside it, so an eager call is one compiled operator and a hybridized network
-compiles the time loop to ``scan`` rather than unrolling it in Python.
+A layer call is one ``_fused_rnn`` operator: each stacked layer (both directions together) runs
+as one ``jax.lax.scan`` inside it, so an eager call is one compiled operator and a hybridized
+network compiles the time loop to ``scan`` rather than unrolling it in Python.
 """
 
 from __future__ import annotations
