@@ -65,3 +65,13 @@ def test_amp_cast_and_multicast():
     np.testing.assert_array_equal(narrow[1].asnumpy(), [2.5])
     with pytest.raises(ValueError, match=r"amp_multicast: num_outputs=3 but 2 inputs were given"):
         mx.nd.amp_multicast(half, single, num_outputs=3)
+
+
+def test_elemwise_ops_need_equal_shapes_as_in_mxnet():
+    a, b = mx.nd.ones((2, 2)), mx.nd.ones((1, 2))
+    np.testing.assert_array_equal(mx.nd.elemwise_mul(a, a * 3).asnumpy(), np.full((2, 2), 3.0))
+    with pytest.raises(
+        ValueError,
+        match=r"elemwise_add: the inputs must have the same shape \(as in MXNet\), got \(2, 2\) and \(1, 2\). Use broadcast_add",
+    ):
+        mx.nd.elemwise_add(a, b)

@@ -197,7 +197,7 @@ def _make_binary(name: str, f: Callable[[Any, Any], Any], compare: bool) -> None
     op.__doc__ = (
         f"Elementwise ``{name}`` with numpy broadcasting (comparisons give 0/1 in the input dtype)."
     )
-    aliases = [f"_{name}", f"elemwise_{name}"] if name in ("add", "sub", "mul", "div") else []
+    aliases = [f"_{name}"] if name in ("add", "sub", "mul", "div") else []
     aliases += _PUBLIC.get(name, [])
     if name in (
         "maximum",
@@ -227,6 +227,24 @@ def _make_binary(name: str, f: Callable[[Any, Any], Any], compare: bool) -> None
 
 for _n, (_f, _c) in _BINARY.items():
     _make_binary(_n, _f, _c)
+
+
+def _make_elemwise(name: str, f: Callable[[Any, Any], Any]) -> None:
+    def op(lhs: jax.Array, rhs: jax.Array) -> jax.Array:
+        if jnp.shape(lhs) != jnp.shape(rhs):
+            raise OperatorError(
+                f"elemwise_{name}: the inputs must have the same shape (as in MXNet), got "
+                f"{tuple(jnp.shape(lhs))} and {tuple(jnp.shape(rhs))}. Use broadcast_{name} to broadcast."
+            )
+        return f(lhs, rhs)
+
+    op.__name__ = f"elemwise_{name}"
+    op.__doc__ = f"Elementwise ``{name}`` of two arrays of the same shape."
+    register(f"elemwise_{name}")(op)
+
+
+for _n in ("add", "sub", "mul", "div"):
+    _make_elemwise(_n, _BINARY[_n][0])
 
 
 @register("add_n", aliases=("ElementWiseSum",))
