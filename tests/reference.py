@@ -342,3 +342,21 @@ def pixel_shuffle(x, factors):
         ch = np.arange(c) * big + np.ravel_multi_index(idx, factors)
         out[(slice(None), slice(None)) + tuple(slice(i, None, f) for i, f in zip(idx, factors))] = x[:, ch]
     return out
+
+
+# ---- contrib box operators ------------------------------------------------------------------
+
+
+def box_iou(a, b, format="corner"):
+    """IoU of every box of a (n, 4) with every box of b (m, 4)."""
+    if format == "center":
+        a = np.concatenate([a[:, :2] - a[:, 2:] / 2, a[:, :2] + a[:, 2:] / 2], axis=1)
+        b = np.concatenate([b[:, :2] - b[:, 2:] / 2, b[:, :2] + b[:, 2:] / 2], axis=1)
+    out = np.zeros((len(a), len(b)))
+    for i, p in enumerate(a):
+        for j, q in enumerate(b):
+            w = max(min(p[2], q[2]) - max(p[0], q[0]), 0)
+            h = max(min(p[3], q[3]) - max(p[1], q[1]), 0)
+            union = (p[2] - p[0]) * (p[3] - p[1]) + (q[2] - q[0]) * (q[3] - q[1]) - w * h
+            out[i, j] = w * h / union if union > 0 else 0.0
+    return out

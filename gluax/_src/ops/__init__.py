@@ -1,5 +1,6 @@
 """Every operator, registered once (importing this package fills the registry)."""
 
+from gluax._src.ops import contrib as contrib
 from gluax._src.ops import creation as creation
 from gluax._src.ops import elemwise as elemwise
 from gluax._src.ops import indexing as indexing
