@@ -98,6 +98,14 @@ def _x(*shape):
 
 RAISES = [
     (
+        lambda: mx.nd.slice_assign(_x(3, 4), _x(2, 3), begin=(0, 1), end=(2, 3)),
+        r"slice_assign: rhs of shape \(2, 3\) does not fill the slice of shape \(2, 2\)",
+    ),
+    (
+        lambda: mx.nd.slice_assign_scalar(_x(3, 4), scalar=1.0, begin=(0,), end=(1,), step=(0,)),
+        r"slice_assign_scalar: step cannot be 0",
+    ),
+    (
         lambda: mx.nd.slice(_x(2, 3), begin=(0,), end=(1, 2)),
         r"slice: begin \(0,\), end \(1, 2\) and step",
     ),

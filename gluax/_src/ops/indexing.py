@@ -1,5 +1,6 @@
-"""Slicing and indexing operators: slice, slice_axis, slice_like, take, pick, batch_take,
-gather_nd, scatter_nd, one_hot, diag and contrib.boolean_mask.
+"""Slicing and indexing operators: slice, slice_assign, slice_assign_scalar, slice_axis,
+slice_like, take, pick, batch_take, gather_nd, scatter_nd, one_hot, diag and
+contrib.boolean_mask.
 
 MXNet passes indices as float32 arrays in most places: they are truncated toward zero, as
 MXNet's integer cast does. Out-of-range indices follow each operator's ``mode``; where MXNet
@@ -30,16 +31,43 @@ def _int_index(index: jax.Array) -> jax.Array:
 def slice_op(data: jax.Array, *, begin: Any, end: Any, step: Any = ()) -> jax.Array:
     """``data[b0:e0:s0, b1:e1:s1, ...]`` over the leading ``len(begin)`` axes, with Python's
     slice semantics (None entries, negative values, clipping, negative steps)."""
+    return data[_slice_index("slice", data, begin, end, step)]
+
+
+def _slice_index(op: str, data: jax.Array, begin: Any, end: Any, step: Any) -> tuple[slice, ...]:
     begin, end = tuple(begin), tuple(end)
     step = tuple(step or ()) + (None,) * (len(begin) - len(tuple(step or ())))
     if len(begin) != len(end) or len(begin) > data.ndim or len(step) != len(begin):
         raise OperatorError(
-            f"slice: begin {begin}, end {end} and step {step} must have the same length, at "
+            f"{op}: begin {begin}, end {end} and step {step} must have the same length, at "
             f"most the {data.ndim} dims of shape {tuple(data.shape)}."
         )
     if any(s == 0 for s in step):
-        raise OperatorError(f"slice: step cannot be 0, got step={step}.")
-    return data[tuple(slice(b, e, s) for b, e, s in zip(begin, end, step))]
+        raise OperatorError(f"{op}: step cannot be 0, got step={step}.")
+    return tuple(slice(b, e, s) for b, e, s in zip(begin, end, step))
+
+
+@register("_slice_assign", aliases=("slice_assign",))
+def slice_assign(
+    lhs: jax.Array, rhs: jax.Array, *, begin: Any, end: Any, step: Any = ()
+) -> jax.Array:
+    """A copy of ``lhs`` with ``lhs[begin:end:step] = rhs`` (``slice``'s indexing)."""
+    index = _slice_index("slice_assign", lhs, begin, end, step)
+    target = jax.eval_shape(lambda x: x[index], lhs).shape
+    if tuple(rhs.shape) != tuple(target):
+        raise OperatorError(
+            f"slice_assign: rhs of shape {tuple(rhs.shape)} does not fill the slice of shape {tuple(target)}."
+        )
+    return lhs.at[index].set(rhs.astype(lhs.dtype))
+
+
+@register("_slice_assign_scalar", aliases=("slice_assign_scalar",))
+def slice_assign_scalar(
+    data: jax.Array, *, scalar: float = 0.0, begin: Any, end: Any, step: Any = ()
+) -> jax.Array:
+    """A copy of ``data`` with ``data[begin:end:step] = scalar``."""
+    index = _slice_index("slice_assign_scalar", data, begin, end, step)
+    return data.at[index].set(jnp.asarray(scalar, data.dtype))
 
 
 @register("slice_axis")
