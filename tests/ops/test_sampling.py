@@ -22,6 +22,28 @@ def _x(*shape):
 
 RAISES = [
     (
+        lambda: mx.nd.GridGenerator(_x(2, 4), transform_type="affine", target_shape=(2, 2)),
+        r"GridGenerator: affine transforms must have shape \(N, 6\), got \(2, 4\)",
+    ),
+    (
+        lambda: mx.nd.GridGenerator(_x(1, 3, 2, 2), transform_type="warp"),
+        r"GridGenerator: a warp flow field must have shape \(N, 2, H, W\), got \(1, 3, 2, 2\)",
+    ),
+    (
+        lambda: mx.nd.GridGenerator(_x(1, 6), transform_type="perspective"),
+        r"GridGenerator: transform_type must be 'affine' or 'warp', got 'perspective'",
+    ),
+    (
+        lambda: mx.nd.BilinearSampler(_x(1, 1, 2, 2), _x(2, 2, 2, 2)),
+        r"BilinearSampler: grid must have shape \(N, 2, H', W'\) with N=1, got \(2, 2, 2, 2\)",
+    ),
+    (
+        lambda: mx.nd.SpatialTransformer(
+            _x(1, 1, 2, 2), _x(1, 6), target_shape=(2, 2), sampler_type="nearest"
+        ),
+        r"SpatialTransformer: only transform_type='affine' with sampler_type='bilinear'",
+    ),
+    (
         lambda: mx.nd.UpSampling(scale=2, sample_type="nearest"),
         r"UpSampling: needs at least one input",
     ),

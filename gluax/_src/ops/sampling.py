@@ -1,5 +1,6 @@
 """Resampling operators on ``(N, C, H, W)`` maps: UpSampling, contrib.BilinearResize2D,
-contrib.AdaptiveAvgPooling2D and ROIPooling."""
+contrib.AdaptiveAvgPooling2D, ROIPooling, GridGenerator, BilinearSampler and
+SpatialTransformer."""
 
 from __future__ import annotations
 
@@ -246,3 +247,96 @@ def roi_pooling(
         jnp.where(mask_h[:, None, :, :, None], cols[:, :, None], neg), axis=3
     )  # (R, C, ph, pw)
     return jnp.where(jnp.isneginf(out), jnp.zeros_like(out), out)
+
+
+@register("GridGenerator")
+def grid_generator(
+    data: jax.Array, *, transform_type: str = "affine", target_shape: Any = (0, 0)
+) -> jax.Array:
+    """Sampling grids ``(N, 2, H, W)`` in ``[-1, 1]`` coordinates (x first) for
+    ``BilinearSampler``: from affine matrices ``data`` of shape ``(N, 6)`` applied to the
+    regular ``target_shape`` grid (``transform_type='affine'``), or from a pixel flow field
+    ``(N, 2, H, W)`` added to the regular grid (``'warp'``)."""
+    if transform_type == "affine":
+        h, w = as_tuple(target_shape, 2)
+        if data.ndim != 2 or data.shape[1] != 6:
+            raise OperatorError(
+                f"GridGenerator: affine transforms must have shape (N, 6), got {tuple(data.shape)}."
+            )
+        ys, xs = jnp.meshgrid(jnp.linspace(-1.0, 1.0, h), jnp.linspace(-1.0, 1.0, w), indexing="ij")
+        src = jnp.stack([xs.reshape(-1), ys.reshape(-1), jnp.ones(h * w)]).astype(
+            data.dtype
+        )  # (3, HW)
+        return (data.reshape(-1, 2, 3) @ src).reshape(-1, 2, h, w)
+    if transform_type == "warp":
+        _check_nchw("GridGenerator", "data", data)
+        if data.shape[1] != 2:
+            raise OperatorError(
+                f"GridGenerator: a warp flow field must have shape (N, 2, H, W), got {tuple(data.shape)}."
+            )
+        h, w = data.shape[2], data.shape[3]
+        ys, xs = jnp.meshgrid(
+            jnp.arange(h, dtype=data.dtype), jnp.arange(w, dtype=data.dtype), indexing="ij"
+        )
+        x = (data[:, 0] + xs) / ((w - 1) / 2) - 1
+        y = (data[:, 1] + ys) / ((h - 1) / 2) - 1
+        return jnp.stack([x, y], axis=1)
+    raise OperatorError(
+        f"GridGenerator: transform_type must be 'affine' or 'warp', got {transform_type!r}."
+    )
+
+
+@register("BilinearSampler")
+def bilinear_sampler(
+    data: jax.Array, grid: jax.Array, *, cudnn_off: bool | None = None
+) -> jax.Array:
+    """Sample ``(N, C, H, W)`` maps at ``grid`` (``(N, 2, H', W')``, x then y, in ``[-1, 1]``
+    from the first to the last pixel) with bilinear interpolation; positions outside the
+    map read 0. Output ``(N, C, H', W')``."""
+    _check_nchw("BilinearSampler", "data", data)
+    if grid.ndim != 4 or grid.shape[1] != 2 or grid.shape[0] != data.shape[0]:
+        raise OperatorError(
+            f"BilinearSampler: grid must have shape (N, 2, H', W') with N={data.shape[0]}, got {tuple(grid.shape)}."
+        )
+    n, c, h, w = data.shape
+    x = (grid[:, 0] + 1) * (w - 1) / 2
+    y = (grid[:, 1] + 1) * (h - 1) / 2
+    x0, y0 = jnp.floor(x), jnp.floor(y)
+    flat = data.reshape(n, c, h * w)
+    out = jnp.zeros((n, c) + tuple(grid.shape[2:]), data.dtype)
+    for dy in (0, 1):
+        for dx in (0, 1):
+            xi, yi = x0 + dx, y0 + dy
+            wgt = (1 - jnp.abs(x - xi)) * (1 - jnp.abs(y - yi))
+            inside = (xi >= 0) & (xi <= w - 1) & (yi >= 0) & (yi <= h - 1)
+            idx = (
+                (jnp.clip(yi, 0, h - 1) * w + jnp.clip(xi, 0, w - 1))
+                .astype(jnp.int32)
+                .reshape(n, 1, -1)
+            )
+            vals = jnp.take_along_axis(flat, jnp.broadcast_to(idx, (n, c, idx.shape[-1])), axis=2)
+            out = out + vals.reshape(out.shape) * jnp.where(inside, wgt, 0)[:, None].astype(
+                data.dtype
+            )
+    return out
+
+
+@register("SpatialTransformer")
+def spatial_transformer(
+    data: jax.Array,
+    loc: jax.Array,
+    *,
+    target_shape: Any = (0, 0),
+    transform_type: str = "affine",
+    sampler_type: str = "bilinear",
+    cudnn_off: bool | None = None,
+) -> jax.Array:
+    """``BilinearSampler(data, GridGenerator(loc, 'affine', target_shape))``."""
+    if transform_type != "affine" or sampler_type != "bilinear":
+        raise OperatorError(
+            f"SpatialTransformer: only transform_type='affine' with sampler_type='bilinear' exists "
+            f"(as in MXNet), got {transform_type!r}, {sampler_type!r}."
+        )
+    return bilinear_sampler(
+        data, grid_generator(loc, transform_type="affine", target_shape=target_shape)
+    )
