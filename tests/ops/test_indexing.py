@@ -98,6 +98,10 @@ def _x(*shape):
 
 RAISES = [
     (
+        lambda: mx.nd.ravel_multi_index(_x(3, 2), shape=(4, 5)),
+        r"ravel_multi_index: data of shape \(3, 2\) must have 2 rows, one per dim of shape=\(4, 5\)",
+    ),
+    (
         lambda: mx.nd.slice_assign(_x(3, 4), _x(2, 3), begin=(0, 1), end=(2, 3)),
         r"slice_assign: rhs of shape \(2, 3\) does not fill the slice of shape \(2, 2\)",
     ),

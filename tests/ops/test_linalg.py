@@ -38,6 +38,10 @@ def _x(*shape):
 
 RAISES = [
     (
+        lambda: mx.nd.khatri_rao(_x(2, 3), _x(2, 2)),
+        r"khatri_rao: expected matrices with the same number of columns, got shapes \[\(2, 3\), \(2, 2\)\]",
+    ),
+    (
         lambda: mx.nd.linalg_gemm2(_x(3), _x(3)),
         r"linalg_gemm2: A must have at least 2 dims \(a batch of matrices\), got shape \(3,\)",
     ),

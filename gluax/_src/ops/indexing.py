@@ -1,5 +1,5 @@
 """Slicing and indexing operators: slice, slice_assign, slice_assign_scalar, slice_axis,
-slice_like, take, pick, batch_take, gather_nd, scatter_nd, one_hot, diag and
+slice_like, take, pick, batch_take, gather_nd, scatter_nd, one_hot, diag, ravel_multi_index, unravel_index and
 contrib.boolean_mask.
 
 MXNet passes indices as float32 arrays in most places: they are truncated toward zero, as
@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from gluax._src.engine.base import OperatorError
@@ -369,3 +370,28 @@ def _register_value_shaped(
 
 
 _register_value_shaped(("_contrib_boolean_mask", "boolean_mask"), boolean_mask, _mask_size)
+
+
+@register("_ravel_multi_index", aliases=("ravel_multi_index",), differentiable=False)
+def ravel_multi_index(data: jax.Array, *, shape: Any) -> jax.Array:
+    """Flat (row-major) indices into an array of ``shape`` from the ``(len(shape), ...)``
+    coordinates ``data``, in ``data``'s dtype (no range check, as MXNet)."""
+    shape = as_tuple(shape)
+    if data.shape[0] != len(shape):
+        raise OperatorError(
+            f"ravel_multi_index: data of shape {tuple(data.shape)} must have {len(shape)} rows, one per dim of shape={shape}."
+        )
+    strides = jnp.asarray([int(np.prod(shape[i + 1 :])) for i in range(len(shape))], data.dtype)
+    return jnp.tensordot(strides, data, axes=1)
+
+
+@register("_unravel_index", aliases=("unravel_index",), differentiable=False)
+def unravel_index(data: jax.Array, *, shape: Any) -> jax.Array:
+    """The inverse of ``ravel_multi_index``: coordinates ``(len(shape),) + data.shape``."""
+    shape = as_tuple(shape)
+    idx = _int_index(data)
+    out = []
+    for n in reversed(shape):
+        out.append(idx % n)
+        idx = idx // n
+    return jnp.stack(out[::-1]).astype(data.dtype)

@@ -325,3 +325,16 @@ def linalg_syevd(A: jax.Array) -> list[jax.Array]:
     u = _mT(v)
     pick = jnp.take_along_axis(u, jnp.argmax(jnp.abs(u), axis=-1)[..., None], axis=-1)
     return [u * jnp.where(pick < 0, -1, 1).astype(u.dtype), w]
+
+
+@register("khatri_rao")
+def khatri_rao(*args: jax.Array) -> jax.Array:
+    """Column-wise Kronecker product of matrices ``(m_i, n)``: shape ``(prod m_i, n)``."""
+    if not args or any(a.ndim != 2 or a.shape[1] != args[0].shape[1] for a in args):
+        raise OperatorError(
+            f"khatri_rao: expected matrices with the same number of columns, got shapes {[tuple(a.shape) for a in args]}."
+        )
+    out = args[0]
+    for a in args[1:]:
+        out = (out[:, None, :] * a[None, :, :]).reshape(-1, out.shape[1])
+    return out
