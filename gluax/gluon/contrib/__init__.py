@@ -1,3 +1,4 @@
 """``mx.gluon.contrib``: contributed layers."""
 
 from gluax.gluon.contrib import nn as nn
+from gluax.gluon.contrib import rnn as rnn
