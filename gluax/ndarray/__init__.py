@@ -15,7 +15,9 @@ from gluax._src.ops.creation import full as full
 from gluax._src.ops.creation import linspace as linspace
 from gluax._src.ops.creation import ones as ones
 from gluax._src.ops.creation import zeros as zeros
+from gluax.ndarray import contrib as contrib
 from gluax.ndarray import image as image
+from gluax.ndarray import linalg as linalg
 from gluax.ndarray import random as random
 
 

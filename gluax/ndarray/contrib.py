@@ -1,0 +1,16 @@
+"""``mx.nd.contrib``: control flow (``foreach``, ``while_loop``, ``cond``) and the operators
+registered as ``_contrib_X`` (``box_nms``, ``box_iou``, ``BilinearResize2D``, ...)."""
+
+from gluax._src.engine.namespace import op_names as _op_names
+from gluax._src.engine.namespace import prefixed_function as _prefixed
+from gluax._src.ops.control_flow import cond as cond
+from gluax._src.ops.control_flow import foreach as foreach
+from gluax._src.ops.control_flow import while_loop as while_loop
+
+
+def __getattr__(name: str):  # mx.nd.contrib.X is the registered operator _contrib_X
+    return _prefixed("_contrib_", name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {n[9:] for n in _op_names() if n.startswith("_contrib_")})
