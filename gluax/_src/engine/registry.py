@@ -29,6 +29,9 @@ from gluax._src.engine.state import STATE
 OPS: dict[str, OpDef] = {}
 _NO_ATTRS: dict[str, Any] = {}
 _PASS_THROUGH = (int, float, bool, complex)
+# Callbacks ``(op, inputs, attrs, outputs)`` told of every traced operator call; only
+# ``HybridBlock.export`` sets one, to write MXNet's graph JSON (see gluon/symbol_export.py).
+RECORDERS: list[Callable[[OpDef, Any, dict[str, Any], Any], None]] = []
 
 
 def _freeze(v: Any) -> Any:
@@ -271,6 +274,10 @@ def invoke(op: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     if traced:
         rng = [_draw_key(op, attrs)] if op.random else []
         res = op.fn(*rng, *vals, **attrs)
+        if RECORDERS:
+            wrapped = _wrap(res, ctx, Symbol, out)
+            RECORDERS[-1](op, inputs, attrs, wrapped)
+            return wrapped
         return _wrap(res, ctx, Symbol, out)
     rng = [_draw_key(op, attrs)] if op.random else []
     if ctx is None:

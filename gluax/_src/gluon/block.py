@@ -856,27 +856,69 @@ class HybridBlock(Block):
         outs, vjp, new_aux = jax.vjp(f, params, diff_vals, has_aux=True)
         return outs, new_aux, vjp
 
-    def export(self, path: str, epoch: int = 0, remove_amp_cast: bool = True) -> tuple[str, str]:
-        """Write the compiled inference graph and the parameters, to run without this class.
+    def export(
+        self,
+        path: str,
+        epoch: int = 0,
+        remove_amp_cast: bool = True,
+        *,
+        symbol_json: bool | None = None,
+    ) -> tuple[str, str]:
+        """Write the inference graph and the parameters, to run without this class.
 
-        Writes ``path-symbol.stablehlo`` (the forward in inference mode, serialized by
+        Writes ``path-%04d.params`` (``arg:``/``aux:`` + full parameter names, as MXNet's
+        export), ``path-symbol.stablehlo`` (the forward in inference mode, serialized by
         ``jax.export`` as StableHLO with a symbolic batch dimension when the graph allows it)
-        and ``path-%04d.params`` (``arg:``/``aux:`` + full parameter names, as MXNet's export).
-        ``SymbolBlock.imports`` loads them. The block must be hybridized and called once first.
-        Returns the two file names.
+        and, when every operator in the graph has an MXNet equivalent, MXNet 1.9.1's
+        ``path-symbol.json``, which MXNet's ``SymbolBlock.imports`` loads. gluax's
+        ``SymbolBlock.imports`` loads either graph file. The block must be hybridized and
+        called once first.
+
+        Parameters
+        ----------
+        path : str
+            Path prefix of the files.
+        epoch : int, default 0
+            Number written into the parameter file name.
+        remove_amp_cast : bool, default True
+            Accepted for compatibility (gluax inserts no AMP casts).
+        symbol_json : bool or None, default None
+            gluax-only. ``None``: write ``path-symbol.json`` when possible, else warn and skip
+            it; ``True``: raise ``NotImplementedError`` when it cannot be written; ``False``:
+            do not write it.
+
+        Returns
+        -------
+        (str, str)
+            The StableHLO graph file and the parameter file.
 
         Notes
         -----
-        MXNet writes ``path-symbol.json``; gluax writes StableHLO, which any JAX can load.
+        MXNet writes only ``path-symbol.json``. Its graph is recorded from one traced
+        inference forward, so it holds that call's branch of any Python control flow; see
+        ``docs/files.md`` for what it cannot express (fused RNN layers, advanced indexing,
+        arrays made with ``jax.numpy`` inside ``hybrid_forward``).
         """
         from gluax._src.gluon.symbol_block import export_block
+        from gluax._src.gluon.symbol_export import SymbolExportError, write_symbol_json
 
         if not self._active or self._last_call is None:
             raise RuntimeError(
                 f"{type(self).__name__} '{self.name}': please first call block.hybridize() and "
                 "then run forward with this block at least once before calling export."
             )
-        return export_block(self, path, epoch)
+        files = export_block(self, path, epoch)
+        if symbol_json is not False:
+            try:
+                write_symbol_json(self, path, *self._last_call)
+            except SymbolExportError as e:
+                if symbol_json:
+                    raise
+                warnings.warn(
+                    f"{e} Skipped {path}-symbol.json; {files[0]} and {files[1]} were written.",
+                    stacklevel=2,
+                )
+        return files
 
 
 def _is_float(v: Any) -> bool:

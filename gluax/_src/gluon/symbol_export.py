@@ -1,0 +1,414 @@
+"""Write MXNet 1.9.1's ``-symbol.json`` for a hybridized block (part of ``HybridBlock.export``).
+
+The graph is recorded, not re-derived: the block's inference forward is traced once
+(``jax.eval_shape``, nothing is compiled) while a recorder listens to the operator registry.
+Every registered operator called on a traced value becomes one graph node; parameters become
+variable nodes under their full names, the inputs ``data`` (``data0``, ``data1``, ... for
+several), as MXNet's ``export`` names them. Registered operator names are MXNet's, and
+static attributes are written as MXNet writes keyword arguments (``str`` of the value:
+``'(3, 3)'``, ``'True'``, ``'1e-05'``).
+
+What cannot be written (the caller gets ``SymbolExportError``):
+
+* operators with no MXNet counterpart (gluax's fused RNN, advanced indexing and index
+  assignment, ``isnan``-style checks, ...);
+* values that reach an operator without coming from an operator, a parameter or an input:
+  arrays made with ``jax.numpy`` inside ``hybrid_forward`` or captured constants;
+* Python scalars in operator inputs other than the arithmetic forms MXNet has
+  (``x + 1`` -> ``_plus_scalar``) and the scalar arguments of random samplers;
+* basic slicing (``x[1:3]``) is written as ``slice`` (+ ``squeeze`` for integer indices)
+  with its positions fixed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from typing import Any
+
+import jax
+import numpy as np
+
+from gluax._src.engine import registry as _registry
+from gluax._src.engine.ndarray import NDArray
+from gluax._src.engine.serialization import atomic_write
+
+MXNET_VERSION = 10901
+SUFFIX = "-symbol.json"
+
+# Operators without an MXNet 1.9.1 counterpart gluax can write, and why.
+UNSUPPORTED = {
+    "_fused_rnn": "gluon.rnn layers run gluax's fused recurrent operator; MXNet's graph needs "
+    "its packed-parameter RNN operator",
+    "_getitem": "advanced indexing (index arrays, negative steps) has no MXNet symbol form",
+    "_setitem": "index assignment has no MXNet symbol form",
+    "_update_dyn": "index assignment has no MXNet symbol form",
+    "_contrib_isnan": "MXNet 1.9.1 has no such operator",
+    "_contrib_isinf": "MXNet 1.9.1 has no such operator",
+    "_contrib_isfinite": "MXNet 1.9.1 has no such operator",
+    "_linspace": "gluax's linspace takes numpy's arguments (num, endpoint), not MXNet's",
+}
+
+# gluax-only attributes MXNet's operator would reject.
+DROPPED_ATTRS = {"RNN": ("cudnn_off",), "_contrib_SyncBatchNorm": ("axis_name",)}
+
+# Operator inputs MXNet updates in place: written with version 1, as MXNet marks them.
+MUTATED_INPUTS = {"BatchNorm": (3, 4), "_contrib_SyncBatchNorm": (3, 4)}
+
+# Binary operators whose scalar form MXNet writes as ``_<name>_scalar``: (scalar on the
+# right, scalar on the left).
+SCALAR_FORMS = {
+    "broadcast_add": ("_plus_scalar", "_plus_scalar"),
+    "broadcast_sub": ("_minus_scalar", "_rminus_scalar"),
+    "broadcast_mul": ("_mul_scalar", "_mul_scalar"),
+    "broadcast_div": ("_div_scalar", "_rdiv_scalar"),
+    "broadcast_mod": ("_mod_scalar", "_rmod_scalar"),
+    "broadcast_power": ("_power_scalar", "_rpower_scalar"),
+    "broadcast_maximum": ("_maximum_scalar", "_maximum_scalar"),
+    "broadcast_minimum": ("_minimum_scalar", "_minimum_scalar"),
+    "broadcast_equal": ("_equal_scalar", "_equal_scalar"),
+    "broadcast_not_equal": ("_not_equal_scalar", "_not_equal_scalar"),
+    "broadcast_greater": ("_greater_scalar", "_lesser_scalar"),
+    "broadcast_greater_equal": ("_greater_equal_scalar", "_lesser_equal_scalar"),
+    "broadcast_lesser": ("_lesser_scalar", "_greater_scalar"),
+    "broadcast_lesser_equal": ("_lesser_equal_scalar", "_greater_equal_scalar"),
+}
+
+# Samplers whose distribution arguments gluax takes as inputs and MXNet as attributes.
+SCALAR_INPUT_ATTRS = ("_random_uniform", "_random_normal", "_random_exponential")
+
+_SCALARS = (bool, int, float, np.generic)
+
+
+class SymbolExportError(NotImplementedError):
+    """The recorded graph uses something MXNet's ``-symbol.json`` cannot express."""
+
+
+def format_attr(value: Any) -> str:
+    """An attribute value as MXNet's Python frontend writes it into the graph (``str``).
+
+    Examples
+    --------
+    >>> format_attr((3, 3)), format_attr(True), format_attr(1e-05), format_attr("relu")
+    ('(3, 3)', 'True', '1e-05', 'relu')
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, list):
+        value = tuple(value)
+    return str(value)
+
+
+class _Recorder:
+    """Collects the traced operator calls and the block each was called in."""
+
+    def __init__(self, top_prefix: str) -> None:
+        self.calls: list[tuple[Any, list[Any], dict[str, Any], Any, str]] = []
+        self.scope = [top_prefix]
+
+    def __call__(self, op: Any, inputs: Any, attrs: dict[str, Any], outputs: Any) -> None:
+        self.calls.append((op, list(inputs), dict(attrs), outputs, self.scope[-1]))
+
+
+class _GraphWriter:
+    """Turns recorded calls into MXNet's node list."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.nodes: list[dict[str, Any]] = []
+        self.n_outputs: list[int] = []
+        self.entries: dict[int, tuple[int, int]] = {}  # id(jax value) -> (node, output)
+        self.pending_vars: dict[int, str] = {}  # id(jax value) -> variable name
+        self.keep: list[Any] = []  # values whose ids are keys above stay alive
+        self.counts: dict[str, int] = {}
+
+    def add_variable(self, value: Any, name: str) -> None:
+        self.keep.append(value)
+        self.pending_vars[id(value)] = name
+
+    def entry(self, value: Any, what: str) -> tuple[int, int]:
+        key = id(value)
+        if key in self.entries:
+            return self.entries[key]
+        name = self.pending_vars.pop(key, None)
+        if name is None:
+            kind = "a constant array" if not isinstance(value, jax.core.Tracer) else "a value"
+            raise SymbolExportError(
+                f"{self.where}: {what} is {kind} made outside gluax's operators (e.g. with "
+                "jax.numpy inside hybrid_forward); MXNet's graph can only hold operators, "
+                "parameters and inputs."
+            )
+        self.nodes.append({"op": "null", "name": name, "inputs": []})
+        self.n_outputs.append(1)
+        self.entries[key] = (len(self.nodes) - 1, 0)
+        return self.entries[key]
+
+    def add_node(
+        self,
+        op: str,
+        prefix: str,
+        attrs: dict[str, Any],
+        inputs: list[tuple[int, int, int]],
+        outputs: list[Any],
+    ) -> None:
+        base = prefix + op.lower().lstrip("_")
+        k = self.counts.get(base, 0)
+        self.counts[base] = k + 1
+        node: dict[str, Any] = {"op": op, "name": f"{base}{k}"}
+        if attrs:
+            node["attrs"] = {a: format_attr(v) for a, v in sorted(attrs.items())}
+        node["inputs"] = [list(e) for e in inputs]
+        self.nodes.append(node)
+        self.n_outputs.append(len(outputs))
+        nid = len(self.nodes) - 1
+        for i, o in enumerate(outputs):
+            self.keep.append(o)
+            self.entries[id(o)] = (nid, i)
+
+    def to_json(self, heads: list[tuple[int, int]]) -> dict[str, Any]:
+        row_ptr = [0]
+        for n in self.n_outputs:
+            row_ptr.append(row_ptr[-1] + n)
+        return OrderedDict(
+            nodes=self.nodes,
+            arg_nodes=[i for i, n in enumerate(self.nodes) if n["op"] == "null"],
+            node_row_ptr=row_ptr,
+            heads=[[nid, k, 0] for nid, k in heads],
+            attrs={"mxnet_version": ["int", MXNET_VERSION]},
+        )
+
+
+def _values(outputs: Any) -> list[Any]:
+    outs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    return [o._value for o in outs]
+
+
+def _convert(
+    writer: _GraphWriter, call: tuple[Any, list[Any], dict[str, Any], Any, str]
+) -> None:
+    """Write one recorded call as MXNet node(s)."""
+    op, inputs, attrs, outputs, prefix = call
+    name = op.name
+    where = f"operator {name!r} (in block '{prefix.rstrip('_') or '?'}')"
+    if name in UNSUPPORTED:
+        raise SymbolExportError(
+            f"{writer.where}: {where} has no MXNet 1.9.1 equivalent: {UNSUPPORTED[name]}."
+        )
+    attrs = {
+        k: v
+        for k, v in attrs.items()
+        if k != "training" and v is not None and k not in DROPPED_ATTRS.get(name, ())
+    }
+    outs = _values(outputs)
+    arrays: list[tuple[int, Any]] = []
+    scalars: list[tuple[int, Any]] = []
+    for i, a in enumerate(inputs):
+        if a is None:
+            continue
+        if isinstance(a, NDArray):
+            arrays.append((i, a._value))
+        elif isinstance(a, _SCALARS):
+            scalars.append((i, a))
+        else:
+            arrays.append((i, a))
+
+    def entries(items: list[tuple[int, Any]]) -> list[tuple[int, int, int]]:
+        mutated = MUTATED_INPUTS.get(name, ())
+        res = []
+        for i, v in items:
+            nid, k = writer.entry(v, f"input {i} of {where}")
+            version = 1 if i in mutated and writer.nodes[nid]["op"] == "null" else 0
+            res.append((nid, k, version))
+        return res
+
+    if scalars and name in SCALAR_FORMS and len(inputs) == 2 and len(arrays) == 1:
+        (si, s), (_, _) = scalars[0], arrays[0]
+        mx_op = SCALAR_FORMS[name][0 if si == 1 else 1]
+        writer.add_node(mx_op, prefix, {"scalar": s}, entries(arrays), outs)
+        return
+    if scalars and name in SCALAR_INPUT_ATTRS:
+        attrs.update({op.inputs[i]: v for i, v in scalars})
+        if arrays:
+            raise SymbolExportError(
+                f"{writer.where}: {where} takes its distribution arguments as arrays; MXNet's "
+                "sampler takes them as scalars only."
+            )
+        writer.add_node(name, prefix, attrs, [], outs)
+        return
+    if name == "_slice_dyn":
+        _slice(writer, prefix, where, arrays, scalars, attrs["key"], outs, entries)
+        return
+    if scalars:
+        raise SymbolExportError(
+            f"{writer.where}: input {scalars[0][0]} of {where} is the Python scalar "
+            f"{scalars[0][1]!r}; MXNet's operator takes an array there."
+        )
+    if name == "_loss_pick":
+        if len(arrays) != 2 or arrays[1][1].ndim != arrays[0][1].ndim - 1:
+            raise SymbolExportError(f"{writer.where}: {where}: MXNet's pick needs an index "
+                                    "with one axis fewer than the data.")
+        writer.add_node("pick", prefix, {**attrs, "keepdims": True}, entries(arrays), outs)
+        return
+    if name == "moveaxis":
+        nd = arrays[0][1].ndim
+        perm = tuple(np.moveaxis(np.arange(nd), attrs["source"], attrs["destination"]).tolist())
+        writer.add_node("transpose", prefix, {"axes": perm}, entries(arrays), outs)
+        return
+    if name == "split_v2":
+        ios = attrs.pop("indices_or_sections")
+        if isinstance(ios, int):
+            attrs.update(sections=ios, indices=())
+        else:  # MXNet's split_v2 passes the split points with a leading 0
+            attrs.update(sections=0, indices=(0, *ios))
+        writer.add_node("_split_v2", prefix, attrs, entries(arrays), outs)
+        return
+    writer.add_node(name, prefix, attrs, entries(arrays), outs)
+
+
+def _slice(
+    writer: _GraphWriter,
+    prefix: str,
+    where: str,
+    arrays: list[tuple[int, Any]],
+    scalars: list[tuple[int, Any]],
+    key: Any,
+    outs: list[Any],
+    entries: Any,
+) -> None:
+    """``x[1:3, 0]``: MXNet's ``slice`` with fixed positions, then ``squeeze`` for integers."""
+    if len(arrays) != 1:
+        raise SymbolExportError(
+            f"{writer.where}: {where}: the slice positions are traced values; MXNet's slice "
+            "needs them fixed."
+        )
+    data = arrays[0][1]
+    starts = [int(s) for _, s in scalars]
+    begin: list[Any] = []
+    end: list[Any] = []
+    step: list[Any] = []
+    ints: list[int] = []
+    for axis, (start, k) in enumerate(zip(starts, key)):
+        if k[0] == "i":
+            begin.append(start)
+            end.append(start + 1)
+            step.append(None)
+            ints.append(axis)
+        elif start == 0 and k[2] == 1 and k[1] == data.shape[axis]:
+            begin.append(None)  # the whole axis: keeps a batch axis free
+            end.append(None)
+            step.append(None)
+        else:
+            begin.append(start)
+            end.append(start + (k[1] - 1) * k[2] + 1 if k[1] else start)
+            step.append(k[2] if k[2] != 1 else None)
+    attrs: dict[str, Any] = {"begin": tuple(begin), "end": tuple(end)}
+    if any(s is not None for s in step):
+        attrs["step"] = tuple(step)
+    if not ints:
+        writer.add_node("slice", prefix, attrs, entries(arrays), outs)
+        return
+    sliced = object()  # stands for the intermediate slice output
+    writer.add_node("slice", prefix, attrs, entries(arrays), [sliced])
+    mid = [(0, sliced)]
+    squeeze: dict[str, Any] = {"axis": tuple(ints)}
+    writer.add_node("squeeze", prefix, squeeze, entries(mid), outs)
+
+
+def graph_json(block: Any, in_tree: Any, vals: list[Any]) -> dict[str, Any]:
+    """Record ``block``'s inference forward and return MXNet's graph as a JSON-ready dict.
+
+    Raises
+    ------
+    SymbolExportError
+        When the graph uses something MXNet 1.9.1's graph format cannot express.
+    """
+    from gluax._src.gluon.block import _dummy_key
+
+    where = f"{type(block).__name__} '{block.name}'"
+    items = block._params_list()
+    trainable = [(k, p) for k, p in items if p.grad_req != "null"]
+    aux_items = [(k, p) for k, p in items if p.grad_req == "null"]
+    recorder = _Recorder(block.prefix)
+    writer = _GraphWriter(where)
+    result: dict[str, Any] = {}
+
+    def push(b: Any, *_: Any) -> None:
+        recorder.scope.append(b.prefix)
+
+    def pop(*_: Any) -> None:
+        recorder.scope.pop()
+
+    handles = []
+    for child in _descendants(block):
+        handles.append(child.register_forward_pre_hook(push))
+        handles.append(child.register_forward_hook(pop))
+
+    def trace(params: dict[str, Any], aux: dict[str, Any], xs: list[Any]) -> Any:
+        names = ["data"] if len(xs) == 1 else [f"data{i}" for i in range(len(xs))]
+        for x, n in zip(xs, names):
+            writer.add_variable(x, n)
+        for k, p in trainable:
+            writer.add_variable(params[k], p.name)
+        for k, p in aux_items:
+            writer.add_variable(aux[k], p.name)
+        _registry.RECORDERS.append(recorder)
+        try:
+            out, _ = block._pure(params, aux, list(xs), in_tree, _dummy_key(), False)
+        finally:
+            _registry.RECORDERS.remove(recorder)
+        for c in recorder.calls:
+            _convert(writer, c)
+        heads = [
+            writer.entry(o, f"output {i} of {where}")
+            for i, o in enumerate(jax.tree_util.tree_leaves(out))
+        ]
+        result["graph"] = writer.to_json(heads)
+        return out
+
+    compiles, uses_rng = len(block._compile_sigs), dict(block._uses_rng)
+    params = {k: p.data()._value for k, p in trainable}
+    aux = {k: p.data()._value for k, p in aux_items}
+    try:
+        jax.eval_shape(trace, params, aux, list(vals))
+    finally:
+        for h in handles:
+            h.detach()
+        del block._compile_sigs[compiles:]  # tracing for the file compiles nothing
+        block._uses_rng = uses_rng
+    return result["graph"]
+
+
+def _descendants(block: Any) -> list[Any]:
+    out = []
+    for child in block._children.values():
+        out.append(child)
+        out.extend(_descendants(child))
+    return out
+
+
+def write_symbol_json(block: Any, path: str, in_tree: Any, vals: list[Any]) -> str:
+    """Write ``path-symbol.json`` (MXNet 1.9.1's graph format) for ``block``; returns its name.
+
+    Raises
+    ------
+    SymbolExportError
+        When the graph uses something MXNet 1.9.1's graph format cannot express.
+    """
+    graph = graph_json(block, in_tree, vals)
+    fname = f"{path}{SUFFIX}"
+    atomic_write(fname, dumps(graph).encode())
+    return fname
+
+
+def dumps(graph: dict[str, Any]) -> str:
+    """The graph as text: one node per line, as readable as MXNet's own layout."""
+    lines = ["{", '  "nodes": [']
+    nodes = graph["nodes"]
+    for i, n in enumerate(nodes):
+        lines.append("    " + json.dumps(n) + ("," if i + 1 < len(nodes) else ""))
+    lines.append("  ],")
+    rest = [k for k in graph if k != "nodes"]
+    for i, k in enumerate(rest):
+        lines.append(f"  {json.dumps(k)}: {json.dumps(graph[k])}" + ("," if i + 1 < len(rest) else ""))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
