@@ -3,6 +3,7 @@
 from gluax._src.ops import contrib as contrib
 from gluax._src.ops import creation as creation
 from gluax._src.ops import elemwise as elemwise
+from gluax._src.ops import extra_ops as extra_ops
 from gluax._src.ops import indexing as indexing
 from gluax._src.ops import linalg as linalg
 from gluax._src.ops import nn as nn
