@@ -1,5 +1,6 @@
 """contrib operators (box_nms, box_iou, isnan/isinf/isfinite, div_sqrt_dim, arange_like,
-index_copy, index_array) against MXNet 1.9.1 (tests/fixtures/ops_extra)."""
+index_copy, index_array, interleaved attention products) against MXNet 1.9.1
+(tests/fixtures/ops_extra)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,14 @@ def _x(*shape):
 
 
 RAISES = [
+    (
+        lambda: mx.nd.interleaved_matmul_selfatt_qk(_x(3, 2, 10), heads=2),
+        r"interleaved_matmul_selfatt_qk: the last axis of shape \(3, 2, 10\) is not divisible by heads \* 3 = 6",
+    ),
+    (
+        lambda: mx.nd.interleaved_matmul_encdec_qk(_x(3, 8), _x(5, 2, 16), heads=2),
+        r"interleaved_matmul_encdec_qk: expected queries of shape \(L, B, ...\), got \(3, 8\)",
+    ),
     (
         lambda: mx.nd.box_iou(_x(2, 3), _x(2, 4)),
         r"box_iou: boxes must have 4 coordinates on the last axis, got \(2, 3\) and \(2, 4\)",

@@ -1,5 +1,6 @@
 """``mx.nd.contrib`` operators registered as ``_contrib_X`` (and as ``X``): box_nms,
-box_iou, isnan, isinf, isfinite, div_sqrt_dim, arange_like, index_copy, index_array."""
+box_iou, isnan, isinf, isfinite, div_sqrt_dim, arange_like, index_copy, index_array, and the
+interleaved multi-head attention products (``interleaved_matmul_selfatt_qk`` and friends)."""
 
 from __future__ import annotations
 
@@ -217,3 +218,80 @@ def index_array(data: jax.Array, *, axes: Any = None) -> jax.Array:
     return jnp.stack([grids[a] for a in axes], axis=-1).astype(
         jax.dtypes.canonicalize_dtype(jnp.int64)
     )
+
+
+# ---- fused multi-head attention products (GluonNLP's BERT/Transformer) -----------------------
+# Projections are time-major (L, B, ...) with the heads interleaved: per head, the query,
+# key and value vectors of length D = proj / heads sit next to each other.
+
+
+def _heads(x: jax.Array, heads: int, parts: int, op: str) -> jax.Array:
+    """(L, B, heads * parts * D) -> (parts, B * heads, L, D)."""
+    n, b, e = x.shape
+    if e % (heads * parts):
+        raise OperatorError(
+            f"{op}: the last axis of shape {tuple(x.shape)} is not divisible by heads * {parts} = {heads * parts}."
+        )
+    d = e // (heads * parts)
+    return x.reshape(n, b, heads, parts, d).transpose(3, 1, 2, 0, 4).reshape(parts, b * heads, n, d)
+
+
+def _merge_heads(x: jax.Array, heads: int) -> jax.Array:
+    """(B * heads, L, D) -> (L, B, heads * D)."""
+    bh, n, d = x.shape
+    return (
+        x.reshape(bh // heads, heads, n, d).transpose(2, 0, 1, 3).reshape(n, bh // heads, heads * d)
+    )
+
+
+def _check_3d(op: str, name: str, x: jax.Array) -> None:
+    if x.ndim != 3:
+        raise OperatorError(f"{op}: expected {name} of shape (L, B, ...), got {tuple(x.shape)}.")
+
+
+@register("_contrib_interleaved_matmul_selfatt_qk", aliases=("interleaved_matmul_selfatt_qk",))
+def interleaved_matmul_selfatt_qk(queries_keys_values: jax.Array, *, heads: int) -> jax.Array:
+    """Self-attention scores ``q k^T / sqrt(D)`` per head from the interleaved projections
+    ``(L, B, heads * 3 * D)``: output ``(B * heads, L, L)``."""
+    _check_3d("interleaved_matmul_selfatt_qk", "queries_keys_values", queries_keys_values)
+    q, k, _ = _heads(queries_keys_values, heads, 3, "interleaved_matmul_selfatt_qk")
+    return (q / jnp.sqrt(jnp.asarray(q.shape[-1], q.dtype))) @ jnp.swapaxes(k, 1, 2)
+
+
+@register(
+    "_contrib_interleaved_matmul_selfatt_valatt", aliases=("interleaved_matmul_selfatt_valatt",)
+)
+def interleaved_matmul_selfatt_valatt(
+    queries_keys_values: jax.Array, attention: jax.Array, *, heads: int
+) -> jax.Array:
+    """``attention @ v`` per head, from the interleaved projections and attention weights
+    ``(B * heads, L, L)``: output ``(L, B, heads * D)``."""
+    _check_3d("interleaved_matmul_selfatt_valatt", "queries_keys_values", queries_keys_values)
+    _, _, v = _heads(queries_keys_values, heads, 3, "interleaved_matmul_selfatt_valatt")
+    return _merge_heads(attention @ v, heads)
+
+
+@register("_contrib_interleaved_matmul_encdec_qk", aliases=("interleaved_matmul_encdec_qk",))
+def interleaved_matmul_encdec_qk(
+    queries: jax.Array, keys_values: jax.Array, *, heads: int
+) -> jax.Array:
+    """Encoder-decoder scores ``q k^T / sqrt(D)`` from queries ``(Lq, B, heads * D)`` and
+    interleaved keys/values ``(Lk, B, heads * 2 * D)``: output ``(B * heads, Lq, Lk)``."""
+    _check_3d("interleaved_matmul_encdec_qk", "queries", queries)
+    _check_3d("interleaved_matmul_encdec_qk", "keys_values", keys_values)
+    (q,) = _heads(queries, heads, 1, "interleaved_matmul_encdec_qk")
+    k, _ = _heads(keys_values, heads, 2, "interleaved_matmul_encdec_qk")
+    return (q / jnp.sqrt(jnp.asarray(q.shape[-1], q.dtype))) @ jnp.swapaxes(k, 1, 2)
+
+
+@register(
+    "_contrib_interleaved_matmul_encdec_valatt", aliases=("interleaved_matmul_encdec_valatt",)
+)
+def interleaved_matmul_encdec_valatt(
+    keys_values: jax.Array, attention: jax.Array, *, heads: int
+) -> jax.Array:
+    """``attention @ v`` per head from interleaved keys/values ``(Lk, B, heads * 2 * D)`` and
+    attention ``(B * heads, Lq, Lk)``: output ``(Lq, B, heads * D)``."""
+    _check_3d("interleaved_matmul_encdec_valatt", "keys_values", keys_values)
+    _, v = _heads(keys_values, heads, 2, "interleaved_matmul_encdec_valatt")
+    return _merge_heads(attention @ v, heads)
