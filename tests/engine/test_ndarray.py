@@ -286,3 +286,12 @@ def test_nd_image_namespace_reaches_image_operators(rng):
     np.testing.assert_allclose(t.asnumpy(), img.transpose(2, 0, 1) / 255.0, rtol=1e-6)
     with pytest.raises(AttributeError, match="no operator '_image_nope'"):
         nd.image.nope  # noqa: B018
+
+
+@pytest.mark.parametrize("make", [nd.zeros, nd.ones, lambda s, **k: nd.full(s, 2.5, **k)])
+def test_creation_functions_accept_mxnet_name_and_default_stype(make):
+    ref = make((2, 3)).asnumpy()
+    np.testing.assert_array_equal(make((2, 3), name="z").asnumpy(), ref)
+    np.testing.assert_array_equal(make((2, 3), stype="default").asnumpy(), ref)
+    with pytest.raises(Exception, match=r"stype='csr' is not supported; gluax stores every array densely"):
+        make((2, 3), stype="csr")

@@ -133,19 +133,45 @@ def array(source_array: Any, ctx: Any = None, dtype: Any = None) -> NDArray:
     return NDArray(value, ctx)
 
 
+def _creation_kwargs(op: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """MXNet's creation functions accept ``name`` (a symbol name: meaningless for a value) and
+    ``stype`` (storage type; gluax stores every array densely)."""
+    kwargs = dict(kwargs)
+    kwargs.pop("name", None)
+    stype = kwargs.pop("stype", None)
+    if stype not in (None, "default"):
+        raise OperatorError(
+            f"{op}: stype={stype!r} is not supported; gluax stores every array densely "
+            "(leave stype out or use 'default')."
+        )
+    return kwargs
+
+
 def zeros(shape: Any, ctx: Any = None, dtype: Any = None, **kwargs: Any) -> NDArray:
-    """An array of zeros (float32 by default) on ``ctx``."""
-    return call("_zeros", shape=shape, dtype=dtype or "float32", ctx=ctx, **kwargs)
+    """An array of zeros (float32 by default) on ``ctx``.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+    ctx : Context, optional (default: the current context)
+    dtype : str or numpy dtype, default float32
+
+    Examples
+    --------
+    >>> mx.nd.zeros((2, 3)).shape
+    (2, 3)
+    """
+    return call("_zeros", shape=shape, dtype=dtype or "float32", ctx=ctx, **_creation_kwargs("zeros", kwargs))
 
 
 def ones(shape: Any, ctx: Any = None, dtype: Any = None, **kwargs: Any) -> NDArray:
-    """An array of ones (float32 by default) on ``ctx``."""
-    return call("_ones", shape=shape, dtype=dtype or "float32", ctx=ctx, **kwargs)
+    """An array of ones (float32 by default) on ``ctx``; arguments as in :func:`zeros`."""
+    return call("_ones", shape=shape, dtype=dtype or "float32", ctx=ctx, **_creation_kwargs("ones", kwargs))
 
 
 def full(shape: Any, val: float, ctx: Any = None, dtype: Any = None, **kwargs: Any) -> NDArray:
-    """An array filled with ``val``."""
-    return call("_full", shape=shape, value=val, dtype=dtype or "float32", ctx=ctx, **kwargs)
+    """An array filled with ``val``; other arguments as in :func:`zeros`."""
+    return call("_full", shape=shape, value=val, dtype=dtype or "float32", ctx=ctx, **_creation_kwargs("full", kwargs))
 
 
 def empty(shape: Any, ctx: Any = None, dtype: Any = None) -> NDArray:
