@@ -43,9 +43,6 @@ _add(NOT_YET, "a hinge loss from mx.gluon.loss.HingeLoss or mx.gluon.loss.Square
      "SVMOutput")
 _add(NOT_YET, "add the KL sparsity penalty to the loss explicitly",
      "IdentityAttachKLSparseReg")
-_add(NOT_YET, "a Python loop or if in hybrid_forward (unrolled when traced), or jax.lax.scan, "
-     "jax.lax.while_loop and jax.lax.cond on the functional view",
-     "_foreach _while_loop _cond contrib.foreach contrib.while_loop contrib.cond")
 _add(NOT_YET, "numpy.histogram on x.asnumpy()", "_histogram")
 _add(NOT_YET, "jax.scipy.stats (e.g. jax.scipy.stats.norm.pdf) on the array values",
      "_random_pdf_dirichlet _random_pdf_exponential _random_pdf_gamma "
@@ -64,7 +61,7 @@ _add(NOT_YET, "mx.nd.ROIPooling (no position-sensitive pooling yet)",
 _add(NOT_YET, "mx.nd.ROIPooling (quantized bins instead of bilinear sampling)",
      "contrib.ROIAlign contrib.RROIAlign")
 _add(NOT_YET, "anchors and target assignment written with mx.nd operators "
-     "(mx.nd.contrib box_iou and box_nms are implemented as mx.nd.box_iou and mx.nd.box_nms)",
+     "(box_iou and box_nms are implemented: mx.nd.box_iou, mx.nd.box_nms)",
      "contrib.MultiBoxPrior contrib.MultiBoxTarget contrib.MultiBoxDetection "
      "contrib.Proposal contrib.MultiProposal contrib.bipartite_matching "
      "contrib.box_encode contrib.box_decode")
@@ -185,6 +182,9 @@ _add(INTERNAL, "x[key] = value or mx.nd.scatter_nd", "_scatter_set_nd")
 _add(INTERNAL, "x[:] = value", "_set_value")
 _add(INTERNAL, "mx.nd.zeros", "_zeros_without_dtype")
 _add(INTERNAL, "mx.nd.split_v2", "_split_v2")
+_add(INTERNAL, "mx.nd.contrib.foreach", "_foreach")
+_add(INTERNAL, "mx.nd.contrib.while_loop", "_while_loop")
+_add(INTERNAL, "mx.nd.contrib.cond", "_cond")
 _add(INTERNAL, "x[:] = 0 (gluon.Trainer zeroes gradients itself)", "reset_arrays")
 # MXNet's CamelCase spellings of the binary operators, used by old symbol files.
 for _camel, _op in (
