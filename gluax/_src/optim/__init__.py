@@ -1,0 +1,1 @@
+from gluax._src.optim import rules_more as _rules_more  # noqa: F401  (registers the optimizers)
