@@ -268,7 +268,10 @@ def foreach(body: Callable[..., Any], data: Any, init_states: Any, name: str = "
     per_step: list[list[NDArray]] = []
     out_fmt: Any = None
     for i in range(n):
-        eles = data[i] if isinstance(data, NDArray) else _unflatten([d[i] for d in flat_data], data_fmt)
+        if isinstance(data, NDArray):
+            eles = data[i]
+        else:
+            eles = _unflatten([d[i] for d in flat_data], data_fmt)
         out, states = _call_body(op, body, eles, states)
         flat_out, out_fmt = _flatten(out, op, "the output of body")
         _, fmt = _flatten(states, op, "the states returned by body")
