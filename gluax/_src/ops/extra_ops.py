@@ -1,6 +1,7 @@
-"""MXNet operators that Gluon code in the wild calls and the operator families lacked: CTC loss,
-the AMP finiteness checks, straight-through estimators, the gradient multiplier, and the
-top-level spellings of the random samplers (``mx.nd.uniform``, ``mx.nd.random_normal``, ...).
+"""MXNet operators that Gluon code in the wild calls and the operator families lacked: the AMP
+finiteness checks, straight-through estimators, the gradient multiplier, and the top-level
+spellings of the random samplers (``mx.nd.uniform``, ``mx.nd.random_normal``, ...). (CTCLoss
+lives in ``ctc.py``.)
 
 Importing this module also installs the table of operators gluax deliberately does not
 implement (``gluax._src.ops.absent``), so that asking for one of them says why.
@@ -13,7 +14,6 @@ from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
-import optax
 
 from gluax._src.engine import registry
 from gluax._src.engine.base import OperatorError
@@ -35,100 +35,6 @@ _SAMPLER_ALIASES = {
 for _alias, _target in _SAMPLER_ALIASES.items():
     # setdefault: if the creation module ever registers an alias itself, that one wins.
     registry.OPS.setdefault(_alias, registry.OPS[_target])
-
-
-# ---- CTC loss --------------------------------------------------------------------------------
-
-
-@register("CTCLoss", aliases=("ctc_loss", "_contrib_CTCLoss", "_contrib_ctc_loss"))
-def ctc_loss(
-    data: jax.Array,
-    label: jax.Array,
-    data_lengths: jax.Array | None = None,
-    label_lengths: jax.Array | None = None,
-    *,
-    use_data_lengths: bool = False,
-    use_label_lengths: bool = False,
-    blank_label: str = "first",
-) -> jax.Array:
-    """Connectionist Temporal Classification loss: ``-log p(label | data)`` per sequence.
-
-    The probability sums over every alignment of the label to the frames (labels may repeat
-    only with a blank between them); a softmax over the last axis of ``data`` is applied
-    inside, so ``data`` holds unnormalized activations.
-
-    Parameters
-    ----------
-    use_data_lengths : bool, default False
-        Read each sequence's frame count from ``data_lengths``; otherwise all T frames count.
-    use_label_lengths : bool, default False
-        Read each label's length from ``label_lengths``; otherwise a label ends at its first
-        padding value: ``0`` when ``blank_label='first'``, ``-1`` when ``'last'``.
-    blank_label : {'first', 'last'}, default 'first'
-        The blank is class 0 (labels are 1..C-1) or class C-1 (labels are 0..C-2).
-
-    Inputs
-    ------
-    data : (T, N, C) activations, time-major.
-    label : (N, L) class indices (any dtype), padded as described above.
-    data_lengths : (N,), used when ``use_data_lengths``.
-    label_lengths : (N,), used when ``use_label_lengths``.
-
-    Outputs
-    -------
-    (N,) loss, in ``data``'s dtype.
-
-    Raises
-    ------
-    OperatorError
-        On a ``data`` that is not 3-D, a ``label`` that is not 2-D with N rows, an unknown
-        ``blank_label``, or a missing length input that a ``use_*`` flag asks for.
-
-    Examples
-    --------
-    >>> x = mx.nd.zeros((2, 1, 3))             # uniform over 3 classes at each of 2 frames
-    >>> loss = mx.nd.CTCLoss(x, mx.nd.array([[1]]))
-    >>> round(float(loss.asnumpy()[0]), 4)     # -log(3 alignments / 9)
-    1.0986
-    """
-    if data.ndim != 3:
-        raise OperatorError(f"CTCLoss: data must be 3-D (T, N, C), got shape {data.shape}.")
-    t_len, batch, n_cls = data.shape
-    if label.ndim != 2 or label.shape[0] != batch:
-        raise OperatorError(
-            f"CTCLoss: label must be 2-D (N, L) with N={batch}, got shape {label.shape}."
-        )
-    if blank_label not in ("first", "last"):
-        raise OperatorError(f"CTCLoss: blank_label must be 'first' or 'last', got {blank_label!r}.")
-    for flag, arr, what in ((use_data_lengths, data_lengths, "data_lengths"),
-                            (use_label_lengths, label_lengths, "label_lengths")):
-        if flag and arr is None:
-            raise OperatorError(f"CTCLoss: use_{what}=True needs the {what} input.")
-        if flag and arr.shape != (batch,):
-            raise OperatorError(f"CTCLoss: {what} must have shape ({batch},), got {arr.shape}.")
-    blank = 0 if blank_label == "first" else n_cls - 1
-    lab = jnp.round(label).astype(jnp.int32) if jnp.issubdtype(label.dtype, jnp.inexact) \
-        else label.astype(jnp.int32)
-    pos = jnp.arange(lab.shape[1])
-    if use_label_lengths:
-        lab_pad = pos[None, :] >= label_lengths.astype(jnp.int32)[:, None]
-    else:
-        # MXNet ends a label at the first padding value; anything after it is ignored too.
-        pad_value = 0 if blank_label == "first" else -1
-        lab_pad = jnp.cumsum(lab == pad_value, axis=1) > 0
-    if use_data_lengths:
-        frame_pad = jnp.arange(t_len)[None, :] >= data_lengths.astype(jnp.int32)[:, None]
-    else:
-        frame_pad = jnp.zeros((batch, t_len), bool)
-    logits = jnp.swapaxes(data, 0, 1).astype(jnp.float32)
-    loss = optax.ctc_loss(
-        logits,
-        frame_pad.astype(jnp.float32),
-        jnp.where(lab_pad, 0, jnp.clip(lab, 0, n_cls - 1)),
-        lab_pad.astype(jnp.float32),
-        blank_id=blank,
-    )
-    return loss.astype(data.dtype)
 
 
 # ---- AMP finiteness checks -------------------------------------------------------------------
