@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import io
+import json
+import os
+import pickle
+import struct
+import sys
+import warnings
 from typing import Any
 
 import jax
@@ -9,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from gluax._src.engine.ndarray import NDArray
 from gluax._src.gluon.parameter import Parameter, ParameterDict
 from gluax._src.optim.rules import Optimizer, create
 
@@ -102,6 +111,8 @@ class Trainer:
         self._scale = self._optimizer.rescale_grad
         self._states: dict[int, Any] = {}
         self._jit_update: Any = None
+        self._zeros: dict[int, Any] = {}  # zero gradients of frozen parameters kept in the update
+        self._version = 0  # bumped when load_states changes the update rule (recompile)
 
     # ---- properties ---------------------------------------------------------------------------
     @property
@@ -144,6 +155,30 @@ class Trainer:
             total = total + jax.device_put(d._ag.grad._value, dev)
         return total
 
+    def _grad_of(self, i: int, reduce: bool) -> Any:
+        p = self._params[i]
+        if reduce and len(p._data) > 1:
+            return self._grad_sum(p)
+        return p._data[0]._ag.grad._value
+
+    def _zero_grad(self, i: int) -> Any:
+        """A zero gradient for a parameter that keeps its place in the update while frozen."""
+        w = self._params[i]._data[0]._value
+        z = self._zeros.get(i)
+        if z is None or z.shape != w.shape or z.dtype != w.dtype:
+            z = self._zeros[i] = jnp.zeros_like(w)
+        return z
+
+    def _step_rows(self, slots: list[int], active: list[int]) -> np.ndarray:
+        """The rule's ``t`` input for every slot: the optimizer's ``_step_inputs`` for the
+        parameters updated now (called for those only: it may keep per-update bookkeeping);
+        frozen slots repeat a row, their result is masked out."""
+        rows = np.asarray(self._optimizer._step_inputs(active), np.float32)
+        if slots == active:
+            return rows
+        pos = {i: k for k, i in enumerate(active)}
+        return np.stack([rows[pos.get(i, 0)] for i in slots])
+
     def _update(self, ignore_stale_grad: bool, reduce: bool = True) -> None:
         active: list[int] = []
         for i, p in enumerate(self._params):
@@ -162,13 +197,11 @@ class Trainer:
         if not self._optimizer.fused() and self._optax is None:
             self._update_per_parameter(active, reduce)
             return
-        weights = [self._params[i]._data[0]._value for i in active]
-        grads = [
-            self._grad_sum(self._params[i])
-            if reduce and len(self._params[i]._data) > 1
-            else self._params[i]._data[0]._ag.grad._value
-            for i in active
-        ]
+        on = set(active)
+        # A parameter updated before keeps its place in the compiled update while it is frozen
+        # or skipped (masked out), so freezing and unfreezing it never recompiles.
+        slots = sorted(on | {i for i in self._states if self._params[i]._data is not None})
+        grads = [self._grad_of(i, reduce) if i in on else self._zero_grad(i) for i in slots]
         if self._dist and jax.process_count() > 1:
             from jax.experimental import multihost_utils
 
@@ -177,23 +210,31 @@ class Trainer:
             summed = [g.sum(axis=0) for g in multihost_utils.process_allgather(grads)]
             grads = [
                 jax.device_put(g, self._params[i]._data[0]._ctx.jax_device)
-                for g, i in zip(summed, active)
+                for g, i in zip(summed, slots)
             ]
-        for i, w in zip(active, weights):
+        for i in slots:
             if i not in self._states:
-                self._states[i] = self._init_state(w)
-        states = [self._states[i] for i in active]
+                self._states[i] = self._init_state(self._params[i]._data[0]._value)
         self._optimizer._update_count(active)
-        lrs = np.asarray(self._optimizer._get_lrs(active), dtype=np.float32)
-        wds = np.asarray(self._optimizer._get_wds(active), dtype=np.float32)
-        ts = np.asarray([self._optimizer._index_update_count[i] for i in active], dtype=np.float32)
+        lrs = np.asarray(self._optimizer._get_lrs(slots), dtype=np.float32)
+        wds = np.asarray(self._optimizer._get_wds(slots), dtype=np.float32)
+        ts = self._step_rows(slots, active)
+        mask = np.asarray([i in on for i in slots])
         rescale = np.float32(self._optimizer.rescale_grad)
         if self._jit_update is None:
-            self._jit_update = jax.jit(self._fused_update)
-        new_w, new_s = self._jit_update(weights, grads, states, lrs, wds, rescale, ts)
-        for i, w, s in zip(active, new_w, new_s):
-            p = self._params[i]
+            # the optimizer state is donated: its buffers are reused for the new state
+            self._jit_update = jax.jit(self._fused_update, donate_argnums=(2,))
+        weights = [self._params[i]._data[0]._value for i in slots]
+        flat, tree = jax.tree_util.tree_flatten([self._states[i] for i in slots])
+        states = jax.tree_util.tree_unflatten(tree, _donatable(flat))
+        del flat
+        with _quiet_donation():
+            new_w, new_s = self._jit_update(weights, grads, states, lrs, wds, rescale, ts, mask)
+        for i, w, s in zip(slots, new_w, new_s):
             self._states[i] = s
+            if i not in on:
+                continue  # masked: the weight is unchanged (and was not donated)
+            p = self._params[i]
             for d in p._data:
                 d._value = w if d is p._data[0] else jax.device_put(w, d._ctx.jax_device)
                 d._ag.fresh = False
@@ -212,30 +253,40 @@ class Trainer:
         wds: Any,
         rescale: Any,
         ts: Any,
+        mask: Any,
     ) -> Any:
         if self._optax is not None:
-            out_w, out_s = [], []
+            new = []
             for w, g, s in zip(weights, grads, states):
                 upd, s = self._optax.update(g * rescale, s, w)
-                out_w.append(optax.apply_updates(w, upd))
-                out_s.append(s)
-            return out_w, out_s
-        rule = self._optimizer.rule()
-        out = [
-            rule.apply(
-                w,
-                g.astype(w.dtype),
-                s,
-                lrs[k].astype(w.dtype),
-                wds[k].astype(w.dtype),
-                rescale.astype(w.dtype),
-                ts[k],
+                new.append((optax.apply_updates(w, upd), s))
+        else:
+            rule = self._optimizer.rule()
+            new = [
+                rule.apply(
+                    w,
+                    g.astype(w.dtype),
+                    s,
+                    lrs[k].astype(w.dtype),
+                    wds[k].astype(w.dtype),
+                    rescale.astype(w.dtype),
+                    ts[k],
+                )
+                for k, (w, g, s) in enumerate(zip(weights, grads, states))
+            ]
+        # mask[k] False: a frozen (grad_req='null') or skipped parameter keeps weight and state
+        out_w, out_s = [], []
+        for k, ((nw, ns), w, s) in enumerate(zip(new, weights, states)):
+            keep = mask[k]
+            out_w.append(jnp.where(keep, jnp.asarray(nw).astype(w.dtype), w))
+            out_s.append(
+                jax.tree_util.tree_map(
+                    lambda a, b, keep=keep: jnp.where(keep, jnp.asarray(a).astype(b.dtype), b),
+                    ns,
+                    s,
+                )
             )
-            for k, (w, g, s) in enumerate(zip(weights, grads, states))
-        ]
-        return [jnp.asarray(w).astype(weights[k].dtype) for k, (w, _) in enumerate(out)], [
-            s for _, s in out
-        ]
+        return out_w, out_s
 
     def _update_per_parameter(self, active: list[int], reduce: bool) -> None:
         """Custom Optimizer subclasses: MXNet's per-parameter ``update`` with NDArrays."""
@@ -250,31 +301,73 @@ class Trainer:
                 d._ag.fresh = False
 
     # ---- the fused step (beyond MXNet) ---------------------------------------------------------
-    def compile_step(self, net: Any, loss_fn: Any, mesh: Any = None) -> Any:
+    def compile_step(
+        self, net: Any, loss_fn: Any, mesh: Any = None, *, shard_params: bool = False
+    ) -> Any:
         """Compile forward, loss, backward and this trainer's update into ONE XLA program.
 
-        Returns ``step(data, label) -> loss`` (per-sample losses, an NDArray) that does what
-        ``with record(): loss = loss_fn(net(data), label)``, ``loss.backward()``,
-        ``trainer.step(data.shape[0])`` do, with the same numbers, in one compiled call. ``net``
-        must be a HybridBlock whose trainable parameters are all in this trainer; ``loss_fn``
-        a HybridBlock loss. Learning rate, multipliers and the batch size are inputs: changing
-        them does not recompile.
+        Parameters
+        ----------
+        net : HybridBlock
+            Its trainable parameters must all be in this trainer.
+        loss_fn : HybridBlock
+            A gluon loss, called as ``loss_fn(net(data), label)``.
+        mesh : jax.sharding.Mesh or True, optional
+            Data-parallel training on several devices inside the same program: the first mesh
+            axis splits the batch (its size must divide by that axis' device count); ``True``
+            means all devices. XLA inserts the gradient all-reduce; the numbers equal
+            one-device training.
+        shard_params : bool, default False (keyword-only; needs ``mesh``)
+            False: parameters and optimizer state are replicated on every device. True: each
+            parameter, and every optimizer-state array of its shape, is split along its
+            largest axis whose size divides by the device count of the mesh's first axis
+            (the first such axis on a tie); a parameter with no such axis stays replicated.
+            Each device then holds only its slice (memory per device shrinks with the
+            device count) and XLA gathers what the computation needs. The numbers equal
+            one-device training. Single-process meshes only.
 
-        ``mesh``: data-parallel training on several devices inside the same program. Give a
-        ``jax.sharding.Mesh`` whose first axis splits the batch (or ``True`` for all devices).
-        Parameters and optimizer state are replicated, each batch is split along its first
-        axis (its size must divide by the number of devices), and XLA inserts the gradient
-        all-reduce; the numbers equal one-device training.
+        Returns
+        -------
+        step : callable
+            ``step(data, label) -> loss`` (per-sample losses, an NDArray) does what
+            ``with record(): loss = loss_fn(net(data), label)``, ``loss.backward()``,
+            ``trainer.step(data.shape[0])`` do, with the same numbers, in one compiled call.
+
+        Notes
+        -----
+        Learning rate (``set_learning_rate``, schedulers), each Parameter's ``lr_mult`` and
+        ``wd_mult``, and the batch size are inputs of the program: changing them does not
+        recompile. Setting ``grad_req='null'`` on a parameter freezes it from the next step
+        on without recompiling (its update is masked out; its gradient is still computed),
+        and so does setting it back; only a parameter that was never trained joining the
+        step compiles once more.
+
+        The parameters and the optimizer state are donated to the program, which writes the
+        new values into their buffers instead of allocating new ones. The Parameters and the
+        Trainer take the new arrays, so every NDArray stays valid. An array that anything
+        else still references (an NDArray from ``detach()``, a recorded tape, a raw
+        ``jax.Array`` taken from ``.data``) is copied first instead of donated.
         """
-        from gluax._src.engine import random as _random
-
         if not self._optimizer.fused() and self._optax is None:
             raise NotImplementedError(
-                f"compile_step: {type(self._optimizer).__name__} overrides update(); only built-in optimizers or optax transformations compile into one step."
+                f"compile_step: {type(self._optimizer).__name__} overrides update(); only "
+                "built-in optimizers or optax transformations compile into one step."
             )
+        if shard_params and (mesh is None or mesh is False):
+            raise ValueError(
+                "compile_step: shard_params=True splits parameters over the devices of a mesh; "
+                "pass mesh=True (all devices) or a jax.sharding.Mesh as well."
+            )
+        if shard_params and jax.process_count() > 1:
+            raise NotImplementedError(
+                "compile_step(shard_params=True) runs in one process; with several processes "
+                "(gluax.parallel.initialize) use shard_params=False (replicated parameters)."
+            )
+        from gluax._src.engine import random as _random
+
         index = {id(p): i for i, p in enumerate(self._params)}
         jitted: dict[Any, Any] = {}
-        shard = _Sharding(mesh) if mesh is not None and mesh is not False else None
+        shard = _Sharding(mesh, shard_params) if mesh is not None and mesh is not False else None
 
         def run(data: Any, label: Any) -> Any:
             xv, yv = data._value, label._value
@@ -282,44 +375,69 @@ class Trainer:
                 xv, yv = shard.split(xv, "data"), shard.split(yv, "label")
             net._ensure_initialized((data,))
             items = net._params_list()
-            train = [(k, p) for k, p in items if p.grad_req != "null"]
-            aux_items = [(k, p) for k, p in items if p.grad_req == "null"]
-            missing = [p.name for _, p in train if id(p) not in index]
+            missing = [p.name for _, p in items if p.grad_req != "null" and id(p) not in index]
             if missing:
                 raise ValueError(
-                    f"compile_step: parameters {missing} of {type(net).__name__} '{net.name}' are not in this Trainer."
+                    f"compile_step: parameters {missing} of {type(net).__name__} '{net.name}' "
+                    "are not in this Trainer."
                 )
+            # frozen parameters trained before stay in the program, masked (no recompile)
+            train = [
+                (k, p)
+                for k, p in items
+                if id(p) in index and (p.grad_req != "null" or index[id(p)] in self._states)
+            ]
+            names = [k for k, _ in train]
+            taken = {id(p) for _, p in train}
+            aux_items = [(k, p) for k, p in items if id(p) not in taken]
             idx = [index[id(p)] for _, p in train]
-            params = {k: p._data[0]._value for k, p in train}
-            aux = {k: p._data[0]._value for k, p in aux_items}
+            active = [i for i, (_, p) in zip(idx, train) if p.grad_req != "null"]
             for i, (_, p) in zip(idx, train):
                 if i not in self._states:
                     self._states[i] = self._init_state(p._data[0]._value)
-            states = [self._states[i] for i in idx]
             batch = data.shape[0] * (jax.process_count() if shard is not None else 1)
             self._optimizer.rescale_grad = self._scale / batch
-            self._optimizer._update_count(idx)
+            if active:
+                self._optimizer._update_count(active)
+                ts = self._step_rows(idx, active)
+            else:
+                ts = np.ones(len(idx), np.float32)  # everything frozen: masked anyway
             lrs = np.asarray(self._optimizer._get_lrs(idx), np.float32)
             wds = np.asarray(self._optimizer._get_wds(idx), np.float32)
-            ts = np.asarray([self._optimizer._index_update_count[i] for i in idx], np.float32)
+            mask = np.asarray([p.grad_req != "null" for _, p in train])
             rescale = np.float32(self._optimizer.rescale_grad)
-            sig = tuple(k for k, _ in train)
-            fn = jitted.get(sig)
-            if fn is None:
-                fused = self._make_fused_step(net, loss_fn, [k for k, _ in train])
-                fn = jitted[sig] = jax.jit(fused) if shard is None else shard.jit(fused)
+            shapes = tuple(tuple(p._data[0]._value.shape) for _, p in train)
+            sig = (tuple(names), shapes, self._version)
+            entry = jitted.get(sig)
+            if entry is None:
+                fused = self._make_fused_step(net, loss_fn, names)
+                if shard is None:
+                    entry = (jax.jit(fused, donate_argnums=(0, 2)), None, None)
+                else:
+                    p_sh, s_sh = shard.layout(names, shapes, [self._states[i] for i in idx])
+                    entry = (shard.jit(fused, p_sh, s_sh), p_sh, s_sh)
+                jitted[sig] = entry
+            fn, p_sh, s_sh = entry
+            params = dict(zip(names, _donatable([p._data[0]._value for _, p in train])))
+            flat, tree = jax.tree_util.tree_flatten([self._states[i] for i in idx])
+            states = jax.tree_util.tree_unflatten(tree, _donatable(flat))
+            del flat
+            aux = {k: p._data[0]._value for k, p in aux_items}
             if shard is not None:
-                params, aux, states = shard.replicate((params, aux, states))
+                params, states = shard.place(params, p_sh), shard.place(states, s_sh)
+                aux = shard.replicate(aux)
             key = _random.next_key()
-            new_p, new_aux, new_s, loss = fn(
-                params, aux, states, xv, yv, lrs, wds, rescale, ts, key
-            )
+            with _quiet_donation():
+                new_p, new_aux, new_s, loss = fn(
+                    params, aux, states, xv, yv, lrs, wds, rescale, ts, key, mask
+                )
+            del params, states
             if shard is not None and jax.process_count() > 1:
                 new_p, new_aux, new_s = _Sharding.local((new_p, new_aux, new_s))
                 loss = np.concatenate([np.asarray(sh.data) for sh in loss.addressable_shards])
                 loss = jax.device_put(loss, data._ctx.jax_device)
             for (k, p), i, s in zip(train, idx, new_s):
-                p._set_raw(new_p[k])
+                p._set_raw(new_p[k])  # frozen ones too: their old buffers were donated
                 self._states[i] = s
             lookup = dict(items)
             for k, v in new_aux.items():
@@ -342,6 +460,7 @@ class Trainer:
             rescale: Any,
             ts: Any,
             key: Any,
+            mask: Any,
         ) -> Any:
             k1, k2 = jax.random.split(key)
 
@@ -352,27 +471,568 @@ class Trainer:
 
             grads, (loss, new_aux) = jax.grad(total, has_aux=True)(params)
             new_w, new_s = self._fused_update(
-                [params[k] for k in names], [grads[k] for k in names], states, lrs, wds, rescale, ts
+                [params[k] for k in names],
+                [grads[k] for k in names],
+                states,
+                lrs,
+                wds,
+                rescale,
+                ts,
+                mask,
             )
             return dict(zip(names, new_w)), new_aux, new_s, loss
 
         return fused
 
+    # ---- saving and loading the optimizer state ------------------------------------------------
     def save_states(self, fname: str) -> None:
-        """Not available yet in gluax."""
-        raise NotImplementedError(
-            "Trainer.save_states is not implemented yet; save parameters with save_parameters."
+        """Save the optimizer state (momenta, update counts, learning rate, schedule) to a file.
+
+        The file is MXNet's NDArray-list format (what ``nd.save`` writes; written atomically):
+        each state array under ``'<parameter index>/<state path>'`` (``'0'`` for a state that
+        is one array, ``'0/0'``, ``'0/1'`` for Adam's mean and variance, field names for
+        optax states), plus one entry ``'__trainer_states__'``, a JSON text stored as uint8,
+        with the optimizer's class name, its attributes (hyper-parameters, ``lr``,
+        ``num_update``, per-parameter update counts, the ``lr_scheduler``'s state) and each
+        parameter's shape and dtype. Reading it runs no code.
+
+        Parameters
+        ----------
+        fname : str
+            Path of the file to write.
+
+        Notes
+        -----
+        MXNet writes a Python pickle here; gluax does not write pickles, so MXNet cannot read
+        this file (gluax reads MXNet's with ``load_states(fname, allow_pickle=True)``). As in
+        MXNet, each Parameter's ``lr_mult``/``wd_mult`` are not saved. Optimizer attributes
+        that are not numbers, strings, None, lists/tuples/dicts of them or an
+        ``mx.lr_scheduler`` scheduler are left out, with a warning.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> net = mx.gluon.nn.Dense(1, in_units=2); net.initialize(mx.init.One())
+        >>> trainer = mx.gluon.Trainer(net.collect_params(), "adam")
+        >>> with mx.autograd.record():
+        ...     loss = net(mx.nd.ones((1, 2))).sum()
+        >>> loss.backward(); trainer.step(1)
+        >>> fname = os.path.join(tempfile.mkdtemp(), "net.states")
+        >>> trainer.save_states(fname)
+        >>> sorted(mx.nd.load(fname))
+        ['0/0', '0/1', '1/0', '1/1', '__trainer_states__']
+        >>> resumed = mx.gluon.Trainer(net.collect_params(), "adam")
+        >>> resumed.load_states(fname); resumed.optimizer.num_update
+        1
+        """
+        from gluax._src.engine import serialization
+
+        arrays: dict[str, np.ndarray] = {}
+        shapes: dict[str, Any] = {}
+        for i in sorted(self._states):
+            flat, _ = jax.tree_util.tree_flatten_with_path(self._states[i], is_leaf=_is_nd)
+            for path, leaf in flat:
+                arrays[_state_key(i, path)] = np.asarray(_raw(leaf))
+            p = self._params[i]
+            w = p._data[0]._value if p._data is not None else None
+            shapes[str(i)] = {
+                "shape": list(w.shape if w is not None else p.shape),
+                "dtype": np.dtype(w.dtype if w is not None else p.dtype).name,
+            }
+        attrs: dict[str, Any] = {}
+        skipped = []
+        for k, v in self._optimizer.__dict__.items():
+            if k == "param_dict":
+                continue
+            try:
+                attrs[k] = _encode(v)
+            except TypeError:
+                skipped.append(f"{k} ({type(v).__name__})")
+        if skipped:
+            warnings.warn(
+                f"Trainer.save_states: optimizer attribute(s) {', '.join(skipped)} are not "
+                "saved; only numbers, strings, None, lists/tuples/dicts of them and "
+                "mx.lr_scheduler schedulers are.",
+                stacklevel=2,
+            )
+        meta = {
+            "format": _FORMAT,
+            "version": 1,
+            "optimizer": None if self._optax is not None else type(self._optimizer).__name__,
+            "optax": self._optax is not None,
+            "attrs": attrs,
+            "params": shapes,
+        }
+        arrays[_META_KEY] = np.frombuffer(json.dumps(meta).encode("utf-8"), np.uint8)
+        serialization.atomic_write(fname, serialization.dumps(arrays))
+
+    def load_states(self, fname: str, allow_pickle: bool = False) -> None:
+        """Load the optimizer state saved by ``save_states`` (gluax's or, with
+        ``allow_pickle=True``, MXNet's), so that training resumes exactly where it stopped.
+
+        The optimizer takes the saved one's attributes (learning rate, hyper-parameters,
+        update counts, schedule), as in MXNet, where the file's optimizer replaces the
+        Trainer's; each Parameter's ``lr_mult``/``wd_mult`` stay those of this Trainer's
+        parameters.
+
+        Parameters
+        ----------
+        fname : str
+            A file written by ``Trainer.save_states`` of gluax (MXNet's NDArray format) or of
+            MXNet 1.x (a Python pickle).
+        allow_pickle : bool, default False
+            Needed to read MXNet's files, which are pickles. **Loading a pickle can run code
+            stored in the file.** gluax's reader only rebuilds MXNet's NDArray, optimizer and
+            lr_scheduler objects as plain data and refuses any other class, but only pass
+            ``allow_pickle=True`` for files from a source you trust.
+
+        Raises
+        ------
+        ValueError
+            The file is a pickle and ``allow_pickle`` is False; the file is neither format;
+            or its states do not fit this Trainer's parameters or optimizer.
+        pickle.UnpicklingError
+            The pickle refers to a class that an MXNet states file does not hold.
+        """
+        from gluax._src.engine import serialization
+
+        fname = os.fspath(fname)
+        if not os.path.exists(fname):
+            raise FileNotFoundError(f"Trainer.load_states: no such file {fname!r}.")
+        with open(fname, "rb") as f:
+            buf = f.read()
+        if buf[:8] == struct.pack("<Q", serialization.LIST_MAGIC):
+            raw = serialization.loads(buf, fname)
+            if not isinstance(raw, dict) or _META_KEY not in raw:
+                raise ValueError(
+                    f"Trainer.load_states: {fname!r} is an NDArray file but not a Trainer "
+                    "states file (no '__trainer_states__' entry; a parameters file is loaded "
+                    "with net.load_parameters)."
+                )
+            meta = json.loads(raw.pop(_META_KEY).tobytes().decode("utf-8"))
+            if meta.get("format") != _FORMAT:
+                raise ValueError(f"Trainer.load_states: {fname!r} has an unknown format entry.")
+            if meta["optax"] != (self._optax is not None):
+                saved = "an optax transformation" if meta["optax"] else repr(meta["optimizer"])
+                raise ValueError(
+                    f"Trainer.load_states: {fname!r} holds the state of {saved}; this Trainer "
+                    f"uses {self._describe()}."
+                )
+            attrs = {str(k): _decode(v) for k, v in meta["attrs"].items()}
+            opt = self._restored_optimizer(meta["optimizer"], attrs, fname)
+            indices = [self._check_index(int(key), fname) for key in meta["params"]]
+            states = {}
+            for i, (key, info) in zip(indices, meta["params"].items()):
+                shape, dtype = tuple(info["shape"]), np.dtype(info["dtype"])
+                prefix = key + "/"
+                mine = {k: v for k, v in raw.items() if k == key or k.startswith(prefix)}
+                states[i] = self._state_from(opt, i, shape, dtype, fname, by_key=mine)
+        elif buf[:1] == b"\x80":
+            if not allow_pickle:
+                raise ValueError(
+                    f"Trainer.load_states: {fname!r} is a Python pickle, the format of MXNet's "
+                    "Trainer.save_states. Loading a pickle can run code stored in the file; if "
+                    "you trust it, call load_states(fname, allow_pickle=True). (gluax's own "
+                    "save_states writes MXNet's NDArray format, which runs no code.)"
+                )
+            loaded = _MXNetStatesUnpickler(io.BytesIO(buf), fname).load()
+            saved = None
+            if isinstance(loaded, tuple) and len(loaded) == 2:
+                loaded, saved = loaded
+            if not isinstance(loaded, dict):
+                raise ValueError(
+                    f"Trainer.load_states: {fname!r} is not an MXNet Trainer states pickle "
+                    f"(expected a dict of states, got {type(loaded).__name__})."
+                )
+            opt = self._optimizer
+            if saved is not None:
+                if not isinstance(saved, _Pickled) or saved.kind != "optimizer":
+                    raise ValueError(
+                        f"Trainer.load_states: {fname!r} holds {type(saved).__name__} where "
+                        "MXNet stores its optimizer."
+                    )
+                if self._optax is not None:
+                    raise ValueError(
+                        f"Trainer.load_states: {fname!r} holds MXNet's {saved.name} state; "
+                        "this Trainer uses an optax transformation."
+                    )
+                opt = self._restored_optimizer(saved.name, saved.attrs, fname)
+            for key in loaded:
+                if not isinstance(key, int):
+                    raise ValueError(
+                        f"Trainer.load_states: {fname!r}: state key {key!r} is not a "
+                        "parameter index."
+                    )
+                self._check_index(key, fname)
+            states = {}
+            for i, value in loaded.items():
+                leaves = _mx_leaves(value, fname)
+                p = self._params[i]
+                shape = tuple(p.shape or ()) if p._data is not None else None
+                if shape is None:
+                    shape = leaves[0].shape if leaves else tuple(p.shape or ())
+                states[i] = self._state_from(
+                    opt, i, shape, np.dtype(p.dtype), fname, leaves=leaves
+                )
+        else:
+            raise ValueError(
+                f"Trainer.load_states: {fname!r} is neither a gluax states file (MXNet's "
+                "NDArray format) nor an MXNet states pickle."
+            )
+        # nothing changed until here: a refused file leaves the Trainer as it was
+        opt.param_dict = dict(enumerate(self._params))
+        if opt is not self._optimizer and (
+            type(opt) is not type(self._optimizer) or _rule_attrs(opt) != _rule_attrs(self._optimizer)
+        ):
+            # the update rule reads hyper-parameters when it is traced: compile it again
+            self._jit_update = None
+            self._version += 1
+        self._optimizer = opt
+        self._states = states
+        self._zeros = {}
+
+    def _describe(self) -> str:
+        if self._optax is not None:
+            return "an optax transformation"
+        return type(self._optimizer).__name__
+
+    def _check_index(self, i: int, fname: str) -> int:
+        if not 0 <= i < len(self._params):
+            raise ValueError(
+                f"Trainer.load_states: {fname!r} holds a state for parameter index {i}; this "
+                f"Trainer has {len(self._params)} parameters."
+            )
+        return i
+
+    def _restored_optimizer(self, name: str | None, attrs: dict[str, Any], fname: str) -> Any:
+        """A copy of the optimizer (or a new one of the saved class, by registered name) with
+        the saved attributes; the Trainer's own is untouched until the whole file has loaded."""
+        opt = self._optimizer
+        if name is not None and type(opt).__name__.lower() != str(name).lower():
+            cls = Optimizer.opt_registry.get(str(name).lower())
+            if cls is None:
+                raise ValueError(
+                    f"Trainer.load_states: {fname!r} holds the state of optimizer {name!r}, "
+                    f"which is not registered in gluax (this Trainer uses "
+                    f"{type(opt).__name__}; registered: {sorted(Optimizer.opt_registry)})."
+                )
+            opt = cls()
+        else:
+            opt = copy.copy(opt)
+        for k, v in attrs.items():
+            # attributes MXNet keeps and gluax does not (aggregate_num, sym_info, ...) are
+            # bookkeeping of MXNet's own kernels; they are skipped
+            if k == "param_dict" or k not in opt.__dict__:
+                continue
+            if isinstance(v, _Pickled):
+                v = _scheduler(v.name, v.attrs, opt.lr_scheduler)
+            opt.__dict__[k] = v
+        return opt
+
+    def _state_from(
+        self,
+        opt: Optimizer,
+        i: int,
+        shape: tuple[int, ...],
+        dtype: np.dtype,
+        fname: str,
+        by_key: dict[str, np.ndarray] | None = None,
+        leaves: list[np.ndarray] | None = None,
+    ) -> Any:
+        """Parameter ``i``'s state in this Trainer's layout, filled with the saved arrays (by
+        key for gluax's files, in order for MXNet's)."""
+        p = self._params[i]
+        known = p._data is not None or all(d > 0 for d in (p.shape or ()))
+        if known and p.shape is not None and tuple(p.shape) != tuple(shape):
+            raise ValueError(
+                f"Trainer.load_states: {fname!r}: the state of parameter {i} ('{p.name}') was "
+                f"saved for shape {tuple(shape)}, but the parameter has shape {tuple(p.shape)}."
+            )
+        ctx = p._data[0]._ctx if p._data is not None else None
+        device = ctx.jax_device if ctx is not None else None
+        per_parameter = self._optax is None and not opt.fused()
+        what = "the optax transformation" if self._optax is not None else type(opt).__name__
+        if per_parameter:
+            zero = NDArray(jnp.zeros(shape, dtype), ctx)
+            template = opt.create_state_multi_precision(i, zero)
+            flat, tree = jax.tree_util.tree_flatten_with_path(template, is_leaf=_is_nd)
+        else:
+            init = self._optax.init if self._optax is not None else opt.rule().init
+            template = jax.eval_shape(init, jax.ShapeDtypeStruct(shape, dtype))
+            flat, tree = jax.tree_util.tree_flatten_with_path(template)
+        if leaves is None:
+            assert by_key is not None
+            expected = {_state_key(i, path) for path, _ in flat}
+            if set(by_key) != expected:
+                raise ValueError(
+                    f"Trainer.load_states: {fname!r}: parameter {i} ('{p.name}') has state "
+                    f"arrays {sorted(by_key)}, but {what} keeps {sorted(expected)}."
+                )
+            leaves = [by_key[_state_key(i, path)] for path, _ in flat]
+        elif len(leaves) != len(flat):
+            raise ValueError(
+                f"Trainer.load_states: {fname!r}: MXNet's state of parameter {i} ('{p.name}') "
+                f"has {len(leaves)} array(s); gluax's {what} keeps {len(flat)}."
+            )
+        values = []
+        for (path, slot), arr in zip(flat, leaves):
+            want = tuple(_raw(slot).shape if per_parameter else slot.shape)
+            if tuple(arr.shape) != want:
+                raise ValueError(
+                    f"Trainer.load_states: {fname!r}: state array {_state_key(i, path)!r} has "
+                    f"shape {tuple(arr.shape)}, expected {want}."
+                )
+            kind = _raw(slot).dtype if per_parameter else slot.dtype
+            value = jax.device_put(np.asarray(arr).astype(kind), device)
+            values.append(NDArray(value, ctx) if per_parameter else value)
+        return jax.tree_util.tree_unflatten(tree, values)
+
+
+# ---- helpers of the state files ----------------------------------------------------------------
+_FORMAT = "gluax.trainer_states"
+_META_KEY = "__trainer_states__"
+# attributes that are inputs of the compiled update (or bookkeeping), not part of the rule
+_LIVE_ATTRS = {
+    "lr",
+    "wd",
+    "rescale_grad",
+    "num_update",
+    "begin_num_update",
+    "_index_update_count",
+    "lr_mult",
+    "wd_mult",
+    "idx2name",
+    "param_dict",
+    "lr_scheduler",
+}
+
+
+def _rule_attrs(opt: Optimizer) -> str:
+    return repr(sorted((k, repr(v)) for k, v in opt.__dict__.items() if k not in _LIVE_ATTRS))
+
+
+def _is_nd(x: Any) -> bool:
+    return isinstance(x, NDArray)
+
+
+def _raw(x: Any) -> Any:
+    return x._value if isinstance(x, NDArray) else x
+
+
+def _state_key(i: int, path: Any) -> str:
+    parts = []
+    for k in path:
+        if isinstance(k, jax.tree_util.SequenceKey):
+            parts.append(str(k.idx))
+        elif isinstance(k, jax.tree_util.DictKey):
+            parts.append(str(k.key))
+        elif isinstance(k, jax.tree_util.GetAttrKey):
+            parts.append(k.name)
+        elif isinstance(k, jax.tree_util.FlattenedIndexKey):
+            parts.append(str(k.key))
+        else:
+            parts.append(str(k))
+    return "/".join([str(i), *parts])
+
+
+def _encode(v: Any) -> Any:
+    """A JSON-able form of an optimizer attribute; TypeError for anything else."""
+    from gluax._src.optim.lr_scheduler import LRScheduler
+
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, np.generic) and v.dtype.kind in "biuf":
+        return v.item()
+    if isinstance(v, list):
+        return [_encode(x) for x in v]
+    if isinstance(v, tuple):
+        return {"tuple": [_encode(x) for x in v]}
+    if isinstance(v, dict):
+        return {"dict": [[_encode(k), _encode(x)] for k, x in v.items()]}
+    if isinstance(v, LRScheduler):
+        return {"lr_scheduler": type(v).__name__, "attrs": _encode(dict(v.__dict__))}
+    raise TypeError(type(v).__name__)
+
+
+def _decode(v: Any) -> Any:
+    if isinstance(v, list):
+        return [_decode(x) for x in v]
+    if isinstance(v, dict):
+        if set(v) == {"tuple"}:
+            return tuple(_decode(x) for x in v["tuple"])
+        if set(v) == {"dict"}:
+            return {_decode(k): _decode(x) for k, x in v["dict"]}
+        if set(v) == {"lr_scheduler", "attrs"}:
+            return _Pickled("lr_scheduler", str(v["lr_scheduler"]), _decode(v["attrs"]))
+        raise ValueError(f"Trainer.load_states: unexpected entry {sorted(v)} in the metadata.")
+    return v
+
+
+def _scheduler(name: str, attrs: Any, current: Any) -> Any:
+    """An lr_scheduler with the saved attributes: the optimizer's own when it is of the saved
+    class (so a user's scheduler class works too), else gluax's class of that name."""
+    from gluax._src.optim import lr_scheduler as _lrs
+
+    if not isinstance(attrs, dict):
+        raise ValueError(f"Trainer.load_states: the state of scheduler {name!r} is not a dict.")
+    if current is not None and type(current).__name__ == name:
+        target = copy.copy(current)
+    else:
+        cls = getattr(_lrs, name, None)
+        if not (isinstance(cls, type) and issubclass(cls, _lrs.LRScheduler)):
+            raise ValueError(
+                f"Trainer.load_states: the file holds lr_scheduler {name!r}, which gluax does "
+                "not have; create the Trainer with an optimizer that uses that scheduler class."
+            )
+        target = cls.__new__(cls)
+    target.__dict__.update({str(k): v for k, v in attrs.items()})
+    return target
+
+
+class _Pickled:
+    """Plain-data stand-in for an MXNet optimizer or lr_scheduler object in a pickle."""
+
+    def __init__(self, kind: str, name: str, attrs: Any = None) -> None:
+        self.kind, self.name, self.attrs = kind, name, attrs if attrs is not None else {}
+
+    def __setstate__(self, state: Any) -> None:
+        if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
+            raise pickle.UnpicklingError(f"MXNet {self.name}: expected a dict of attributes.")
+        self.attrs = dict(state)
+
+
+class _PickledNDArray:
+    """Stand-in for ``mxnet.ndarray.NDArray`` in a pickle: MXNet pickles an NDArray as
+    ``{'handle': bytes}``, the bytes being one array in MXNet's binary NDArray format."""
+
+    fname = "<pickle>"
+
+    def __init__(self, *args: Any) -> None:
+        self.array: np.ndarray | None = None
+
+    def __setstate__(self, state: Any) -> None:
+        from gluax._src.engine.serialization import _Reader, _read_array
+
+        if not isinstance(state, dict) or set(state) != {"handle"}:
+            raise pickle.UnpicklingError("MXNet NDArray: expected the state {'handle': bytes}.")
+        handle = state["handle"]
+        if handle is None:
+            return
+        if not isinstance(handle, (bytes, bytearray)):
+            raise pickle.UnpicklingError(
+                f"MXNet NDArray: the handle must be bytes, got {type(handle).__name__}."
+            )
+        self.array = _read_array(_Reader(bytes(handle), self.fname))
+
+
+def _numpy_scalar(dtype: Any, data: Any) -> Any:
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "biuf":
+        raise pickle.UnpicklingError(f"numpy scalar of dtype {dtype!r} is not allowed.")
+    if not isinstance(data, bytes) or len(data) != dtype.itemsize:
+        raise pickle.UnpicklingError("numpy scalar: bad data.")
+    return np.frombuffer(data, dtype)[0].item()
+
+
+def _numpy_dtype(spec: Any, align: Any = False, copy: Any = False) -> np.dtype:
+    if not isinstance(spec, str):
+        raise pickle.UnpicklingError(f"numpy dtype {spec!r} is not allowed.")
+    return np.dtype(spec)
+
+
+class _MXNetStatesUnpickler(pickle.Unpickler):
+    """Reads MXNet's Trainer states pickle without running code from it: NDArrays become
+    numpy arrays, optimizers and schedulers plain attribute dicts; any other class is refused."""
+
+    def __init__(self, f: Any, fname: str) -> None:
+        super().__init__(f)
+        self.fname = fname
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("mxnet.ndarray.ndarray", "NDArray"):
+            return type("NDArray", (_PickledNDArray,), {"fname": self.fname})
+        if module.startswith("mxnet.optimizer") and name.isidentifier():
+            return _stand_in("optimizer", name)
+        if module == "mxnet.lr_scheduler" and name.isidentifier():
+            return _stand_in("lr_scheduler", name)
+        if (module, name) == ("builtins", "bytearray"):
+            return bytearray
+        if module in ("numpy.core.multiarray", "numpy._core.multiarray") and name == "scalar":
+            return _numpy_scalar
+        if (module, name) == ("numpy", "dtype"):
+            return _numpy_dtype
+        raise pickle.UnpicklingError(
+            f"Trainer.load_states: {self.fname!r} refers to {module}.{name}, which an MXNet "
+            "Trainer states file does not hold; refusing to load it (it could run code)."
         )
 
-    def load_states(self, fname: str) -> None:
-        """Not available yet in gluax."""
-        raise NotImplementedError("Trainer.load_states is not implemented yet.")
+
+def _stand_in(kind: str, name: str) -> type:
+    def new(cls: type, *args: Any, **kwargs: Any) -> _Pickled:
+        obj = object.__new__(cls)
+        _Pickled.__init__(obj, kind, name)
+        return obj
+
+    return type(name, (_Pickled,), {"__new__": new})
+
+
+def _mx_leaves(value: Any, fname: str) -> list[np.ndarray]:
+    """The arrays of one MXNet state (an NDArray, None, or nested tuples/lists), in order."""
+    if value is None:
+        return []
+    if isinstance(value, _PickledNDArray):
+        return [] if value.array is None else [value.array]
+    if isinstance(value, (tuple, list)):
+        return [a for v in value for a in _mx_leaves(v, fname)]
+    raise ValueError(
+        f"Trainer.load_states: {fname!r}: unexpected {type(value).__name__} in an MXNet state."
+    )
+
+
+# ---- donation ----------------------------------------------------------------------------------
+def _refs(leaves: list[Any], k: int) -> int:
+    return sys.getrefcount(leaves[k])
+
+
+def _owned_refs() -> int:
+    """What ``_refs`` counts for an object with exactly one owner besides the list."""
+    owner = [object()]
+    leaves = [owner[0]]
+    return _refs(leaves, 0)
+
+
+_OWNED = _owned_refs()
+_DONATION_WARNING = "Some donated buffers were not usable"
+
+
+def _donatable(leaves: list[Any]) -> list[Any]:
+    """The arrays to donate, each of which has exactly one owner (a Parameter's NDArray or a
+    slot of the Trainer's state): donation deletes the buffer, so an array that anything else
+    still references (a detached NDArray, a recorded tape, a user's raw ``jax.Array``,
+    another Parameter, the same array twice in the state) is copied first."""
+    seen: set[int] = set()
+    out = []
+    for k in range(len(leaves)):
+        shared = id(leaves[k]) in seen or _refs(leaves, k) > _OWNED
+        seen.add(id(leaves[k]))
+        out.append(jnp.copy(leaves[k]) if shared else leaves[k])
+    return out
+
+
+class _quiet_donation(warnings.catch_warnings):
+    """XLA warns when it cannot reuse a donated buffer (a backend without donation): then the
+    step only allocates as it would without donation, which is not worth a warning."""
+
+    def __enter__(self) -> Any:
+        out = super().__enter__()
+        warnings.filterwarnings("ignore", message=_DONATION_WARNING)
+        return out
 
 
 class _Sharding:
-    """Data parallelism over a mesh: replicated state, batch split along the first mesh axis."""
+    """Data parallelism over a mesh: the batch is split along the first mesh axis; parameters
+    and optimizer state are replicated, or split along one axis each (``shard_params``)."""
 
-    def __init__(self, mesh: Any) -> None:
+    def __init__(self, mesh: Any, shard_params: bool = False) -> None:
         from jax.sharding import Mesh, NamedSharding
         from jax.sharding import PartitionSpec as P
 
@@ -385,8 +1045,39 @@ class _Sharding:
         self.mesh = mesh
         self.axis = mesh.axis_names[0]
         self.n = mesh.shape[self.axis]
+        self.shard_params = shard_params
         self.repl = NamedSharding(mesh, P())
         self.batch = NamedSharding(mesh, P(self.axis))
+
+    def param_sharding(self, shape: tuple[int, ...]) -> Any:
+        """Split along the largest axis whose size divides by the device count (the first on
+        a tie); replicated when no axis does or ``shard_params`` is off."""
+        from jax.sharding import NamedSharding
+        from jax.sharding import PartitionSpec as P
+
+        axes = [a for a, d in enumerate(shape) if d > 0 and d % self.n == 0]
+        if not self.shard_params or not axes:
+            return self.repl
+        ax = max(axes, key=lambda a: (shape[a], -a))
+        return NamedSharding(self.mesh, P(*([None] * ax), self.axis))
+
+    def layout(self, names: list[str], shapes: tuple[Any, ...], states: list[Any]) -> Any:
+        """Shardings of the parameters (by name) and of the states (a state array shaped like
+        its parameter is split like it; other state arrays, such as counts, are replicated)."""
+        p_sh = {k: self.param_sharding(s) for k, s in zip(names, shapes)}
+        s_sh = [
+            jax.tree_util.tree_map(
+                lambda a, sh=p_sh[k], shape=s: sh if tuple(a.shape) == shape else self.repl,
+                st,
+            )
+            for k, s, st in zip(names, shapes, states)
+        ]
+        return p_sh, s_sh
+
+    def place(self, tree: Any, shardings: Any) -> Any:
+        if jax.process_count() == 1:
+            return jax.device_put(tree, shardings)
+        return self.replicate(tree)  # several processes: replicated only
 
     def replicate(self, tree: Any) -> Any:
         if jax.process_count() == 1:
@@ -416,6 +1107,11 @@ class _Sharding:
         # several processes: each gives its own slice of the global batch
         return jax.make_array_from_process_local_data(self.batch, np.asarray(x))
 
-    def jit(self, fn: Any) -> Any:
+    def jit(self, fn: Any, p_sh: Any, s_sh: Any) -> Any:
         r, b = self.repl, self.batch
-        return jax.jit(fn, in_shardings=(r, r, r, b, b, r, r, r, r, r), out_shardings=(r, r, r, b))
+        return jax.jit(
+            fn,
+            in_shardings=(p_sh, r, s_sh, b, b, r, r, r, r, r, r),
+            out_shardings=(p_sh, r, s_sh, b),
+            donate_argnums=(0, 2),
+        )
