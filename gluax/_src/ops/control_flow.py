@@ -74,10 +74,6 @@ def _unflatten(flat: list[Any], fmt: Any) -> Any:
     return _regroup(list(flat), fmt)[0]
 
 
-def _describe(arrays: list[Any]) -> list[str]:
-    return [f"{tuple(a.shape)} {jnp.dtype(a.dtype).name}" for a in arrays]
-
-
 def _traced(flat: list[NDArray]) -> bool:
     """Compile the control flow (instead of running it in Python)?"""
     return STATE.tracing > 0 or any(isinstance(a._value, jax.core.Tracer) for a in flat)
