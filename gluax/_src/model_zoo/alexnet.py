@@ -23,6 +23,8 @@ class AlexNet(HybridBlock):
     classes : int, default 1000
         Number of classes of the output layer.
 
+    Notes
+    -----
     Inputs: ``(N, 3, 224, 224)``. Outputs: ``(N, classes)``.
     """
 

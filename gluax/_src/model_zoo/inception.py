@@ -149,6 +149,8 @@ class Inception3(HybridBlock):
     classes : int, default 1000
         Number of classes of the output layer.
 
+    Notes
+    -----
     Inputs: ``(N, 3, 299, 299)``. Outputs: ``(N, classes)``.
     """
 

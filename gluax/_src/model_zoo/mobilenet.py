@@ -93,6 +93,8 @@ class MobileNet(HybridBlock):
     classes : int, default 1000
         Number of classes of the output layer.
 
+    Notes
+    -----
     Inputs: ``(N, 3, H, W)`` (224x224 for the pretrained weights). Outputs: ``(N, classes)``.
     """
 
@@ -134,6 +136,8 @@ class MobileNetV2(HybridBlock):
     classes : int, default 1000
         Number of classes.
 
+    Notes
+    -----
     Inputs: ``(N, 3, H, W)`` (224x224 for the pretrained weights). Outputs: ``(N, classes)``.
     """
 

@@ -195,6 +195,8 @@ _NET_DOC = """
     thumbnail : bool, default False
         Replace the 7x7 stem and its max pooling by one 3x3 convolution (small images).
 
+    Notes
+    -----
     Inputs: ``(N, 3, H, W)``. Outputs: ``(N, classes)``.
 
     Raises

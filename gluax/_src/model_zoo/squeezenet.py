@@ -55,6 +55,8 @@ class SqueezeNet(HybridBlock):
     classes : int, default 1000
         Number of classes.
 
+    Notes
+    -----
     Inputs: ``(N, 3, 224, 224)`` (the 13x13 pooling needs the final 13x13 map).
     Outputs: ``(N, classes)``.
 

@@ -35,6 +35,8 @@ class VGG(HybridBlock):
     batch_norm : bool, default False
         BatchNorm after every convolution.
 
+    Notes
+    -----
     Inputs: ``(N, 3, H, W)`` (224x224 for the pretrained weights). Outputs: ``(N, classes)``.
 
     Raises

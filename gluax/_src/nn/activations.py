@@ -16,6 +16,8 @@ class LeakyReLU(HybridBlock):
     alpha : float
         Slope for negative inputs, ``>= 0``.
 
+    Notes
+    -----
     Inputs: data of any shape. Outputs: same shape.
 
     Examples
@@ -50,6 +52,8 @@ class PReLU(HybridBlock):
     in_channels : int, default 1
         Number of alphas: 1 (shared) or the number of channels.
 
+    Notes
+    -----
     Inputs: data of any shape. Outputs: same shape. Parameter ``alpha``: ``(in_channels,)``.
     """
 

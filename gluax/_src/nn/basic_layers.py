@@ -145,6 +145,8 @@ class Dense(HybridBlock):
     in_units : int, default 0
         Input size; 0 infers it at the first forward.
 
+    Notes
+    -----
     Inputs: ``(batch_size, x1, x2, ...)`` (or ``(x1, ..., in_units)`` with ``flatten=False``).
     Outputs: ``(batch_size, units)`` (or ``(x1, ..., units)``).
     """

@@ -172,6 +172,8 @@ _CONV_DOC = """{n}-D convolution layer: ``out = activation(conv(data, weight) + 
     in_channels : int, default 0
         Input channels; 0 infers them at the first forward.
 
+    Notes
+    -----
     Inputs: ``(batch, in_channels, *spatial)`` ({first}). Outputs: ``(batch, channels,
     *out_spatial)`` with ``out = floor((x + 2*padding - dilation*(kernel-1) - 1) / stride) + 1``.
     Weight: ``(channels, in_channels/groups, *kernel_size)`` (channels-last:
@@ -454,6 +456,8 @@ _POOL_DOC = """{kind} pooling over {n}-D feature maps.
     ceil_mode : bool, default False
         Round the output size up (MXNet's ``pooling_convention='full'``).{extra}
 
+    Notes
+    -----
     Inputs: ``(batch, channels, *spatial)`` ({first}). Outputs: ``(batch, channels,
     *out_spatial)`` with ``out = floor((x + 2*padding - pool_size) / strides) + 1`` (``ceil``
     with ``ceil_mode``).
@@ -598,6 +602,8 @@ _GLOBAL_DOC = """Global {kind} pooling: each {n}-D feature map pools to size 1.
     layout : str, default {first!r}
         Or the channels-last {last!r}.
 
+    Notes
+    -----
     Inputs: ``(batch, channels, *spatial)``. Outputs: ``(batch, channels{ones})`` (the spatial
     axes are kept with size 1, so a ``Flatten`` usually follows).
     """

@@ -18,10 +18,10 @@ class Dropout(HybridBlock):
     axes : tuple of int, default ()
         Axes along which one mask value is shared (variational dropout).
 
-    Inputs: data of any shape. Outputs: same shape.
-
     Notes
     -----
+    Inputs: data of any shape. Outputs: same shape.
+
     Hybridized, every call draws a fresh mask; ``mx.random.seed`` makes the masks repeat.
 
     Examples
@@ -60,11 +60,12 @@ class Embedding(HybridBlock):
     sparse_grad : bool, default False
         Accepted; the gradient is always dense in gluax.
 
-    Inputs: indices of any shape ``(d1, ..., dk)`` (float indices are truncated). Outputs:
-    ``(d1, ..., dk, output_dim)``. Parameter ``weight``: ``(input_dim, output_dim)``.
-
     Notes
     -----
+    Inputs: indices of any shape ``(d1, ..., dk)`` (float indices are truncated). Outputs:
+    ``(d1, ..., dk, output_dim)``. The parameter ``weight`` has shape
+    ``(input_dim, output_dim)``.
+
     MXNet's ``sparse_grad=True`` makes a row-sparse gradient; gluax has no sparse storage and
     keeps the gradient dense (same values).
 

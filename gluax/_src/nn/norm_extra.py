@@ -96,6 +96,8 @@ class LayerNorm(_ScaleShiftNorm):
     in_channels : int, default 0
         Size of ``axis``; 0 infers it at the first forward.
 
+    Notes
+    -----
     Inputs: data of any shape. Outputs: same shape. Parameters: ``gamma`` and ``beta`` of
     shape ``(in_channels,)``.
 
@@ -153,6 +155,8 @@ class InstanceNorm(_ScaleShiftNorm):
     in_channels : int, default 0
         Number of channels; 0 infers it at the first forward.
 
+    Notes
+    -----
     Inputs: data with at least 3 dims (batch, channel, spatial...). Outputs: same shape.
     Parameters: ``gamma`` and ``beta`` of shape ``(in_channels,)``.
 
@@ -208,6 +212,8 @@ class GroupNorm(HybridBlock):
         Learn gamma; otherwise gamma keeps its initial value.
     beta_initializer, gamma_initializer : Initializer or str, default 'zeros', 'ones'
 
+    Notes
+    -----
     Inputs: data ``(N, C, *spatial)`` with at least 3 dims. Outputs: same shape.
     Parameters: ``gamma`` and ``beta`` of shape ``(num_groups,)``: one value per group, as in
     MXNet 1.9 (MXNet 2 and PyTorch use one per channel).

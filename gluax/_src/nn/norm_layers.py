@@ -39,13 +39,13 @@ class BatchNorm(HybridBlock):
     in_channels : int, default 0
         Number of channels; 0 infers it at the first forward.
 
+    Notes
+    -----
     Inputs: data of any shape with channels on ``axis``. Outputs: same shape.
     Parameters: ``gamma``, ``beta``, ``running_mean``, ``running_var``, all ``(in_channels,)``;
     the running statistics have ``grad_req='null'`` and come back from hybridized calls as aux
     state.
 
-    Notes
-    -----
     MXNet's CPU build updates the running statistics in the backward pass, so a forward
     without ``backward()`` (e.g. under ``autograd.train_mode()`` alone) leaves them unchanged
     there; gluax updates them in every training-mode forward (DESIGN 9). After a recorded

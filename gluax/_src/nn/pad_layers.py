@@ -20,6 +20,8 @@ class ReflectionPad2D(HybridBlock):
         ``(0, 0, 0, 0, top, bottom, left, right)`` (before/after per axis of NCHW; the first
         four entries must be 0). Each width must be smaller than the padded dim.
 
+    Notes
+    -----
     Inputs: ``(N, C, H, W)``. Outputs: ``(N, C, H + top + bottom, W + left + right)``.
 
     Examples

@@ -156,6 +156,8 @@ class LSTMPCell(HybridRecurrentCell):
     input_size : int, default 0 (inferred at the first call)
     prefix, params : as for every Block.
 
+    Notes
+    -----
     Inputs: ``data`` ``(N, C)``, ``states`` ``[r (N, P), c (N, H)]``.
     Outputs: ``out`` ``(N, P)``, ``next_states`` ``[r', c']``.
 

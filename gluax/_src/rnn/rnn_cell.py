@@ -306,6 +306,8 @@ class RNNCell(_GatedCell):
     input_size : int, default 0 (inferred at the first call)
     prefix, params : as for every Block.
 
+    Notes
+    -----
     Inputs: ``data`` ``(N, C)``, ``states`` ``[h]`` with ``h`` ``(N, H)``.
     Outputs: ``out`` ``(N, H)``, ``next_states`` ``[out]``.
 
@@ -374,6 +376,8 @@ class LSTMCell(_GatedCell):
     activation : str, default 'tanh'
     recurrent_activation : str, default 'sigmoid'
 
+    Notes
+    -----
     Inputs: ``data`` ``(N, C)``, ``states`` ``[h, c]``, each ``(N, H)``.
     Outputs: ``out`` ``(N, H)``, ``next_states`` ``[h', c']``.
 
@@ -453,6 +457,8 @@ class GRUCell(_GatedCell):
     input_size : int, default 0 (inferred at the first call)
     prefix, params : as for every Block.
 
+    Notes
+    -----
     Inputs: ``data`` ``(N, C)``, ``states`` ``[h]``. Outputs: ``out`` ``(N, H)``, ``[out]``.
 
     Examples
