@@ -189,7 +189,13 @@ def _convert(
     """Write one recorded call as MXNet node(s)."""
     op, inputs, attrs, outputs, prefix = call
     name = op.name
-    where = f"operator {name!r} (in block '{prefix.rstrip('_') or '?'}')"
+    block = f"block '{prefix.rstrip('_')}'" if prefix else "the top-level block"
+    where = f"operator {name!r} (in {block})"
+    if _registry.OPS.get(name) is not op:
+        raise SymbolExportError(
+            f"{writer.where}: {where} is not a registered operator (a graph loaded from "
+            "StableHLO, or an internal function); MXNet's graph cannot hold it."
+        )
     if name in UNSUPPORTED:
         raise SymbolExportError(
             f"{writer.where}: {where} has no MXNet 1.9.1 equivalent: {UNSUPPORTED[name]}."
@@ -222,7 +228,7 @@ def _convert(
         return res
 
     if scalars and name in SCALAR_FORMS and len(inputs) == 2 and len(arrays) == 1:
-        (si, s), (_, _) = scalars[0], arrays[0]
+        si, s = scalars[0]
         mx_op = SCALAR_FORMS[name][0 if si == 1 else 1]
         writer.add_node(mx_op, prefix, {"scalar": s}, entries(arrays), outs)
         return
@@ -245,8 +251,10 @@ def _convert(
         )
     if name == "_loss_pick":
         if len(arrays) != 2 or arrays[1][1].ndim != arrays[0][1].ndim - 1:
-            raise SymbolExportError(f"{writer.where}: {where}: MXNet's pick needs an index "
-                                    "with one axis fewer than the data.")
+            raise SymbolExportError(
+                f"{writer.where}: {where}: MXNet's pick needs an index with one axis fewer "
+                "than the data."
+            )
         writer.add_node("pick", prefix, {**attrs, "keepdims": True}, entries(arrays), outs)
         return
     if name == "moveaxis":
@@ -409,6 +417,7 @@ def dumps(graph: dict[str, Any]) -> str:
     lines.append("  ],")
     rest = [k for k in graph if k != "nodes"]
     for i, k in enumerate(rest):
-        lines.append(f"  {json.dumps(k)}: {json.dumps(graph[k])}" + ("," if i + 1 < len(rest) else ""))
+        sep = "," if i + 1 < len(rest) else ""
+        lines.append(f"  {json.dumps(k)}: {json.dumps(graph[k])}{sep}")
     lines.append("}")
     return "\n".join(lines) + "\n"
