@@ -10,6 +10,7 @@ import pickle
 import struct
 import sys
 import warnings
+import weakref
 from typing import Any
 
 import jax
@@ -113,6 +114,7 @@ class Trainer:
         self._jit_update: Any = None
         self._zeros: dict[int, Any] = {}  # zero gradients of frozen parameters kept in the update
         self._version = 0  # bumped when load_states changes the update rule (recompile)
+        self._owned: dict[int, Any] = {}  # weak references to the arrays the update produced
 
     # ---- properties ---------------------------------------------------------------------------
     @property
@@ -166,7 +168,8 @@ class Trainer:
         w = self._params[i]._data[0]._value
         z = self._zeros.get(i)
         if z is None or z.shape != w.shape or z.dtype != w.dtype:
-            z = self._zeros[i] = jnp.zeros_like(w)
+            # from the host: no eager op, so nothing compiles while the step runs
+            z = self._zeros[i] = jax.device_put(np.zeros(w.shape, w.dtype), w.sharding)
         return z
 
     def _step_rows(self, slots: list[int], active: list[int]) -> np.ndarray:
@@ -226,10 +229,11 @@ class Trainer:
             self._jit_update = jax.jit(self._fused_update, donate_argnums=(2,))
         weights = [self._params[i]._data[0]._value for i in slots]
         flat, tree = jax.tree_util.tree_flatten([self._states[i] for i in slots])
-        states = jax.tree_util.tree_unflatten(tree, _donatable(flat))
+        states = jax.tree_util.tree_unflatten(tree, self._donatable(flat))
         del flat
         with _quiet_donation():
             new_w, new_s = self._jit_update(weights, grads, states, lrs, wds, rescale, ts, mask)
+        self._produced(new_w, new_s)
         for i, w, s in zip(slots, new_w, new_s):
             self._states[i] = s
             if i not in on:
@@ -238,6 +242,35 @@ class Trainer:
             for d in p._data:
                 d._value = w if d is p._data[0] else jax.device_put(w, d._ctx.jax_device)
                 d._ag.fresh = False
+
+    def _donatable(self, leaves: list[Any]) -> list[Any]:
+        """The arrays to donate. Donation deletes a buffer, so only arrays this Trainer's
+        compiled update produced and that have exactly one owner (a Parameter's NDArray or a
+        slot of the state) are donated as they are; any other array is copied first: one
+        that came from elsewhere (``initialize``, ``set_data``, ``load_parameters``: it may
+        share its buffer with the NDArray it came from), and one that something else still
+        references (a ``detach()``-ed NDArray, a recorded tape, a raw ``jax.Array``, another
+        Parameter, the same array twice in a state)."""
+        seen: set[int] = set()
+        out = []
+        for k in range(len(leaves)):
+            ref = self._owned.get(id(leaves[k]))
+            shared = (
+                ref is None
+                or ref() is not leaves[k]
+                or id(leaves[k]) in seen
+                or _refs(leaves, k) > _ONE_OWNER
+            )
+            seen.add(id(leaves[k]))
+            out.append(jnp.copy(leaves[k]) if shared else leaves[k])
+        return out
+
+    def _produced(self, *trees: Any) -> None:
+        """Remember the arrays the compiled update returned (see ``_donatable``)."""
+        for leaf in jax.tree_util.tree_leaves(trees):
+            self._owned[id(leaf)] = weakref.ref(leaf)
+        if len(self._owned) > 64 + 8 * len(self._params):
+            self._owned = {k: r for k, r in self._owned.items() if r() is not None}
 
     def _init_state(self, w: Any) -> Any:
         if self._optax is not None:
@@ -343,10 +376,15 @@ class Trainer:
         step compiles once more.
 
         The parameters and the optimizer state are donated to the program, which writes the
-        new values into their buffers instead of allocating new ones. The Parameters and the
-        Trainer take the new arrays, so every NDArray stays valid. An array that anything
-        else still references (an NDArray from ``detach()``, a recorded tape, a raw
-        ``jax.Array`` taken from ``.data``) is copied first instead of donated.
+        new values into their buffers instead of allocating new ones; the Parameters and the
+        Trainer take the new arrays. Only arrays that an earlier step produced and that
+        nothing else references are donated; the others are copied first: values set by
+        ``initialize``, ``set_data`` or ``load_parameters`` (copied once, at the first step),
+        and arrays that are also held elsewhere (an NDArray from ``detach()``, a recorded
+        tape, a raw ``jax.Array`` from ``.data``). Known gap: ``copyto(ctx)`` and
+        ``nd.array(x)`` on the same device currently share ``x``'s buffer instead of copying
+        it, so such a copy of a parameter taken between two steps is invalidated by the next
+        step; use ``x.copy()`` or ``x.asnumpy()`` for snapshots.
         """
         if not self._optimizer.fused() and self._optax is None:
             raise NotImplementedError(
@@ -418,9 +456,9 @@ class Trainer:
                     entry = (shard.jit(fused, p_sh, s_sh), p_sh, s_sh)
                 jitted[sig] = entry
             fn, p_sh, s_sh = entry
-            params = dict(zip(names, _donatable([p._data[0]._value for _, p in train])))
+            params = dict(zip(names, self._donatable([p._data[0]._value for _, p in train])))
             flat, tree = jax.tree_util.tree_flatten([self._states[i] for i in idx])
-            states = jax.tree_util.tree_unflatten(tree, _donatable(flat))
+            states = jax.tree_util.tree_unflatten(tree, self._donatable(flat))
             del flat
             aux = {k: p._data[0]._value for k, p in aux_items}
             if shard is not None:
@@ -436,6 +474,7 @@ class Trainer:
                 new_p, new_aux, new_s = _Sharding.local((new_p, new_aux, new_s))
                 loss = np.concatenate([np.asarray(sh.data) for sh in loss.addressable_shards])
                 loss = jax.device_put(loss, data._ctx.jax_device)
+            self._produced(new_p, new_s)
             for (k, p), i, s in zip(train, idx, new_s):
                 p._set_raw(new_p[k])  # frozen ones too: their old buffers were donated
                 self._states[i] = s
@@ -1000,22 +1039,8 @@ def _owned_refs() -> int:
     return _refs(leaves, 0)
 
 
-_OWNED = _owned_refs()
+_ONE_OWNER = _owned_refs()
 _DONATION_WARNING = "Some donated buffers were not usable"
-
-
-def _donatable(leaves: list[Any]) -> list[Any]:
-    """The arrays to donate, each of which has exactly one owner (a Parameter's NDArray or a
-    slot of the Trainer's state): donation deletes the buffer, so an array that anything else
-    still references (a detached NDArray, a recorded tape, a user's raw ``jax.Array``,
-    another Parameter, the same array twice in the state) is copied first."""
-    seen: set[int] = set()
-    out = []
-    for k in range(len(leaves)):
-        shared = id(leaves[k]) in seen or _refs(leaves, k) > _OWNED
-        seen.add(id(leaves[k]))
-        out.append(jnp.copy(leaves[k]) if shared else leaves[k])
-    return out
 
 
 class _quiet_donation(warnings.catch_warnings):

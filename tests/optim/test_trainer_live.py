@@ -1,0 +1,248 @@
+"""The Trainer's compiled update while training runs: live learning rate, lr_mult, wd_mult and
+grad_req changes act on the next step without compiling again (counted with JAX's own
+compile events), and donated buffers leave every NDArray valid."""
+
+from __future__ import annotations
+
+import contextlib
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import gluax as mx
+from gluax import autograd, gluon, nd
+
+COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
+
+
+@contextlib.contextmanager
+def count_compiles():
+    """Counts XLA compilations (JAX's monitoring events) inside the block."""
+    seen = []
+
+    def listen(event, duration, **kwargs):
+        if event == COMPILE_EVENT:
+            seen.append(event)
+
+    jax.monitoring.register_event_duration_secs_listener(listen)
+    try:
+        yield seen
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listen)
+
+
+def _net(rng_seed=0, bn=False):
+    r = np.random.RandomState(rng_seed)
+    net = gluon.nn.HybridSequential()
+    with net.name_scope():
+        net.add(gluon.nn.Dense(4, in_units=3, activation="relu"))
+        if bn:
+            net.add(gluon.nn.BatchNorm(in_channels=4))
+        net.add(gluon.nn.Dense(2, in_units=4))
+    net.initialize()
+    for k, p in sorted(net._collect_params_with_prefix().items()):
+        if p.grad_req != "null":
+            p.set_data(nd.array(r.standard_normal(p.shape).astype(np.float32) * 0.5))
+    net.hybridize()
+    return net
+
+
+X = nd.array(np.random.RandomState(1).standard_normal((4, 3)).astype(np.float32))
+Y = nd.array(np.array([0, 1, 1, 0], np.float32))
+LOSS = gluon.loss.SoftmaxCrossEntropyLoss()
+
+
+def _weights(net):
+    return {k: p.data().asnumpy() for k, p in net._collect_params_with_prefix().items()}
+
+
+def _changes(net, trainer, k):
+    """The live change made before step k (the same on every network)."""
+    w0, b1 = net[0].weight, net[-1].bias
+    if k == 1:
+        trainer.set_learning_rate(0.05)
+    elif k == 2:
+        w0.lr_mult = 0.3
+    elif k == 3:
+        b1.wd_mult, w0.wd_mult = 0.0, 2.0
+    elif k == 4:
+        w0.grad_req = "null"
+    elif k == 5:
+        w0.grad_req = "write"
+
+
+def test_compiled_step_takes_live_changes_without_recompiling():
+    opt = {"learning_rate": 0.1, "momentum": 0.9, "wd": 0.01}
+    fused_net, eager_net = _net(), _net()
+    fused_tr = gluon.Trainer(fused_net.collect_params(), "sgd", dict(opt))
+    eager_tr = gluon.Trainer(eager_net.collect_params(), "sgd", dict(opt))
+    step = fused_tr.compile_step(fused_net, LOSS)
+    step(X, Y)  # compiles once
+    with autograd.record():
+        loss = LOSS(eager_net(X), Y)
+    loss.backward()
+    eager_tr.step(4)
+    traces = fused_net.compile_count
+    for k in range(1, 6):
+        _changes(fused_net, fused_tr, k)
+        _changes(eager_net, eager_tr, k)
+        before = fused_net[0].weight.data().asnumpy()
+        with count_compiles() as compiled:
+            step(X, Y)
+        assert compiled == [], f"the fused step compiled again after change {k}"
+        assert fused_net.compile_count == traces
+        with autograd.record():
+            loss = LOSS(eager_net(X), Y)
+        loss.backward()
+        eager_tr.step(4)
+        after = fused_net[0].weight.data().asnumpy()
+        if k == 4:
+            np.testing.assert_array_equal(after, before)  # frozen
+        else:
+            assert not np.array_equal(after, before)
+        ref = _weights(eager_net)
+        for name, w in _weights(fused_net).items():
+            np.testing.assert_allclose(w, ref[name], rtol=1e-5, atol=1e-6, err_msg=f"{name} after change {k}")
+    assert fused_tr.learning_rate == 0.05
+
+
+def test_eager_step_takes_live_changes_without_recompiling():
+    net = _net()
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1, "wd": 0.1})
+    params = list(trainer._params)
+
+    def step(k, ignore_stale=False, backward=True):
+        if backward:
+            with autograd.record():
+                loss = LOSS(net(X), Y)
+            loss.backward()
+        w = [p.data().asnumpy() for p in params]
+        g = [p.grad().asnumpy() if p.grad_req != "null" else None for p in params]
+        with count_compiles() as compiled:
+            trainer.step(4, ignore_stale_grad=ignore_stale)
+        lr = trainer.learning_rate
+        for p, w0, g0 in zip(params, w, g):
+            # MXNet's SGD without momentum: w - lr * lr_mult * (g / batch + wd * wd_mult * w)
+            if g0 is None or not backward:
+                expected = w0
+            else:
+                expected = w0 - lr * p.lr_mult * (g0 / 4 + 0.1 * p.wd_mult * w0)
+            np.testing.assert_allclose(p.data().asnumpy(), expected, rtol=1e-5, atol=1e-7, err_msg=f"{p.name}, step {k}")
+        return compiled
+
+    step(0)  # compiles the update once
+    for k in range(1, 6):
+        _changes(net, trainer, k)
+        assert step(k) == [], f"trainer.step compiled again after change {k}"
+    # a skipped stale parameter (ignore_stale_grad) is masked the same way
+    with autograd.record():
+        loss = (net[-1](nd.ones((2, 4)))).sum()  # the first layer gets no fresh gradient
+    loss.backward()
+    w0 = net[0].weight.data().asnumpy()
+    with count_compiles() as compiled:
+        trainer.step(2, ignore_stale_grad=True)
+    assert compiled == []
+    np.testing.assert_array_equal(net[0].weight.data().asnumpy(), w0)
+    assert trainer._jit_update._cache_size() == 1
+
+
+def _buffers(trainer):
+    ps = {p.data()._value.unsafe_buffer_pointer() for p in trainer._params if p.grad_req != "null"}
+    ss = {a.unsafe_buffer_pointer() for a in jax.tree_util.tree_leaves(trainer._states)}
+    return ps, ss
+
+
+def test_compiled_step_donates_and_every_ndarray_stays_valid(tmp_path):
+    net = _net(bn=True)
+    trainer = gluon.Trainer(net.collect_params(), "adam", {"learning_rate": 0.01})
+    step = trainer.compile_step(net, LOSS)
+    step(X, Y)
+    before_p, before_s = _buffers(trainer)
+    step(X, Y)
+    after_p, after_s = _buffers(trainer)
+    # donation: the new weights and states are written into the old buffers
+    assert before_p <= after_p | after_s
+    assert len(before_s & (after_p | after_s)) >= len(before_s) // 2
+
+    # arrays that something else holds are copied, not donated
+    w = net[0].weight
+    held = w.data().detach()
+    raw = net[-1].bias.data().data  # a raw jax.Array
+    src = nd.array(np.full((2,), 0.25, np.float32))
+    net[-1].bias.set_data(src)
+    with autograd.record():  # a recorded tape holds the weights until backward
+        eager_loss = LOSS(net(X), Y)
+    held_np, raw_np = held.asnumpy(), np.asarray(raw)
+    step(X, Y)
+    step(X, Y)
+    np.testing.assert_array_equal(held.asnumpy(), held_np)
+    np.testing.assert_array_equal(np.asarray(raw), raw_np)
+    np.testing.assert_array_equal(src.asnumpy(), [0.25, 0.25])
+    eager_loss.backward()
+    # every later access works: data, grads, states, forward (eager and hybridized), saving,
+    # the eager update path
+    for p in net.collect_params().values():
+        p.data().asnumpy()
+        for d in p.list_data():
+            d.asnumpy()
+        if p.grad_req != "null":
+            p.grad().asnumpy()
+    for leaf in jax.tree_util.tree_leaves(trainer._states):
+        np.asarray(leaf)
+    net(X).asnumpy()
+    net.hybridize(active=False)
+    net(X).asnumpy()
+    net.hybridize()
+    trainer.step(4)
+    net.save_parameters(str(tmp_path / "n.params"))
+    trainer.save_states(str(tmp_path / "n.states"))
+    step(X, Y).asnumpy()
+    assert np.isfinite(_weights(net)["0.weight"]).all()
+
+
+class _KeepsParams(optax.GradientTransformation):
+    """An optax transformation whose state IS the parameters (as lookahead or EMA keep them)."""
+
+    def __new__(cls):
+        def init(params):
+            return {"slow": params}
+
+        def update(updates, state, params=None):
+            return jax.tree_util.tree_map(lambda g: -0.1 * g, updates), {"slow": jax.tree_util.tree_map(lambda s, p: 0.5 * (s + p), state["slow"], params)}
+
+        return super().__new__(cls, init, update)
+
+
+@pytest.mark.parametrize("opt, kw", [(_KeepsParams, None), ("rmsprop", {"learning_rate": 0.01, "centered": True})])
+def test_aliased_state_arrays_are_not_donated_twice(opt, kw):
+    results = []
+    for fused in (True, False):
+        net = _net()
+        trainer = gluon.Trainer(net.collect_params(), opt() if kw is None else opt, kw)
+        step = trainer.compile_step(net, LOSS) if fused else None
+        for _ in range(3):
+            if fused:
+                step(X, Y)
+            else:
+                with autograd.record():
+                    loss = LOSS(net(X), Y)
+                loss.backward()
+                trainer.step(4)
+        leaves = [np.asarray(a) for a in jax.tree_util.tree_leaves(trainer._states)]
+        results.append((_weights(net), leaves))
+    (w1, s1), (w0, s0) = results
+    for k in w0:
+        np.testing.assert_allclose(w1[k], w0[k], rtol=1e-5, atol=1e-6, err_msg=k)
+    for a, b in zip(s1, s0, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_shard_params_needs_a_mesh():
+    net = _net()
+    trainer = gluon.Trainer(net.collect_params(), "sgd")
+    with pytest.raises(ValueError, match="shard_params=True splits parameters over the devices of a mesh"):
+        trainer.compile_step(net, LOSS, shard_params=True)
+    assert jnp.asarray(0).ndim == 0
