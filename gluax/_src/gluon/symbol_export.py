@@ -55,6 +55,17 @@ DROPPED_ATTRS = {"RNN": ("cudnn_off",), "_contrib_SyncBatchNorm": ("axis_name",)
 # Operator inputs MXNet updates in place: written with version 1, as MXNet marks them.
 MUTATED_INPUTS = {"BatchNorm": (3, 4), "_contrib_SyncBatchNorm": (3, 4)}
 
+# Variadic operators: the attribute in which MXNet wants the number of inputs.
+INPUT_COUNT_ATTR = {
+    "concat": "num_args",
+    "stack": "num_args",
+    "add_n": "num_args",
+    "UpSampling": "num_args",
+    "khatri_rao": "num_args",
+    "amp_multicast": "num_outputs",
+    "multi_all_finite": "num_arrays",
+}
+
 # Binary operators whose scalar form MXNet writes as ``_<name>_scalar``: (scalar on the
 # right, scalar on the left).
 SCALAR_FORMS = {
@@ -259,7 +270,13 @@ def _convert(
         return
     if name == "moveaxis":
         nd = arrays[0][1].ndim
-        perm = tuple(np.moveaxis(np.arange(nd), attrs["source"], attrs["destination"]).tolist())
+        src, dst = attrs["source"], attrs["destination"]
+        src = [a % nd for a in (src if isinstance(src, tuple) else (src,))]
+        dst = [a % nd for a in (dst if isinstance(dst, tuple) else (dst,))]
+        perm = [a for a in range(nd) if a not in src]
+        for d, a in sorted(zip(dst, src)):
+            perm.insert(d, a)
+        perm = tuple(perm)
         writer.add_node("transpose", prefix, {"axes": perm}, entries(arrays), outs)
         return
     if name == "split_v2":
@@ -270,6 +287,8 @@ def _convert(
             attrs.update(sections=0, indices=(0, *ios))
         writer.add_node("_split_v2", prefix, attrs, entries(arrays), outs)
         return
+    if name in INPUT_COUNT_ATTR:
+        attrs.setdefault(INPUT_COUNT_ATTR[name], len(arrays))
     writer.add_node(name, prefix, attrs, entries(arrays), outs)
 
 
