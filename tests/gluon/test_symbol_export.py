@@ -23,6 +23,7 @@ from gluax import gluon, nd
 from gluax._src.gluon.symbol_export import (
     SCALAR_FORMS,
     SymbolExportError,
+    dumps,
     format_attr,
     graph_json,
 )
@@ -118,8 +119,6 @@ def test_model_zoo_resnet18_graph_is_the_one_mxnet_ran():
     net.initialize(mx.init.Zero())
     net._ensure_initialized((x,))
     graph = graph_json(net, jax.tree_util.tree_structure([x]), [x._value])
-    from gluax._src.gluon.symbol_export import dumps
-
     text = dumps(graph).encode()
     assert hashlib.sha256(text).hexdigest() == GRAPHS["resnet18"]["sha256"]
 
