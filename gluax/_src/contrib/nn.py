@@ -41,6 +41,16 @@ class Concurrent(Sequential):
         self.axis = axis
 
     def forward(self, x: Any) -> Any:
+        """Run every child on the same input and concatenate the outputs along ``axis``.
+
+        Parameters
+        ----------
+        x : NDArray
+
+        Returns
+        -------
+        NDArray
+        """
         return call("concat", *[block(x) for block in self._children.values()], dim=self.axis)
 
 
@@ -72,6 +82,17 @@ class HybridConcurrent(HybridSequential):
         self.axis = axis
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Run every child on the same input and concatenate the outputs along ``axis``.
+
+        Parameters
+        ----------
+        F : module
+        x : NDArray or Symbol
+
+        Returns
+        -------
+        NDArray or Symbol
+        """
         return F.concat(*[block(x) for block in self._children.values()], dim=self.axis)
 
 
@@ -89,6 +110,7 @@ class Identity(HybridBlock):
         super().__init__(prefix=prefix, params=params)
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Return the input unchanged."""
         return x
 
 
@@ -132,6 +154,18 @@ class SparseEmbedding(Block):
         )
 
     def forward(self, x: Any) -> Any:
+        """Look up the rows of ``weight`` at the indices ``x``.
+
+        Parameters
+        ----------
+        x : NDArray
+            Indices, any shape ``(d1, ..., dk)``.
+
+        Returns
+        -------
+        NDArray
+            ``(d1, ..., dk, output_dim)``.
+        """
         return call("Embedding", x, self.weight.data(x.context), **self._kwargs)
 
     def __repr__(self) -> str:
@@ -219,6 +253,21 @@ class SyncBatchNorm(BatchNorm):
     def hybrid_forward(
         self, F: Any, x: Any, gamma: Any, beta: Any, running_mean: Any, running_var: Any
     ) -> Any:
+        """Batch normalization with statistics over the whole batch across devices (inside a ``compile_step`` mesh; on one device, plain BatchNorm).
+
+        Parameters
+        ----------
+        F : module
+        x : NDArray or Symbol
+            Data with channels on axis 1.
+        gamma, beta, running_mean, running_var : NDArray or Symbol
+            ``(in_channels,)`` each.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Same shape as ``x``.
+        """
         kw = dict(self._kwargs, axis_name=self._axis_name)
         args = (x, gamma, beta, running_mean, running_var)
         if not is_training() or kw["use_global_stats"]:
@@ -254,6 +303,17 @@ class _PixelShuffle(HybridBlock):
         self._factors = factors
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Move channel blocks into the spatial axes: ``(N, C * f1 * f2 ..., d1, d2, ...)`` becomes ``(N, C, d1 * f1, d2 * f2, ...)``.
+
+        Parameters
+        ----------
+        F : module
+        x : NDArray or Symbol
+
+        Returns
+        -------
+        NDArray or Symbol
+        """
         fs, n = self._factors, len(self._factors)
         big = prod(fs)
         if x.ndim != n + 2 or x.shape[1] % big:

@@ -246,6 +246,13 @@ class MXIndexedRecordIO(MXRecordIO):
         super().__init__(uri, flag)
 
     def open(self) -> None:
+        """Open the record file and its index (``.idx``): read the index, or start writing one.
+
+        Raises
+        ------
+        FileNotFoundError
+            When reading and the index file is missing.
+        """
         super().open()
         self.idx, self.keys = {}, []
         if self.writable:
@@ -273,6 +280,7 @@ class MXIndexedRecordIO(MXRecordIO):
             self.keys.append(key)
 
     def close(self) -> None:
+        """Close the record file and the index file (written out when writing)."""
         if self.is_open and self.fidx is not None:
             self.fidx.close()
             self.fidx = None

@@ -206,16 +206,46 @@ class Function:
         self._saved: tuple[NDArray, ...] = ()
 
     def save_for_backward(self, *args: NDArray) -> None:
+        """Keep arrays from ``forward`` for use in ``backward`` (see ``saved_tensors``).
+
+        Parameters
+        ----------
+        *args : NDArray
+        """
         self._saved = args
 
     @property
     def saved_tensors(self) -> tuple[NDArray, ...]:
+        """The arrays given to ``save_for_backward``, as a tuple."""
         return self._saved
 
     def forward(self, *inputs: NDArray) -> Any:
+        """Compute the outputs; override it.
+
+        Parameters
+        ----------
+        *inputs : NDArray
+            The arrays the function was called with.
+
+        Returns
+        -------
+        NDArray or tuple of NDArray
+        """
         raise NotImplementedError
 
     def backward(self, *output_grads: NDArray) -> Any:
+        """Compute the gradients of the inputs from those of the outputs; override it.
+
+        Parameters
+        ----------
+        *output_grads : NDArray
+            One gradient per output of ``forward``.
+
+        Returns
+        -------
+        NDArray or tuple of NDArray
+            One gradient per input of ``forward``, each of that input's shape.
+        """
         raise NotImplementedError
 
     def __call__(self, *inputs: NDArray) -> Any:

@@ -46,6 +46,7 @@ class Context:
 
     @property
     def device_type(self) -> str:
+        """The device kind as a string: ``'cpu'``, ``'gpu'``, ``'cpu_pinned'``, ..."""
         return self.devtype2str[self.device_typeid]
 
     def __hash__(self) -> int:

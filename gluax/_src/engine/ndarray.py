@@ -136,28 +136,34 @@ class NDArray:
     # ---- basic attributes -------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape, a tuple of ints."""
         return tuple(self._value.shape)
 
     @property
     def dtype(self) -> Any:
+        """The element type, as a numpy type (``numpy.float32``)."""
         return np_dtype_type(self._value.dtype.name)
 
     @property
     def size(self) -> int:
+        """The number of elements (the product of the shape)."""
         return int(np.prod(self._value.shape, dtype=np.int64))
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions."""
         return self._value.ndim
 
     @property
     def context(self) -> Context:
+        """The device the array lives on (also ``ctx``)."""
         return self._ctx
 
     ctx = context
 
     @property
     def stype(self) -> str:
+        """The storage type: always ``'default'`` (dense) in gluax."""
         return "default"
 
     @property
@@ -256,6 +262,18 @@ class NDArray:
             self._value.block_until_ready()
 
     def tostype(self, stype: str) -> NDArray:
+        """Convert to a storage type; only ``'default'`` exists in gluax.
+
+        Parameters
+        ----------
+        stype : str
+            ``'default'``; ``'row_sparse'`` and ``'csr'`` raise ``NotImplementedError``.
+
+        Returns
+        -------
+        NDArray
+            This array itself.
+        """
         if stype != "default":
             raise NotImplementedError(
                 f"tostype({stype!r}): gluax has no sparse storage; arrays are always dense."
@@ -456,6 +474,7 @@ class NDArray:
 
     @property
     def T(self) -> NDArray:
+        """The transpose (all axes reversed), like ``transpose()``."""
         return _call("transpose", self)
 
 

@@ -97,6 +97,7 @@ class HookHandle:
         hooks[self.id] = hook
 
     def detach(self) -> None:
+        """Remove the hook from its block; calling it again does nothing."""
         self._hooks.pop(self.id, None)
 
     def __enter__(self) -> HookHandle:

@@ -139,6 +139,7 @@ class Parameter:
 
     @property
     def shape(self) -> tuple[int, ...] | None:
+        """The shape; 0 marks a dimension not known yet (inferred at the first forward), None when nothing is known."""
         return self._shape
 
     @shape.setter
@@ -156,6 +157,7 @@ class Parameter:
 
     @property
     def dtype(self) -> Any:
+        """The data type, as a numpy type (``numpy.float32``)."""
         return np_dtype_type(self._dtype)
 
     @dtype.setter
@@ -164,6 +166,11 @@ class Parameter:
 
     @property
     def grad_req(self) -> str:
+        """How ``backward`` treats this parameter's gradient: ``'write'`` (overwrite), ``'add'``
+        (accumulate) or ``'null'`` (no gradient; the Trainer does not update it).
+
+        Setting it to ``'null'`` frees the gradient buffers; setting it back allocates them.
+        """
         return self._grad_req
 
     @grad_req.setter
@@ -184,6 +191,7 @@ class Parameter:
 
     @property
     def stype(self) -> str:
+        """The storage type: always ``'default'`` (dense) in gluax."""
         return self._stype
 
     def _attach(self, arr: NDArray) -> None:
@@ -324,6 +332,17 @@ class Parameter:
         return self._pick([d._ag.grad for d in self._data], ctx)  # type: ignore[union-attr]
 
     def list_grad(self) -> list[NDArray]:
+        """The gradient of each copy, one per context (see ``list_ctx``).
+
+        Returns
+        -------
+        list of NDArray
+
+        Raises
+        ------
+        RuntimeError
+            If ``grad_req`` is ``'null'`` or the parameter is not initialized.
+        """
         if self._data is not None and self._grad_req == "null":
             raise RuntimeError(
                 f"Cannot get gradient array for Parameter '{self.name}' because grad_req='null'."
@@ -520,16 +539,20 @@ class ParameterDict:
         return key in self._params
 
     def items(self) -> Any:
+        """``(full name, Parameter)`` pairs, in insertion order."""
         return self._params.items()
 
     def keys(self) -> Any:
+        """The full names of the parameters (``'dense0_weight'``, ...), in insertion order."""
         return self._params.keys()
 
     def values(self) -> Any:
+        """The :class:`Parameter` objects, in insertion order."""
         return self._params.values()
 
     @property
     def prefix(self) -> str:
+        """The prefix that ``get`` prepends to a name (the owning block's prefix)."""
         return self._prefix
 
     def _get_impl(self, name: str) -> Parameter | None:
@@ -618,10 +641,22 @@ class ParameterDict:
             p.zero_grad()
 
     def reset_ctx(self, ctx: Any) -> None:
+        """Move every parameter (data and gradient) to other context(s).
+
+        Parameters
+        ----------
+        ctx : Context or list of Context
+        """
         for p in self.values():
             p.reset_ctx(ctx)
 
     def list_ctx(self) -> list[Context]:
+        """The contexts the parameters are on, each listed once, in first-seen order.
+
+        Returns
+        -------
+        list of Context
+        """
         out: list[Context] = []
         for p in self.values():
             for c in p.list_ctx():

@@ -133,6 +133,22 @@ class SymbolBlock(HybridBlock):
         return self._exported.call(arg, aux, *flat[n_arg + n_aux :])
 
     def hybrid_forward(self, F: Any, *args: Any, **params: Any) -> Any:
+        """Run the loaded graph on the inputs.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` or ``mx.sym``.
+        *args : NDArray or Symbol
+            The graph's inputs, in the order of its input names.
+        **params : NDArray or Symbol
+            The graph's parameters, by name.
+
+        Returns
+        -------
+        NDArray or Symbol, or a list of them
+            The graph's output, or its outputs when there are several.
+        """
         if len(args) != self._n_inputs:
             raise ValueError(
                 f"SymbolBlock: the graph takes {self._n_inputs} input(s), got {len(args)}."

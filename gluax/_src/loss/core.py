@@ -52,6 +52,22 @@ class Loss(HybridBlock):
         return f"{self.__class__.__name__}(batch_axis={self._batch_axis}, w={self._weight})"
 
     def hybrid_forward(self, F: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
+        """Compute the loss; every loss overrides it.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` or ``mx.sym``.
+        x : NDArray or Symbol
+            Predictions.
+        *args, **kwargs
+            Labels and optional weights, as each loss defines them.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Per-sample losses.
+        """
         raise NotImplementedError
 
 
@@ -66,6 +82,24 @@ class L2Loss(Loss):
         super().__init__(weight, batch_axis, **kwargs)
 
     def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
+        """``0.5 * (label - pred) ** 2``, weighted, averaged per sample.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` or ``mx.sym``.
+        pred : NDArray or Symbol
+            Predictions, shape ``(batch, ...)``.
+        label : NDArray or Symbol
+            Targets, reshaped to ``pred``'s shape.
+        sample_weight : NDArray or Symbol, optional
+            Per-sample weights, broadcast against the loss.
+
+        Returns
+        -------
+        NDArray or Symbol
+            One loss per sample, shape ``(batch,)``: the mean over all axes but ``batch_axis``.
+        """
         label = _reshape_like(F, label, pred)
         loss = F.square(label - pred)
         loss = _apply_weighting(F, loss, self._weight / 2, sample_weight)
@@ -79,6 +113,24 @@ class L1Loss(Loss):
         super().__init__(weight, batch_axis, **kwargs)
 
     def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
+        """``|label - pred|``, weighted, averaged per sample.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` or ``mx.sym``.
+        pred : NDArray or Symbol
+            Predictions, shape ``(batch, ...)``.
+        label : NDArray or Symbol
+            Targets, reshaped to ``pred``'s shape.
+        sample_weight : NDArray or Symbol, optional
+            Per-sample weights, broadcast against the loss.
+
+        Returns
+        -------
+        NDArray or Symbol
+            One loss per sample, shape ``(batch,)``: the mean over all axes but ``batch_axis``.
+        """
         label = _reshape_like(F, label, pred)
         loss = F.abs(label - pred)
         loss = _apply_weighting(F, loss, self._weight, sample_weight)
@@ -107,6 +159,24 @@ class SoftmaxCrossEntropyLoss(Loss):
         self._axis, self._sparse_label, self._from_logits = axis, sparse_label, from_logits
 
     def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
+        """``-log softmax(pred)[label]`` (or ``-sum(label * log softmax(pred))`` for dense labels).
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` or ``mx.sym``.
+        pred : NDArray or Symbol
+            Scores (logits, or log-probabilities with ``from_logits=True``), classes on ``axis``.
+        label : NDArray or Symbol
+            Class indices (``sparse_label=True``, one per position) or distributions of ``pred``'s shape.
+        sample_weight : NDArray or Symbol, optional
+            Per-sample weights, broadcast against the loss.
+
+        Returns
+        -------
+        NDArray or Symbol
+            One loss per sample, shape ``(batch,)``: the mean over all axes but ``batch_axis``.
+        """
         if not self._from_logits:
             pred = F.log_softmax(pred, axis=self._axis)
         if self._sparse_label:

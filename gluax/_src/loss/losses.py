@@ -59,6 +59,26 @@ class SigmoidBinaryCrossEntropyLoss(Loss):
     def hybrid_forward(
         self, F: Any, pred: Any, label: Any, sample_weight: Any = None, pos_weight: Any = None
     ) -> Any:
+        """Binary cross-entropy of ``sigmoid(pred)`` (or of ``pred`` with ``from_sigmoid=True``) against 0/1 labels.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` or ``mx.sym``.
+        pred : NDArray or Symbol
+            Predictions, shape ``(batch, ...)``.
+        label : NDArray or Symbol
+            Targets, reshaped to ``pred``'s shape.
+        sample_weight : NDArray or Symbol, optional
+            Per-sample weights, broadcast against the loss.
+        pos_weight : NDArray or Symbol, optional
+            Weight of the positive term, broadcast against ``label``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            One loss per sample, shape ``(batch,)``: the mean over all axes but ``batch_axis``.
+        """
         label = _reshape_like(F, label, pred)
         if not self._from_sigmoid:
             if pos_weight is None:
@@ -111,6 +131,24 @@ class KLDivLoss(Loss):
         self._from_logits, self._axis = from_logits, axis
 
     def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
+        """``label * (log(label) - log_softmax(pred))`` summed per sample.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` or ``mx.sym``.
+        pred : NDArray or Symbol
+            Predictions, shape ``(batch, ...)``.
+        label : NDArray or Symbol
+            Target distribution, ``pred``'s shape.
+        sample_weight : NDArray or Symbol, optional
+            Per-sample weights, broadcast against the loss.
+
+        Returns
+        -------
+        NDArray or Symbol
+            One loss per sample, shape ``(batch,)``: the sum over all axes but ``batch_axis``.
+        """
         if not self._from_logits:
             pred = F.log_softmax(pred, axis=self._axis)
         loss = label * (F.log(label + 1e-12) - pred)
@@ -136,6 +174,24 @@ class HuberLoss(Loss):
         self._rho = rho
 
     def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
+        """Smooth L1: quadratic for ``|label - pred| <= rho``, linear beyond.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` or ``mx.sym``.
+        pred : NDArray or Symbol
+            Predictions, shape ``(batch, ...)``.
+        label : NDArray or Symbol
+            Targets, reshaped to ``pred``'s shape.
+        sample_weight : NDArray or Symbol, optional
+            Per-sample weights, broadcast against the loss.
+
+        Returns
+        -------
+        NDArray or Symbol
+            One loss per sample, shape ``(batch,)``: the mean over all axes but ``batch_axis``.
+        """
         label = _reshape_like(F, label, pred)
         d = F.abs(label - pred)
         loss = F.where(d > self._rho, d - 0.5 * self._rho, (0.5 / self._rho) * F.square(d))
@@ -161,6 +217,24 @@ class HingeLoss(Loss):
         self._margin = margin
 
     def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
+        """``max(0, margin - pred * label)`` for labels in {-1, 1}.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` or ``mx.sym``.
+        pred : NDArray or Symbol
+            Predictions, shape ``(batch, ...)``.
+        label : NDArray or Symbol
+            Targets, reshaped to ``pred``'s shape.
+        sample_weight : NDArray or Symbol, optional
+            Per-sample weights, broadcast against the loss.
+
+        Returns
+        -------
+        NDArray or Symbol
+            One loss per sample, shape ``(batch,)``: the mean over all axes but ``batch_axis``.
+        """
         label = _reshape_like(F, label, pred)
         loss = F.relu(self._margin - pred * label)
         loss = _apply_weighting(F, loss, self._weight, sample_weight)
@@ -185,6 +259,24 @@ class SquaredHingeLoss(Loss):
         self._margin = margin
 
     def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
+        """``max(0, margin - pred * label) ** 2`` for labels in {-1, 1}.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` or ``mx.sym``.
+        pred : NDArray or Symbol
+            Predictions, shape ``(batch, ...)``.
+        label : NDArray or Symbol
+            Targets, reshaped to ``pred``'s shape.
+        sample_weight : NDArray or Symbol, optional
+            Per-sample weights, broadcast against the loss.
+
+        Returns
+        -------
+        NDArray or Symbol
+            One loss per sample, shape ``(batch,)``: the mean over all axes but ``batch_axis``.
+        """
         label = _reshape_like(F, label, pred)
         loss = F.square(F.relu(self._margin - pred * label))
         loss = _apply_weighting(F, loss, self._weight, sample_weight)
@@ -222,6 +314,24 @@ class LogisticLoss(Loss):
         self._label_format = label_format
 
     def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
+        """``log(1 + exp(-pred * label))`` (labels in {-1, 1}, or {0, 1} with ``label_format='binary'``).
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` or ``mx.sym``.
+        pred : NDArray or Symbol
+            Predictions, shape ``(batch, ...)``.
+        label : NDArray or Symbol
+            Targets, reshaped to ``pred``'s shape.
+        sample_weight : NDArray or Symbol, optional
+            Per-sample weights, broadcast against the loss.
+
+        Returns
+        -------
+        NDArray or Symbol
+            One loss per sample, shape ``(batch,)``: the mean over all axes but ``batch_axis``.
+        """
         label = _reshape_like(F, label, pred)
         if self._label_format == "signed":
             label = (label + 1.0) / 2.0
@@ -253,6 +363,24 @@ class TripletLoss(Loss):
         self._margin = margin
 
     def hybrid_forward(self, F: Any, pred: Any, positive: Any, negative: Any) -> Any:
+        """``max(0, |pred - positive|^2 - |pred - negative|^2 + margin)`` per sample.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` or ``mx.sym``.
+        pred : NDArray or Symbol
+            Anchors, shape ``(batch, ...)``.
+        positive : NDArray or Symbol
+            Samples of the anchors' class.
+        negative : NDArray or Symbol
+            Samples of other classes.
+
+        Returns
+        -------
+        NDArray or Symbol
+            One loss per sample, shape ``(batch,)``.
+        """
         positive = _reshape_like(F, positive, pred)
         negative = _reshape_like(F, negative, pred)
         gap = F.square(positive - pred) - F.square(negative - pred)
@@ -303,6 +431,26 @@ class PoissonNLLLoss(Loss):
     def hybrid_forward(
         self, F: Any, pred: Any, target: Any, sample_weight: Any = None, epsilon: float = 1e-08
     ) -> Any:
+        """Negative log-likelihood of ``target`` under a Poisson distribution of mean ``pred`` (or ``exp(pred)`` with ``from_logits=True``).
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` or ``mx.sym``.
+        pred : NDArray or Symbol
+            Predicted means (or log-means).
+        target : NDArray or Symbol
+            Observed counts, reshaped to ``pred``'s shape.
+        sample_weight : NDArray or Symbol, optional
+            Per-sample weights.
+        epsilon : float, default 1e-08
+            Added inside the log of ``pred`` when ``from_logits=False``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            The mean loss over all elements, shape ``(1,)`` (as in MXNet).
+        """
         target = _reshape_like(F, target, pred)
         if self._from_logits:
             loss = F.exp(pred) - target * pred
@@ -344,6 +492,26 @@ class CosineEmbeddingLoss(Loss):
     def hybrid_forward(
         self, F: Any, input1: Any, input2: Any, label: Any, sample_weight: Any = None
     ) -> Any:
+        """``1 - cos(input1, input2)`` for label 1, ``max(0, cos - margin)`` for label -1.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` or ``mx.sym``.
+        input1 : NDArray or Symbol
+            Shape ``(batch, dim)``.
+        input2 : NDArray or Symbol
+            Shape ``(batch, dim)``.
+        label : NDArray or Symbol
+            1 (similar) or -1 (dissimilar), one per sample.
+        sample_weight : NDArray or Symbol, optional
+            Per-sample weights.
+
+        Returns
+        -------
+        NDArray or Symbol
+            One loss per sample, shape ``(batch, 1)``.
+        """
         input1 = _reshape_like(F, input1, input2)
         label = F.reshape(label, shape=(-1, 1))
         cos_sim = self._cosine_similarity(F, input1, input2)
@@ -391,6 +559,22 @@ class SDMLLoss(Loss):
         self.smoothing_parameter = smoothing_parameter
 
     def hybrid_forward(self, F: Any, x1: Any, x2: Any) -> Any:
+        """Smoothed deep metric learning loss: row ``i`` of ``x1`` should be closest to row ``i`` of ``x2``.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` or ``mx.sym``.
+        x1 : NDArray or Symbol
+            Shape ``(batch, dim)``.
+        x2 : NDArray or Symbol
+            Shape ``(batch, dim)``, the matching rows.
+
+        Returns
+        -------
+        NDArray or Symbol
+            One loss per sample, shape ``(batch,)``.
+        """
         if x1.shape != x2.shape or len(x1.shape) != 2:
             raise ValueError(
                 f"SDMLLoss '{self.name}': x1 and x2 must both be (batch, dim), got shapes "

@@ -372,6 +372,14 @@ class CompositeEvalMetric(EvalMetric):
             ) from None
 
     def update_dict(self, labels: dict[str, Any], preds: dict[str, Any]) -> None:
+        """Update every child metric from dicts keyed by output and label names.
+
+        Parameters
+        ----------
+        labels : dict of str to array
+        preds : dict of str to array
+            Filtered by this metric's ``label_names`` and ``output_names`` when they are set.
+        """
         if self.label_names is not None:
             labels = OrderedDict(i for i in labels.items() if i[0] in self.label_names)
         if self.output_names is not None:
@@ -380,23 +388,48 @@ class CompositeEvalMetric(EvalMetric):
             metric.update_dict(labels, preds)
 
     def update(self, labels: Any, preds: Any) -> None:
+        """Add a batch to the running sums.
+
+        Parameters
+        ----------
+        labels : NDArray or numpy array, or a list of them
+            The true labels, passed to every child metric.
+        preds : NDArray or numpy array, or a list of them
+            The predictions, one per label array.
+        """
         for metric in self.metrics:
             metric.update(labels, preds)
 
     def reset(self) -> None:
         # Called by EvalMetric.__init__ before the children exist; children given to the
         # constructor keep their sums (as in MXNet).
+        """Reset every child metric (local and global sums)."""
         for metric in getattr(self, "metrics", []):
             metric.reset()
 
     def reset_local(self) -> None:
+        """Reset the local sums of every child metric."""
         for metric in self.metrics:
             metric.reset_local()
 
     def get(self) -> tuple[list[str], list[Any]]:
+        """The children's current values.
+
+        Returns
+        -------
+        names : list of str
+        values : list of float
+        """
         return self._collect(lambda m: m.get())
 
     def get_global(self) -> tuple[list[str], list[Any]]:
+        """The children's values over everything since the last ``reset``.
+
+        Returns
+        -------
+        names : list of str
+        values : list of float
+        """
         return self._collect(lambda m: m.get_global())
 
     def _collect(self, read: Callable[[EvalMetric], tuple[Any, Any]]) -> tuple[list, list]:
@@ -409,6 +442,7 @@ class CompositeEvalMetric(EvalMetric):
         return names, values
 
     def get_config(self) -> dict[str, Any]:
+        """The metric's configuration, with each child's under ``'metrics'``."""
         config = super().get_config()
         config["metrics"] = [m.get_config() for m in self.metrics]
         return config
@@ -443,6 +477,15 @@ class Loss(EvalMetric):
         )
 
     def update(self, _: Any, preds: Any) -> None:
+        """Add a batch of loss values.
+
+        Parameters
+        ----------
+        _ : any
+            Ignored (the labels).
+        preds : NDArray or numpy array, or a list of them
+            Loss values; the metric averages all their elements.
+        """
         for pred in [preds] if _is_array(preds) else preds:
             pred = _as_numpy(pred, f"{type(self).__name__} value")
             self._accumulate(float(pred.sum()), pred.size)
@@ -523,6 +566,15 @@ class CustomMetric(EvalMetric):
         self._allow_extra_outputs = allow_extra_outputs
 
     def update(self, labels: Any, preds: Any) -> None:
+        """Add a batch to the running sums.
+
+        Parameters
+        ----------
+        labels : NDArray or numpy array, or a list of them
+            The true labels; each is passed to ``feval`` as a numpy array.
+        preds : NDArray or numpy array, or a list of them
+            The predictions, one per label array.
+        """
         if self._allow_extra_outputs:
             labels = [labels] if _is_array(labels) else labels
             preds = [preds] if _is_array(preds) else preds
@@ -539,6 +591,12 @@ class CustomMetric(EvalMetric):
                 self._accumulate(_scalar(result), 1)
 
     def get_config(self) -> dict[str, Any]:
+        """Not available: the metric's function is Python code.
+
+        Raises
+        ------
+        NotImplementedError
+        """
         raise NotImplementedError(
             f"CustomMetric {self.name!r} cannot be serialized: its function is Python code. "
             "Recreate it with mx.metric.CustomMetric(feval) instead."

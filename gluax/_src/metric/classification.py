@@ -58,6 +58,15 @@ class Accuracy(EvalMetric):
         self.axis = axis
 
     def update(self, labels: Any, preds: Any) -> None:
+        """Add a batch to the running sums.
+
+        Parameters
+        ----------
+        labels : NDArray or numpy array, or a list of them
+            Class indices, shape ``(batch,)``.
+        preds : NDArray or numpy array, or a list of them
+            Class scores ``(batch, classes)`` (their argmax along ``axis`` is taken) or predicted indices of the labels' shape, one per label array.
+        """
         for label, pred in self._pairs(labels, preds):
             if pred.shape != label.shape:
                 pred = np.argmax(pred, axis=self.axis)
@@ -228,6 +237,15 @@ class _BinaryMetric(EvalMetric):
         raise NotImplementedError
 
     def update(self, labels: Any, preds: Any) -> None:
+        """Add a batch to the running sums.
+
+        Parameters
+        ----------
+        labels : NDArray or numpy array, or a list of them
+            0/1 labels, shape ``(batch,)``.
+        preds : NDArray or numpy array, or a list of them
+            Scores ``(batch, 2)`` (the argmax is the predicted class), one per label array.
+        """
         for label, pred in self._pairs(labels, preds):
             self._stats.update(label, pred, type(self).__name__)
         if self.average == "macro":
@@ -243,10 +261,12 @@ class _BinaryMetric(EvalMetric):
             self.global_num_inst = self._stats.examples(True)
 
     def reset(self) -> None:
+        """Reset the local and global counts of true/false positives/negatives."""
         super().reset()
         self._stats.reset()
 
     def reset_local(self) -> None:
+        """Reset the local counts (the global ones keep accumulating)."""
         super().reset_local()
         self._stats.reset_local()
 
@@ -384,6 +404,15 @@ class Perplexity(EvalMetric):
         self.axis = axis
 
     def update(self, labels: Any, preds: Any) -> None:
+        """Add a batch to the running sums.
+
+        Parameters
+        ----------
+        labels : NDArray or numpy array, or a list of them
+            Class indices, one per position of ``preds`` along every axis but ``axis``.
+        preds : NDArray or numpy array, or a list of them
+            Probabilities over the classes along ``axis``, one per label array.
+        """
         loss, num = 0.0, 0
         for label, pred in self._pairs(labels, preds):
             axis = self.axis % pred.ndim
@@ -406,11 +435,13 @@ class Perplexity(EvalMetric):
         self._accumulate(loss, num)
 
     def get(self) -> tuple[str, float]:
+        """``(name, exp(mean negative log-probability))`` since the last local reset; NaN when empty."""
         if self.num_inst == 0:
             return (self.name, float("nan"))
         return (self.name, math.exp(self.sum_metric / self.num_inst))
 
     def get_global(self) -> tuple[str, float]:
+        """``(name, exp(mean negative log-probability))`` since the last ``reset``; NaN when empty."""
         if self.global_num_inst == 0:
             return (self.name, float("nan"))
         return (self.name, math.exp(self.global_sum_metric / self.global_num_inst))
@@ -470,6 +501,15 @@ class PCC(EvalMetric):
         return float(cov_xy / (cov_xx * cov_yy) ** 0.5)
 
     def update(self, labels: Any, preds: Any) -> None:
+        """Add a batch to the running sums.
+
+        Parameters
+        ----------
+        labels : NDArray or numpy array, or a list of them
+            Class indices, shape ``(batch,)``.
+        preds : NDArray or numpy array, or a list of them
+            Class scores ``(batch, classes)`` or predicted indices, one per label array.
+        """
         for label, pred in self._pairs(labels, preds):
             label = label.astype(np.int32)
             pred = np.argmax(pred, axis=1) if pred.shape != label.shape else pred.astype(np.int32)
@@ -486,17 +526,21 @@ class PCC(EvalMetric):
 
     @property
     def sum_metric(self) -> float:
+        """The coefficient of the local confusion matrix, times the number of updates."""
         return self._calc_mcc(self.lcm) * self.num_inst
 
     @property
     def global_sum_metric(self) -> float:
+        """The coefficient of the global confusion matrix, times the number of updates."""
         return self._calc_mcc(self.gcm) * self.global_num_inst
 
     def reset(self) -> None:
+        """Reset the local and global confusion matrices."""
         self.global_num_inst = 0.0
         self.gcm = np.zeros((self.k, self.k))
         self.reset_local()
 
     def reset_local(self) -> None:
+        """Reset the local confusion matrix."""
         self.num_inst = 0.0
         self.lcm = np.zeros((self.k, self.k))

@@ -28,6 +28,19 @@ class _BatchMeanMetric(EvalMetric):
         raise NotImplementedError
 
     def update(self, labels: Any, preds: Any) -> None:
+        """Add a batch to the running sums.
+
+        Parameters
+        ----------
+        labels : NDArray or numpy array, or a list of them
+            Targets; 1-D arrays are treated as a column ``(batch, 1)``.
+        preds : NDArray or numpy array, or a list of them
+            Predictions of the labels' shape, one per label array.
+
+        Notes
+        -----
+        As in MXNet 1.9, each batch counts once: the value is averaged over batches.
+        """
         for label, pred in self._pairs(labels, preds):
             # MXNet 1.9 counts batches, not samples: num_inst += 1 per pair.
             self._accumulate(float(self._batch_value(_column(label) - _column(pred))), 1)
@@ -146,6 +159,15 @@ class _PickedLogMetric(EvalMetric):
         self.eps = eps
 
     def update(self, labels: Any, preds: Any) -> None:
+        """Add a batch to the running sums.
+
+        Parameters
+        ----------
+        labels : NDArray or numpy array, or a list of them
+            Class indices, shape ``(batch,)``.
+        preds : NDArray or numpy array, or a list of them
+            Probabilities ``(batch, classes)``, one per label array.
+        """
         for label, pred in self._pairs(labels, preds):
             label = label.ravel()
             n = pred.shape[0]
@@ -292,15 +314,26 @@ class PearsonCorrelation(EvalMetric):
         )
 
     def reset(self) -> None:
+        """Reset the local and global sums."""
         super().reset()
         self._local = _RunningPearson()
         self._global = _RunningPearson()
 
     def reset_local(self) -> None:
+        """Reset the local sums (the global ones keep accumulating)."""
         super().reset_local()
         self._local = _RunningPearson()
 
     def update(self, labels: Any, preds: Any) -> None:
+        """Add a batch to the running sums.
+
+        Parameters
+        ----------
+        labels : NDArray or numpy array, or a list of them
+            Targets (flattened).
+        preds : NDArray or numpy array, or a list of them
+            Predictions (flattened), one per label array.
+        """
         for label, pred in self._pairs(labels, preds):
             check_label_shapes(label, pred, shape=True, name="PearsonCorrelation")
             label = label.ravel().astype(np.float64)
@@ -313,6 +346,7 @@ class PearsonCorrelation(EvalMetric):
                 self._accumulate(0.0, 1)
 
     def get(self) -> tuple[str, float]:
+        """``(name, correlation)`` of the pairs since the last local reset; NaN when empty."""
         if self.num_inst == 0:
             return (self.name, float("nan"))
         if self.average == "macro":
@@ -320,6 +354,7 @@ class PearsonCorrelation(EvalMetric):
         return (self.name, float(self._local.value()))
 
     def get_global(self) -> tuple[str, float]:
+        """``(name, correlation)`` of the pairs since the last ``reset``; NaN when empty."""
         if self.global_num_inst == 0:
             return (self.name, float("nan"))
         if self.average == "macro":

@@ -182,6 +182,20 @@ class Inception3(HybridBlock):
             self.output = Dense(classes)
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Features, then the classifier.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            Images ``(batch, 3, 299, 299)``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Class scores ``(batch, classes)``.
+        """
         return self.output(self.features(x))
 
 

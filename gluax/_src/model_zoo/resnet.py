@@ -66,6 +66,20 @@ class BasicBlockV1(HybridBlock):
         self.downsample = _projection(channels, stride, in_channels) if downsample else None
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """``relu(body(x) + shortcut(x))``: two 3x3 convolutions with batch norm.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            ``(batch, channels, height, width)``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            ``(batch, channels_out, height / stride, width / stride)``.
+        """
         residual = self.downsample(x) if self.downsample is not None else x
         return F.Activation(residual + self.body(x), act_type="relu")
 
@@ -100,6 +114,20 @@ class BottleneckV1(HybridBlock):
         self.downsample = _projection(channels, stride, in_channels) if downsample else None
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """``relu(body(x) + shortcut(x))``: 1x1, 3x3, 1x1 convolutions with batch norm.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            ``(batch, channels, height, width)``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            ``(batch, channels_out, height / stride, width / stride)``.
+        """
         residual = self.downsample(x) if self.downsample is not None else x
         return F.Activation(self.body(x) + residual, act_type="relu")
 
@@ -132,6 +160,20 @@ class BasicBlockV2(HybridBlock):
         )
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Pre-activation block: batch norm and ReLU before each of two 3x3 convolutions, plus the shortcut.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            ``(batch, channels, height, width)``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            ``(batch, channels_out, height / stride, width / stride)``.
+        """
         residual = x
         x = F.Activation(self.bn1(x), act_type="relu")
         if self.downsample is not None:
@@ -171,6 +213,20 @@ class BottleneckV2(HybridBlock):
         )
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Pre-activation bottleneck: batch norm and ReLU before each of the 1x1, 3x3, 1x1 convolutions, plus the shortcut.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            ``(batch, channels, height, width)``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            ``(batch, channels_out, height / stride, width / stride)``.
+        """
         residual = x
         x = F.Activation(self.bn1(x), act_type="relu")
         if self.downsample is not None:
@@ -260,6 +316,20 @@ class ResNetV1(HybridBlock):
             self.output = Dense(classes, in_units=channels[-1])
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Features, then the classifier.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            Images ``(batch, 3, height, width)``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Class scores ``(batch, classes)``.
+        """
         return self.output(self.features(x))
 
 
@@ -304,6 +374,20 @@ class ResNetV2(HybridBlock):
             self.output = Dense(classes, in_units=in_channels)
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Features, then the classifier.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            Images ``(batch, 3, height, width)``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Class scores ``(batch, classes)``.
+        """
         return self.output(self.features(x))
 
 

@@ -36,6 +36,20 @@ class LeakyReLU(HybridBlock):
         self._alpha = alpha
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """``x`` for ``x > 0``, ``alpha * x`` otherwise.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            Data of any shape.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Same shape as ``x``.
+        """
         return F.LeakyReLU(x, act_type="leaky", slope=self._alpha)
 
     def __repr__(self) -> str:
@@ -65,6 +79,22 @@ class PReLU(HybridBlock):
             self.alpha = self.params.get("alpha", shape=(in_channels,), init=alpha_initializer)
 
     def hybrid_forward(self, F: Any, x: Any, alpha: Any) -> Any:
+        """``x`` for ``x > 0``, ``alpha * x`` otherwise, with a learned ``alpha``.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            Data of any shape.
+        alpha : NDArray or Symbol
+            The learned slopes, shape ``(in_channels,)``, broadcast along axis 1.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Same shape as ``x``.
+        """
         return F.LeakyReLU(x, alpha, act_type="prelu")
 
 
@@ -81,6 +111,20 @@ class ELU(HybridBlock):
         self._alpha = alpha
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            Data of any shape.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Same shape as ``x``.
+        """
         return F.LeakyReLU(x, act_type="elu", slope=self._alpha)
 
 
@@ -95,6 +139,20 @@ class SELU(HybridBlock):
     """
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Scaled ELU with the fixed constants of Klambauer et al. (2017).
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            Data of any shape.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Same shape as ``x``.
+        """
         return F.LeakyReLU(x, act_type="selu")
 
 
@@ -107,6 +165,20 @@ class GELU(HybridBlock):
     """
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """``x * Phi(x)``, ``Phi`` the standard normal CDF (erf form).
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            Data of any shape.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Same shape as ``x``.
+        """
         return F.LeakyReLU(x, act_type="gelu")
 
 
@@ -123,4 +195,18 @@ class Swish(HybridBlock):
         self._beta = beta
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """``x * sigmoid(beta * x)``.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            Data of any shape.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Same shape as ``x``.
+        """
         return x * F.sigmoid(self._beta * x)

@@ -38,6 +38,18 @@ class Sequential(Block):
             self.register_child(b)
 
     def forward(self, x: Any, *args: Any) -> Any:
+        """Run the children in order, each on the previous one's output.
+
+        Parameters
+        ----------
+        x : NDArray
+            Input of the first child.
+
+        Returns
+        -------
+        NDArray
+            Output of the last child.
+        """
         for block in self._children.values():
             x = block(x, *args)
             args = ()
@@ -82,6 +94,20 @@ class HybridSequential(HybridBlock):
             self.register_child(b)
 
     def hybrid_forward(self, F: Any, x: Any, *args: Any) -> Any:
+        """Run the children in order, each on the previous one's output.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            Input of the first child.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Output of the last child.
+        """
         for block in self._children.values():
             x = block(x, *args)
             args = ()
@@ -121,6 +147,20 @@ class Activation(HybridBlock):
         return self._act_type
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Apply the activation element-wise.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            Data of any shape.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Same shape as ``x``.
+        """
         return F.Activation(x, act_type=self._act_type)
 
     def __repr__(self) -> str:
@@ -188,9 +228,36 @@ class Dense(HybridBlock):
             )
 
     def infer_shape(self, x: Any, *args: Any) -> None:
+        """Fill in the parameter dimensions left 0 (deferred) from the first input's shape.
+
+        Parameters
+        ----------
+        x : NDArray or Symbol
+            The first input.
+        *args
+            The other inputs (unused).
+        """
         self.weight.shape = (self._units, prod(x.shape[1:]) if self._flatten else x.shape[-1])
 
     def hybrid_forward(self, F: Any, x: Any, weight: Any, bias: Any = None) -> Any:
+        """``activation(dot(x, weight.T) + bias)``.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            ``(batch, ...)``, flattened to ``(batch, in_units)`` when ``flatten=True``; otherwise ``(..., in_units)``.
+        weight : NDArray or Symbol
+            ``(units, in_units)``.
+        bias : NDArray or Symbol, optional
+            ``(units,)``; None when ``use_bias=False``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            ``(batch, units)``, or ``(..., units)`` with ``flatten=False``.
+        """
         in_units = weight.shape[1]
         got = prod(x.shape[1:]) if self._flatten else x.shape[-1]
         if got != in_units:
@@ -213,6 +280,20 @@ class Flatten(HybridBlock):
     """Flattens all axes but the first: ``(N, x1, x2, ...) -> (N, x1*x2*...)``."""
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Collapse all axes but the first.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            ``(batch, d1, d2, ...)``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            ``(batch, d1 * d2 * ...)``.
+        """
         return F.Flatten(x)
 
     def __repr__(self) -> str:
@@ -239,6 +320,18 @@ class Lambda(Block):
         self._func_name = getattr(function, "__name__", str(function))
 
     def forward(self, *args: Any) -> Any:
+        """Call the wrapped function on the input.
+
+        Parameters
+        ----------
+        *args : NDArray
+            Inputs of the function.
+
+        Returns
+        -------
+        NDArray
+            What the function returns.
+        """
         return self._func_impl(*args)
 
     def __repr__(self) -> str:
@@ -267,6 +360,22 @@ class HybridLambda(HybridBlock):
         self._func_name = getattr(function, "__name__", str(function))
 
     def hybrid_forward(self, F: Any, x: Any, *args: Any) -> Any:
+        """Call the wrapped function as ``function(F, x, *args)``.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            First input of the function.
+        *args : NDArray or Symbol
+            Further inputs.
+
+        Returns
+        -------
+        NDArray or Symbol
+            What the function returns.
+        """
         return self._func(F, x, *args)
 
     def __repr__(self) -> str:

@@ -118,10 +118,37 @@ class _Conv(HybridBlock):
             )
 
     def infer_shape(self, x: Any, *args: Any) -> None:
+        """Fill in the parameter dimensions left 0 (deferred) from the first input's shape.
+
+        Parameters
+        ----------
+        x : NDArray or Symbol
+            The first input.
+        *args
+            The other inputs (unused).
+        """
         self._check_input(x, 0)
         self.weight.shape = self._weight_shape(x.shape[self._in_axis()])
 
     def hybrid_forward(self, F: Any, x: Any, weight: Any, bias: Any = None) -> Any:
+        """Convolve ``x`` with ``weight`` (or its transpose), add ``bias``, apply the activation.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            ``(batch, in_channels, *spatial)`` in the channels-first layout.
+        weight : NDArray or Symbol
+            The kernel; see the class's Notes for its shape.
+        bias : NDArray or Symbol, optional
+            ``(channels,)``; None when ``use_bias=False``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            ``(batch, channels, *out_spatial)``.
+        """
         w = weight.shape
         self._check_input(x, w[0] if self._transposed else w[self._in_axis()] * self._groups)
         y = getattr(F, self._op_name)(x, weight, bias, **self._kwargs)
@@ -425,6 +452,20 @@ class _Pooling(HybridBlock):
         return "pool"
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Pool over windows of the spatial axes (the whole extent for global pooling).
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            ``(batch, channels, *spatial)``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            ``(batch, channels, *out_spatial)``.
+        """
         n = len(self._kwargs["kernel"])
         if x.ndim != n + 2:
             raise OperatorError(

@@ -38,6 +38,20 @@ class Dropout(HybridBlock):
         self._axes = axes
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Zero each element with probability ``rate`` and scale the rest by ``1 / (1 - rate)`` in training mode; identity otherwise.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            Data of any shape.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Same shape as ``x``.
+        """
         if self._rate > 0:
             return F.Dropout(x, p=self._rate, axes=self._axes, cudnn_off=False)
         return F.identity(x)
@@ -103,6 +117,22 @@ class Embedding(HybridBlock):
         )
 
     def hybrid_forward(self, F: Any, x: Any, weight: Any) -> Any:
+        """Look up the rows of ``weight`` at the indices ``x``.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            Indices, any shape ``(d1, ..., dk)``.
+        weight : NDArray or Symbol
+            ``(input_dim, output_dim)``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            ``(d1, ..., dk, output_dim)``.
+        """
         return F.Embedding(x, weight, **self._kwargs)
 
     def __repr__(self) -> str:

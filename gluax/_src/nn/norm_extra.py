@@ -60,6 +60,15 @@ class _ScaleShiftNorm(HybridBlock):
         return x.shape[self._axis]
 
     def infer_shape(self, x: Any, *args: Any) -> None:
+        """Fill in the parameter dimensions left 0 (deferred) from the first input's shape.
+
+        Parameters
+        ----------
+        x : NDArray or Symbol
+            The first input.
+        *args
+            The other inputs (unused).
+        """
         c = self._channels(x)
         self.gamma.shape = self.beta.shape = (c,)
 
@@ -130,6 +139,22 @@ class LayerNorm(_ScaleShiftNorm):
         )  # fmt: skip
 
     def hybrid_forward(self, F: Any, data: Any, gamma: Any, beta: Any) -> Any:
+        """Normalize over ``axis`` per sample, then scale by ``gamma`` and shift by ``beta``.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        data : NDArray or Symbol
+            Data of any shape.
+        gamma, beta : NDArray or Symbol
+            ``(in_channels,)``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Same shape as ``x``.
+        """
         self._check_channels(data, gamma)
         return F.LayerNorm(data, gamma=gamma, beta=beta, axis=self._axis, eps=self._epsilon)
 
@@ -188,6 +213,22 @@ class InstanceNorm(_ScaleShiftNorm):
         )  # fmt: skip
 
     def hybrid_forward(self, F: Any, x: Any, gamma: Any, beta: Any) -> Any:
+        """Normalize each channel of each sample over the spatial axes, then scale and shift.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            ``(batch, channels, *spatial)``.
+        gamma, beta : NDArray or Symbol
+            ``(in_channels,)``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Same shape as ``x``.
+        """
         self._check_channels(x, gamma)
         if self._axis == 1:
             return F.InstanceNorm(x, gamma, beta, eps=self._epsilon)
@@ -257,6 +298,22 @@ class GroupNorm(HybridBlock):
         )
 
     def hybrid_forward(self, F: Any, data: Any, gamma: Any, beta: Any) -> Any:
+        """Normalize each group of channels of each sample, then scale and shift per group.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        data : NDArray or Symbol
+            ``(batch, channels, *spatial)``.
+        gamma, beta : NDArray or Symbol
+            ``(num_groups,)``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Same shape as ``x``.
+        """
         return F.GroupNorm(
             data, gamma=gamma, beta=beta, num_groups=self._num_groups, eps=self._epsilon
         )
@@ -290,4 +347,20 @@ class BatchNormReLU(BatchNorm):
     def hybrid_forward(
         self, F: Any, x: Any, gamma: Any, beta: Any, running_mean: Any, running_var: Any
     ) -> Any:
+        """Batch normalization followed by ReLU.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            Data with channels on ``axis``.
+        gamma, beta, running_mean, running_var : NDArray or Symbol
+            ``(in_channels,)`` each.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Same shape as ``x``.
+        """
         return F.relu(super().hybrid_forward(F, x, gamma, beta, running_mean, running_var))

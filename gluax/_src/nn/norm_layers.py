@@ -113,6 +113,15 @@ class BatchNorm(HybridBlock):
         super().cast(dtype)
 
     def infer_shape(self, x: Any, *args: Any) -> None:
+        """Fill in the parameter dimensions left 0 (deferred) from the first input's shape.
+
+        Parameters
+        ----------
+        x : NDArray or Symbol
+            The first input.
+        *args
+            The other inputs (unused).
+        """
         if not -x.ndim <= self._axis < x.ndim:
             raise OperatorError(
                 f"BatchNorm '{self.name}': axis {self._axis} is out of range for input shape "
@@ -125,6 +134,22 @@ class BatchNorm(HybridBlock):
     def hybrid_forward(
         self, F: Any, x: Any, gamma: Any, beta: Any, running_mean: Any, running_var: Any
     ) -> Any:
+        """Normalize with the batch statistics (training mode, which also updates the running ones) or the running statistics (inference), then scale and shift.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            Data with channels on ``axis``.
+        gamma, beta, running_mean, running_var : NDArray or Symbol
+            ``(in_channels,)`` each.
+
+        Returns
+        -------
+        NDArray or Symbol
+            Same shape as ``x``.
+        """
         kw = self._kwargs
         if not is_training() or kw["use_global_stats"]:
             return F.BatchNorm(x, gamma, beta, running_mean, running_var, **kw)

@@ -47,6 +47,20 @@ class ReflectionPad2D(HybridBlock):
         self._padding = tuple(padding)
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Pad the two spatial axes by reflection.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        x : NDArray or Symbol
+            ``(N, C, H, W)``.
+
+        Returns
+        -------
+        NDArray or Symbol
+            ``(N, C, H + top + bottom, W + left + right)``.
+        """
         if x.ndim != 4:
             raise OperatorError(
                 f"ReflectionPad2D '{self.name}': expected 4-D input (N, C, H, W), got shape "

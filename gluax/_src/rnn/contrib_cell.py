@@ -73,10 +73,19 @@ class VariationalDropoutCell(ModifierCell):
         return "vardrop"
 
     def reset(self) -> None:
+        """Forget the masks, so the next sequence draws new ones."""
         super().reset()
         self.drop_inputs_mask = self.drop_states_mask = self.drop_outputs_mask = None
 
     def hybridize(self, active: bool = True, **kwargs: Any) -> None:
+        """Hybridize the wrapped cell; this cell itself always runs eagerly, since it keeps Python state between steps.
+
+        Parameters
+        ----------
+        active : bool, default True
+        **kwargs
+            Passed on to ``HybridBlock.hybridize``.
+        """
         super().hybridize(active, **kwargs)
         self._active = False
 
@@ -84,6 +93,24 @@ class VariationalDropoutCell(ModifierCell):
         return f"{type(self).__name__}(p_out = {self.drop_outputs}, p_state = {self.drop_states})"
 
     def hybrid_forward(self, F: Any, inputs: Any, states: Any) -> Any:
+        """One step of the wrapped cell with variational dropout: the same masks on inputs, states and outputs at every step of a sequence.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        inputs : NDArray or Symbol
+            This time step's input, ``(batch, input_size)``.
+        states : list of NDArray or Symbol
+            The states from the previous step (see ``state_info``).
+
+        Returns
+        -------
+        output : NDArray or Symbol
+            ``(batch, hidden_size)``.
+        new_states : list of NDArray or Symbol
+            The wrapped cell's new states.
+        """
         if self.drop_states and self.drop_states_mask is None:
             self.drop_states_mask = F.Dropout(F.ones_like(states[0]), p=self.drop_states)
         if self.drop_inputs and self.drop_inputs_mask is None:
@@ -207,6 +234,18 @@ class LSTMPCell(HybridRecurrentCell):
         )
 
     def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        """The shapes and layouts of the begin states.
+
+        Parameters
+        ----------
+        batch_size : int, default 0
+            The batch dimension of the shapes (0: unknown).
+
+        Returns
+        -------
+        list of dict
+            One ``{'shape': ..., '__layout__': ...}`` per state.
+        """
         return [
             {"shape": (batch_size, self._projection_size), "__layout__": "NC"},
             {"shape": (batch_size, self._hidden_size), "__layout__": "NC"},
@@ -220,12 +259,41 @@ class LSTMPCell(HybridRecurrentCell):
         return f"{type(self).__name__}({shape[1] if shape[1] else None} -> {shape[0]} -> {proj[0]})"
 
     def infer_shape(self, inputs: Any, *args: Any) -> None:
+        """Fill in ``input_size`` (the weight's 0 dimension) from the first input.
+
+        Parameters
+        ----------
+        inputs : NDArray or Symbol
+            The first step's input.
+        *args
+            The states (unused).
+        """
         self.i2h_weight.shape = (4 * self._hidden_size, prod(inputs.shape[1:]))
 
     def hybrid_forward(
         self, F: Any, inputs: Any, states: Any, i2h_weight: Any, h2h_weight: Any,
         h2r_weight: Any, i2h_bias: Any, h2h_bias: Any,
     ) -> Any:  # fmt: skip
+        """One LSTM step with a projected hidden state: ``r = h2r_weight @ h``.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        inputs : NDArray or Symbol
+            This time step's input, ``(batch, input_size)``.
+        states : list of NDArray or Symbol
+            The states from the previous step (see ``state_info``).
+        i2h_weight, h2h_weight, h2r_weight, i2h_bias, h2h_bias : NDArray or Symbol
+            The input-to-hidden, hidden-to-hidden and projection weights, and the biases.
+
+        Returns
+        -------
+        output : NDArray or Symbol
+            ``(batch, projection_size)``.
+        new_states : list of NDArray or Symbol
+            ``[r', c']``: the projected output ``(batch, projection_size)`` and the cell state ``(batch, hidden_size)``.
+        """
         n = 4 * self._hidden_size
         i2h = F.FullyConnected(inputs, i2h_weight, i2h_bias, num_hidden=n)
         h2h = F.FullyConnected(states[0], h2h_weight, h2h_bias, num_hidden=n)

@@ -231,6 +231,21 @@ class HybridRecurrentCell(RecurrentCell, HybridBlock):
         super().__init__(prefix=prefix, params=params)
 
     def hybrid_forward(self, F: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
+        """One time step; every cell overrides it.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` or ``mx.sym``.
+        x : NDArray or Symbol
+            This step's input.
+        *args, **kwargs
+            The states and the cell's parameters.
+
+        Returns
+        -------
+        output, new_states
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement hybrid_forward().")
 
 
@@ -274,9 +289,30 @@ class _GatedCell(HybridRecurrentCell):
         )
 
     def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        """The shapes and layouts of the begin states.
+
+        Parameters
+        ----------
+        batch_size : int, default 0
+            The batch dimension of the shapes (0: unknown).
+
+        Returns
+        -------
+        list of dict
+            One ``{'shape': ..., '__layout__': ...}`` per state.
+        """
         return [{"shape": (batch_size, self._hidden_size), "__layout__": "NC"}]
 
     def infer_shape(self, inputs: Any, *args: Any) -> None:
+        """Fill in ``input_size`` (the weight's 0 dimension) from the first input.
+
+        Parameters
+        ----------
+        inputs : NDArray or Symbol
+            The first step's input.
+        *args
+            The states (unused).
+        """
         self.i2h_weight.shape = (self._gates * self._hidden_size, prod(inputs.shape[1:]))
 
     def _mapping(self) -> str:
@@ -349,6 +385,26 @@ class RNNCell(_GatedCell):
         self, F: Any, inputs: Any, states: Any, i2h_weight: Any, h2h_weight: Any,
         i2h_bias: Any, h2h_bias: Any,
     ) -> Any:  # fmt: skip
+        """One step: ``h' = activation(W_i x + b_i + W_h h + b_h)``.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        inputs : NDArray or Symbol
+            This time step's input, ``(batch, input_size)``.
+        states : list of NDArray or Symbol
+            The states from the previous step (see ``state_info``).
+        i2h_weight, h2h_weight, i2h_bias, h2h_bias : NDArray or Symbol
+            The input-to-hidden and hidden-to-hidden weights and biases.
+
+        Returns
+        -------
+        output : NDArray or Symbol
+            ``(batch, hidden_size)``.
+        new_states : list of NDArray or Symbol
+            The new states, as a list (same shapes as ``states``).
+        """
         i2h, h2h = self._projections(
             F, inputs, states[0], i2h_weight, h2h_weight, i2h_bias, h2h_bias
         )
@@ -414,6 +470,18 @@ class LSTMCell(_GatedCell):
         self._recurrent_activation = recurrent_activation
 
     def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        """The shapes and layouts of the begin states.
+
+        Parameters
+        ----------
+        batch_size : int, default 0
+            The batch dimension of the shapes (0: unknown).
+
+        Returns
+        -------
+        list of dict
+            One ``{'shape': ..., '__layout__': ...}`` per state.
+        """
         shape = (batch_size, self._hidden_size)
         return [{"shape": shape, "__layout__": "NC"}, {"shape": shape, "__layout__": "NC"}]
 
@@ -424,6 +492,26 @@ class LSTMCell(_GatedCell):
         self, F: Any, inputs: Any, states: Any, i2h_weight: Any, h2h_weight: Any,
         i2h_bias: Any, h2h_bias: Any,
     ) -> Any:  # fmt: skip
+        """One LSTM step (gates in the order input, forget, cell, output, as MXNet).
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        inputs : NDArray or Symbol
+            This time step's input, ``(batch, input_size)``.
+        states : list of NDArray or Symbol
+            The states from the previous step (see ``state_info``).
+        i2h_weight, h2h_weight, i2h_bias, h2h_bias : NDArray or Symbol
+            The input-to-hidden and hidden-to-hidden weights and biases.
+
+        Returns
+        -------
+        output : NDArray or Symbol
+            ``(batch, hidden_size)``.
+        new_states : list of NDArray or Symbol
+            ``[h', c']``, each ``(batch, hidden_size)``.
+        """
         i2h, h2h = self._projections(
             F, inputs, states[0], i2h_weight, h2h_weight, i2h_bias, h2h_bias
         )
@@ -494,6 +582,26 @@ class GRUCell(_GatedCell):
         self, F: Any, inputs: Any, states: Any, i2h_weight: Any, h2h_weight: Any,
         i2h_bias: Any, h2h_bias: Any,
     ) -> Any:  # fmt: skip
+        """One GRU step (gates in the order reset, update, new, as MXNet).
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        inputs : NDArray or Symbol
+            This time step's input, ``(batch, input_size)``.
+        states : list of NDArray or Symbol
+            The states from the previous step (see ``state_info``).
+        i2h_weight, h2h_weight, i2h_bias, h2h_bias : NDArray or Symbol
+            The input-to-hidden and hidden-to-hidden weights and biases.
+
+        Returns
+        -------
+        output : NDArray or Symbol
+            ``(batch, hidden_size)``.
+        new_states : list of NDArray or Symbol
+            The new states, as a list (same shapes as ``states``).
+        """
         prev_h = states[0]
         i2h, h2h = self._projections(F, inputs, prev_h, i2h_weight, h2h_weight, i2h_bias, h2h_bias)
         i2h_r, i2h_z, i2h_n = F.SliceChannel(i2h, num_outputs=3)
@@ -531,6 +639,18 @@ class _StackMixin:
         self.register_child(cell)  # type: ignore[attr-defined]
 
     def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        """The begin states of every cell in the stack, in order.
+
+        Parameters
+        ----------
+        batch_size : int, default 0
+            The batch dimension of the shapes (0: unknown).
+
+        Returns
+        -------
+        list of dict
+            One ``{'shape': ..., '__layout__': ...}`` per state.
+        """
         return _cells_state_info(self._children.values(), batch_size)
 
     def begin_state(self, batch_size: int = 0, **kwargs: Any) -> list[Any]:
@@ -621,6 +741,24 @@ class HybridSequentialRNNCell(_StackMixin, HybridRecurrentCell):
         return self._step(inputs, states)
 
     def hybrid_forward(self, F: Any, inputs: Any, states: Any) -> Any:
+        """One step through every cell in order; each cell's output is the next one's input.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        inputs : NDArray or Symbol
+            This time step's input, ``(batch, input_size)``.
+        states : list of NDArray or Symbol
+            The states from the previous step (see ``state_info``).
+
+        Returns
+        -------
+        output : NDArray or Symbol
+            ``(batch, hidden_size)``.
+        new_states : list of NDArray or Symbol
+            The new states of all cells, concatenated in order.
+        """
         return self._step(inputs, states)
 
 
@@ -647,12 +785,31 @@ class DropoutCell(HybridRecurrentCell):
         return f"{type(self).__name__}(rate={self._rate}, axes={self._axes})"
 
     def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        """No states: a dropout cell is stateless; returns ``[]``."""
         return []
 
     def _alias(self) -> str:
         return "dropout"
 
     def hybrid_forward(self, F: Any, inputs: Any, states: Any) -> Any:
+        """Apply dropout to the input (training mode only); the states pass through unchanged.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        inputs : NDArray or Symbol
+            This time step's input, ``(batch, input_size)``.
+        states : list of NDArray or Symbol
+            The states from the previous step (see ``state_info``).
+
+        Returns
+        -------
+        output : NDArray or Symbol
+            ``(batch, hidden_size)``.
+        new_states : list of NDArray or Symbol
+            ``states``, unchanged.
+        """
         if self._rate > 0:
             inputs = F.Dropout(inputs, p=self._rate, axes=self._axes)
         return inputs, states
@@ -695,9 +852,22 @@ class ModifierCell(HybridRecurrentCell):
 
     @property
     def params(self) -> Any:
+        """The wrapped cell's parameters."""
         return self.base_cell.params
 
     def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        """The wrapped cell's begin states.
+
+        Parameters
+        ----------
+        batch_size : int, default 0
+            The batch dimension of the shapes (0: unknown).
+
+        Returns
+        -------
+        list of dict
+            One ``{'shape': ..., '__layout__': ...}`` per state.
+        """
         return self.base_cell.state_info(batch_size)
 
     def begin_state(
@@ -718,6 +888,24 @@ class ModifierCell(HybridRecurrentCell):
             self.base_cell._modified = True
 
     def hybrid_forward(self, F: Any, inputs: Any, states: Any) -> Any:
+        """One step of the modified cell; subclasses define the modification.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        inputs : NDArray or Symbol
+            This time step's input, ``(batch, input_size)``.
+        states : list of NDArray or Symbol
+            The states from the previous step (see ``state_info``).
+
+        Returns
+        -------
+        output : NDArray or Symbol
+            ``(batch, hidden_size)``.
+        new_states : list of NDArray or Symbol
+            The wrapped cell's new states.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement hybrid_forward().")
 
     def __repr__(self) -> str:
@@ -758,14 +946,41 @@ class ZoneoutCell(ModifierCell):
         return "zoneout"
 
     def reset(self) -> None:
+        """Forget the previous step's output, before a new sequence."""
         super().reset()
         self._prev_output = None
 
     def hybridize(self, active: bool = True, **kwargs: Any) -> None:
+        """Hybridize the wrapped cell; this cell itself always runs eagerly, since it keeps Python state between steps.
+
+        Parameters
+        ----------
+        active : bool, default True
+        **kwargs
+            Passed on to ``HybridBlock.hybridize``.
+        """
         super().hybridize(active, **kwargs)
         self._active = False
 
     def hybrid_forward(self, F: Any, inputs: Any, states: Any) -> Any:
+        """One step of the wrapped cell, then zoneout: in training mode each output and state element keeps its previous value with probability ``zoneout_outputs`` / ``zoneout_states``.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        inputs : NDArray or Symbol
+            This time step's input, ``(batch, input_size)``.
+        states : list of NDArray or Symbol
+            The states from the previous step (see ``state_info``).
+
+        Returns
+        -------
+        output : NDArray or Symbol
+            ``(batch, hidden_size)``.
+        new_states : list of NDArray or Symbol
+            The new states, after zoneout.
+        """
         p_out, p_state = self.zoneout_outputs, self.zoneout_states
         next_output, next_states = self.base_cell(inputs, states)
 
@@ -807,6 +1022,24 @@ class ResidualCell(ModifierCell):
         super().__init__(base_cell)
 
     def hybrid_forward(self, F: Any, inputs: Any, states: Any) -> Any:
+        """One step of the wrapped cell, with the input added to its output.
+
+        Parameters
+        ----------
+        F : module
+            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
+        inputs : NDArray or Symbol
+            This time step's input, ``(batch, input_size)``.
+        states : list of NDArray or Symbol
+            The states from the previous step (see ``state_info``).
+
+        Returns
+        -------
+        output : NDArray or Symbol
+            ``(batch, hidden_size)``.
+        new_states : list of NDArray or Symbol
+            The wrapped cell's new states.
+        """
         output, states = self.base_cell(inputs, states)
         return F.elemwise_add(output, inputs), states
 
@@ -871,6 +1104,18 @@ class BidirectionalCell(HybridRecurrentCell):
         )
 
     def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        """The begin states of the forward cell, then of the backward cell.
+
+        Parameters
+        ----------
+        batch_size : int, default 0
+            The batch dimension of the shapes (0: unknown).
+
+        Returns
+        -------
+        list of dict
+            One ``{'shape': ..., '__layout__': ...}`` per state.
+        """
         return _cells_state_info(self._children.values(), batch_size)
 
     def begin_state(self, batch_size: int = 0, **kwargs: Any) -> list[Any]:

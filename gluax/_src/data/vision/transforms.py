@@ -64,6 +64,17 @@ class _HostTransform(HybridBlock):
     def forward(self, x: Any, *args: Any) -> Any:
         # Host path: numpy arrays (the DataLoader's fast path) and eager NDArrays that are not
         # compiled on purpose; per-image compilation would cost more than the work itself.
+        """Apply the transform: on the host (numpy) for numpy arrays and eager NDArrays, compiled otherwise.
+
+        Parameters
+        ----------
+        x : NDArray or numpy array
+            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``.
+
+        Returns
+        -------
+        NDArray or numpy array
+        """
         if isinstance(x, (np.ndarray, np.generic)) or (_is_concrete_nd(x) and not self._active):
             return _run_host(self._host, x, type(self).__name__)
         return super().forward(x, *args)
@@ -125,6 +136,17 @@ class HybridCompose(HybridSequential):
             self.add(t)
 
     def forward(self, x: Any, *args: Any) -> Any:
+        """Apply the transforms in order (on the host for numpy arrays and eager NDArrays).
+
+        Parameters
+        ----------
+        x : NDArray or numpy array
+            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``.
+
+        Returns
+        -------
+        NDArray or numpy array
+        """
         if isinstance(x, (np.ndarray, np.generic)) or (_is_concrete_nd(x) and not self._active):
             for t in self._children.values():
                 x = t(x)
@@ -159,6 +181,18 @@ class Cast(_HostTransform):
         return x.astype(self._dtype)
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Cast to the target dtype.
+
+        Parameters
+        ----------
+        F : module
+        x : NDArray or Symbol
+            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
+
+        Returns
+        -------
+        NDArray or Symbol
+        """
         return F.Cast(x, dtype=self._dtype)
 
 
@@ -178,6 +212,18 @@ class ToTensor(_HostTransform):
         return im.to_tensor(np, x)
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """``(H, W, C)`` uint8 in [0, 255] to ``(C, H, W)`` float32 in [0, 1] (batches likewise).
+
+        Parameters
+        ----------
+        F : module
+        x : NDArray or Symbol
+            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
+
+        Returns
+        -------
+        NDArray or Symbol
+        """
         return F._image_to_tensor(x)
 
 
@@ -199,6 +245,18 @@ class Normalize(_HostTransform):
         return im.normalize(np, x, self._mean, self._std)
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """``(x - mean) / std`` per channel, on a ``(C, H, W)`` or ``(N, C, H, W)`` tensor.
+
+        Parameters
+        ----------
+        F : module
+        x : NDArray or Symbol
+            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
+
+        Returns
+        -------
+        NDArray or Symbol
+        """
         return F._image_normalize(x, mean=self._mean, std=self._std)
 
 
@@ -222,6 +280,18 @@ class Resize(_HostTransform):
         return im.resize(np, x, self._size, self._keep, self._interp)
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Resize to the target size.
+
+        Parameters
+        ----------
+        F : module
+        x : NDArray or Symbol
+            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
+
+        Returns
+        -------
+        NDArray or Symbol
+        """
         return F._image_resize(x, size=self._size, keep_ratio=self._keep, interp=self._interp)
 
 
@@ -256,6 +326,18 @@ class CropResize(_HostTransform):
         return im.resize(np, out, self._size, False, self._interp) if self._size else out
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Crop the box, then resize it if a size was given.
+
+        Parameters
+        ----------
+        F : module
+        x : NDArray or Symbol
+            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
+
+        Returns
+        -------
+        NDArray or Symbol
+        """
         x0, y0, w, h = self._box
         out = F._image_crop(x, x=x0, y=y0, width=w, height=h)
         if self._size:
@@ -284,6 +366,17 @@ class CenterCrop(Block):
         self._size, self._interp = _wh(size), interpolation
 
     def forward(self, x: Any) -> Any:
+        """Crop the center (resizing first if the image is smaller).
+
+        Parameters
+        ----------
+        x : NDArray or numpy array
+            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``.
+
+        Returns
+        -------
+        NDArray or numpy array
+        """
         return _run_host(lambda a: im.center_crop(np, a, self._size, self._interp), x, "CenterCrop")
 
 
@@ -326,6 +419,17 @@ class RandomResizedCrop(Block):
         return im.center_crop(np, x, self._size, self._interp)
 
     def forward(self, x: Any) -> Any:
+        """Crop a random area and aspect ratio, resized to the target size.
+
+        Parameters
+        ----------
+        x : NDArray or numpy array
+            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``.
+
+        Returns
+        -------
+        NDArray or numpy array
+        """
         return _run_host(self._crop, x, "RandomResizedCrop")
 
 
@@ -359,6 +463,17 @@ class Rotate(Block):
         self._args = (rotation_degrees, zoom_in, zoom_out)
 
     def forward(self, x: Any) -> Any:
+        """Rotate by the fixed angle (float32 images).
+
+        Parameters
+        ----------
+        x : NDArray or numpy array
+            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``.
+
+        Returns
+        -------
+        NDArray or numpy array
+        """
         _check_float32("Rotate", x)
         return _run_host(lambda a: im.rotate(a, *self._args), x, "Rotate")
 
@@ -403,6 +518,17 @@ class RandomRotation(Block):
         return im.rotate(a, np.random.uniform(*self._limits, size=n), *self._zoom)
 
     def forward(self, x: Any) -> Any:
+        """Rotate by a random angle from the range, with the configured probability (float32 images).
+
+        Parameters
+        ----------
+        x : NDArray or numpy array
+            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``.
+
+        Returns
+        -------
+        NDArray or numpy array
+        """
         if np.random.random() > self._p:
             return x
         _check_float32("RandomRotation", x)
@@ -418,6 +544,18 @@ class _RandomFlip(_HostTransform):
         return np.flip(x, axis=self._axis).copy() if np.random.random() < 0.5 else x
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Flip with probability 0.5.
+
+        Parameters
+        ----------
+        F : module
+        x : NDArray or Symbol
+            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
+
+        Returns
+        -------
+        NDArray or Symbol
+        """
         return getattr(F, self._op)(x)
 
 
@@ -446,6 +584,18 @@ class _RandomEnhance(_HostTransform):
         return self._kernel(np, x, np.float32(np.random.uniform(*self._args)))
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Adjust by a factor drawn from the configured range.
+
+        Parameters
+        ----------
+        F : module
+        x : NDArray or Symbol
+            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
+
+        Returns
+        -------
+        NDArray or Symbol
+        """
         return getattr(F, self._op)(x, min_factor=self._args[0], max_factor=self._args[1])
 
 
@@ -535,6 +685,18 @@ class RandomColorJitter(_HostTransform):
         return im.color_jitter(x, order, alphas, tuple(a > 0 for a in self._amounts))
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """Random brightness, contrast, saturation and hue changes.
+
+        Parameters
+        ----------
+        F : module
+        x : NDArray or Symbol
+            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
+
+        Returns
+        -------
+        NDArray or Symbol
+        """
         b, c, s, h = self._amounts
         return F._image_random_color_jitter(x, brightness=b, contrast=c, saturation=s, hue=h)
 
@@ -558,6 +720,18 @@ class RandomLighting(_HostTransform):
         return im.adjust_lighting(np, x, np.random.normal(0, self._alpha, 3).astype(np.float32))
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
+        """AlexNet-style PCA lighting noise with the configured standard deviation.
+
+        Parameters
+        ----------
+        F : module
+        x : NDArray or Symbol
+            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
+
+        Returns
+        -------
+        NDArray or Symbol
+        """
         return F._image_random_lighting(x, alpha_std=self._alpha)
 
 
@@ -576,6 +750,17 @@ class RandomApply(Sequential):
         self.p = p
 
     def forward(self, x: Any, *args: Any) -> Any:
+        """Apply the wrapped transforms with probability ``p``; otherwise return ``x``.
+
+        Parameters
+        ----------
+        x : NDArray or numpy array
+            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``.
+
+        Returns
+        -------
+        NDArray or numpy array
+        """
         if self.p < random.random():
             return x
         return self.transforms(x)
