@@ -5,6 +5,7 @@ from gluax._src.loss.core import L2Loss as L2Loss
 from gluax._src.loss.core import Loss as Loss
 from gluax._src.loss.core import SoftmaxCELoss as SoftmaxCELoss
 from gluax._src.loss.core import SoftmaxCrossEntropyLoss as SoftmaxCrossEntropyLoss
+from gluax._src.loss.ctc import CTCLoss as CTCLoss
 from gluax._src.loss.losses import CosineEmbeddingLoss as CosineEmbeddingLoss
 from gluax._src.loss.losses import HingeLoss as HingeLoss
 from gluax._src.loss.losses import HuberLoss as HuberLoss

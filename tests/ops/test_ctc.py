@@ -101,14 +101,6 @@ def test_ctc_gradient_matches_finite_difference(rng):
     np.testing.assert_allclose((grad * direction).sum(), fd, rtol=1e-3, atol=1e-4)
 
 
-def test_ctc_jit_equals_eager():
-    inputs = _inputs("both_lengths")
-    attrs = META["both_lengths"]["attrs"]
-    eager = mx.nd.CTCLoss(*[mx.nd.array(x) for x in inputs], **attrs).asnumpy()
-    jitted = jax.jit(lambda *xs: ctc_loss(*xs, **attrs))(*inputs)
-    np.testing.assert_allclose(np.asarray(jitted), eager, rtol=1e-6, atol=1e-6)
-
-
 class _CTCBlock(gluon.HybridBlock):
     def hybrid_forward(self, F, data, label, data_lengths):
         return F.CTCLoss(data, label, data_lengths, use_data_lengths=True)

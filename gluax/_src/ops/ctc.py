@@ -22,18 +22,8 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from gluax._src.engine import registry
 from gluax._src.engine.base import OperatorError
 from gluax._src.engine.registry import register
-
-# extra_ops.py registered an optax-based CTCLoss before this module existed; this module is the
-# one implementation, so it takes the names over. Once extra_ops.py drops its CTC section the
-# next three lines (and this import) can go.
-from gluax._src.ops import extra_ops as _extra_ops  # noqa: F401  (must register first)
-
-_NAMES = ("CTCLoss", "ctc_loss", "_contrib_CTCLoss", "_contrib_ctc_loss")
-for _name in _NAMES:
-    registry.OPS.pop(_name, None)
 
 # "log 0": finite, so that gradients through unreachable states are exact zeros, not NaN.
 _LOG_ZERO = -1e30
@@ -177,7 +167,7 @@ def _ctc_nll_bwd(grad: jax.Array, g: jax.Array) -> tuple[jax.Array | None, ...]:
 _ctc_nll.defvjp(_ctc_nll_fwd, _ctc_nll_bwd)
 
 
-@register("CTCLoss", aliases=_NAMES[1:])
+@register("CTCLoss", aliases=("ctc_loss", "_contrib_CTCLoss", "_contrib_ctc_loss"))
 def ctc_loss(
     data: jax.Array,
     label: jax.Array,
