@@ -139,7 +139,8 @@ class Parameter:
 
     @property
     def shape(self) -> tuple[int, ...] | None:
-        """The shape; 0 marks a dimension not known yet (inferred at the first forward), None when nothing is known."""
+        """The shape; 0 marks a dimension not known yet (inferred at the first forward), None
+        when nothing is known."""
         return self._shape
 
     @shape.setter
