@@ -14,6 +14,7 @@ import pytest
 
 import gluax as mx
 from gluax import autograd, gluon, nd
+from gluax._src.optim.rules import Rule
 
 COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 
@@ -246,3 +247,48 @@ def test_shard_params_needs_a_mesh():
     with pytest.raises(ValueError, match="shard_params=True splits parameters over the devices of a mesh"):
         trainer.compile_step(net, LOSS, shard_params=True)
     assert jnp.asarray(0).ndim == 0
+
+
+class _Ticks(mx.optimizer.Optimizer):
+    """A rule whose ``t`` comes from host bookkeeping advanced once per parameter update, in
+    the order of the indices (as Nadam's momentum schedule in MXNet)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(learning_rate=0.1, **kwargs)
+        self.ticks = 0
+
+    def _step_inputs(self, indices):
+        rows = []
+        for _ in indices:
+            self.ticks += 1
+            rows.append(self.ticks)
+        return np.asarray(rows, np.float32)
+
+    def _rule(self):
+        def apply(w, g, state, lr, wd, rescale, t):
+            return w - lr * t * rescale * g, state
+
+        return Rule(lambda w: (), apply)
+
+
+def test_step_inputs_follow_the_trainer_index_order():
+    results = []
+    for fused in (True, False):
+        net = _net()
+        trainer = gluon.Trainer(net.collect_params(), _Ticks())
+        # the trainer orders parameters by name (biases first); the network lists weights first
+        assert [p.name.rsplit("_", 1)[1] for p in trainer._params][:2] == ["bias", "weight"]
+        step = trainer.compile_step(net, LOSS) if fused else None
+        for k in range(3):
+            if k == 1:
+                net[0].bias.grad_req = "null"
+            if fused:
+                step(X, Y)
+            else:
+                with autograd.record():
+                    loss = LOSS(net(X), Y)
+                loss.backward()
+                trainer.step(4)
+        results.append(_weights(net))
+    for k in results[0]:
+        np.testing.assert_allclose(results[0][k], results[1][k], rtol=1e-6, atol=1e-7, err_msg=k)

@@ -176,10 +176,12 @@ class Trainer:
         """The rule's ``t`` input for every slot: the optimizer's ``_step_inputs`` for the
         parameters updated now (called for those only: it may keep per-update bookkeeping);
         frozen slots repeat a row, their result is masked out."""
-        rows = np.asarray(self._optimizer._step_inputs(active), np.float32)
-        if slots == active:
+        # in index order, as MXNet updates (Nadam's schedule advances once per parameter)
+        order = sorted(active)
+        rows = np.asarray(self._optimizer._step_inputs(order), np.float32)
+        if slots == order:
             return rows
-        pos = {i: k for k, i in enumerate(active)}
+        pos = {i: k for k, i in enumerate(order)}
         return np.stack([rows[pos.get(i, 0)] for i in slots])
 
     def _update(self, ignore_stale_grad: bool, reduce: bool = True) -> None:
@@ -627,6 +629,8 @@ class Trainer:
 
         Raises
         ------
+        FileNotFoundError
+            No file ``fname``.
         ValueError
             The file is a pickle and ``allow_pickle`` is False; the file is neither format;
             or its states do not fit this Trainer's parameters or optimizer.
@@ -648,9 +652,16 @@ class Trainer:
                     "states file (no '__trainer_states__' entry; a parameters file is loaded "
                     "with net.load_parameters)."
                 )
-            meta = json.loads(raw.pop(_META_KEY).tobytes().decode("utf-8"))
-            if meta.get("format") != _FORMAT:
-                raise ValueError(f"Trainer.load_states: {fname!r} has an unknown format entry.")
+            try:
+                meta = json.loads(raw.pop(_META_KEY).astype(np.uint8).tobytes().decode("utf-8"))
+                ok = meta.get("format") == _FORMAT and {"optax", "attrs", "params"} <= set(meta)
+            except (ValueError, AttributeError):
+                ok = False
+            if not ok:
+                raise ValueError(
+                    f"Trainer.load_states: {fname!r}: the '__trainer_states__' entry is not "
+                    "gluax's Trainer states metadata."
+                )
             if meta["optax"] != (self._optax is not None):
                 saved = "an optax transformation" if meta["optax"] else repr(meta["optimizer"])
                 raise ValueError(
@@ -660,6 +671,12 @@ class Trainer:
             attrs = {str(k): _decode(v) for k, v in meta["attrs"].items()}
             opt = self._restored_optimizer(meta["optimizer"], attrs, fname)
             indices = [self._check_index(int(key), fname) for key in meta["params"]]
+            stray = [k for k in raw if k.split("/")[0] not in meta["params"]]
+            if stray:
+                raise ValueError(
+                    f"Trainer.load_states: {fname!r}: arrays {sorted(stray)} belong to no "
+                    "parameter listed in the metadata."
+                )
             states = {}
             for i, (key, info) in zip(indices, meta["params"].items()):
                 shape, dtype = tuple(info["shape"]), np.dtype(info["dtype"])
