@@ -212,17 +212,31 @@ def test_input_disagreeing_with_input_shape_is_rejected(hybrid):
         cell(mx.nd.ones((2, 3, 5, 5)), states)
     with pytest.raises(ValueError, match=r"\(batch_size, 3, 4, 4\).*got shape \(2, 2, 3, 4, 4\)"):
         cell.unroll(2, mx.nd.ones((2, 2, 2, 3, 4, 4)))
-    with pytest.raises(ValueError, match=r"expected states of shapes \[\(2, 2, 4, 4\)\].*\(2, 2, 3, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"expected states of shapes \[\(2, 2, 4, 4\)\].*\(2, 2, 3, 3\)"
+    ):
         cell(mx.nd.ones((2, 3, 4, 4)), [mx.nd.zeros((2, 2, 3, 3))])
 
 
 @pytest.mark.parametrize(
     "make, match",
     [
-        (lambda: crnn.Conv2DLSTMCell((2, 4, 4), 2, 3, 2), r"Conv2DLSTMCell: h2h_kernel must have odd"),
-        (lambda: crnn.Conv2DLSTMCell((2, 4, 4), 2, (3, 3, 3), 3), r"i2h_kernel must be an int or a tuple of 2"),
-        (lambda: crnn.Conv1DRNNCell((2, 4), 2, 3, 3, i2h_pad=(1, 1)), r"i2h_pad must be an int or a tuple of 1"),
-        (lambda: crnn.Conv3DGRUCell((2, 4, 4, 4), 2, 3, 3, conv_layout="NCHW"), r"conv_layout must be 'NCDHW' or 'NDHWC'"),
+        (
+            lambda: crnn.Conv2DLSTMCell((2, 4, 4), 2, 3, 2),
+            r"Conv2DLSTMCell: h2h_kernel must have odd",
+        ),
+        (
+            lambda: crnn.Conv2DLSTMCell((2, 4, 4), 2, (3, 3, 3), 3),
+            r"i2h_kernel must be an int or a tuple of 2",
+        ),
+        (
+            lambda: crnn.Conv1DRNNCell((2, 4), 2, 3, 3, i2h_pad=(1, 1)),
+            r"i2h_pad must be an int or a tuple of 1",
+        ),
+        (
+            lambda: crnn.Conv3DGRUCell((2, 4, 4, 4), 2, 3, 3, conv_layout="NCHW"),
+            r"conv_layout must be 'NCDHW' or 'NDHWC'",
+        ),
         (lambda: crnn.Conv2DRNNCell((2, 4), 2, 3, 3), r"input_shape must be the 3 sizes.*\(2, 4\)"),
         (lambda: crnn.Conv1DGRUCell((2, 2), 2, 3, 3), r"i2h_kernel \(3,\).*does not fit"),
     ],

@@ -192,9 +192,7 @@ class _ConvRNNCell(_BaseConvRNNCell):
         self, F: Any, inputs: Any, states: Any, i2h_weight: Any, h2h_weight: Any,
         i2h_bias: Any, h2h_bias: Any,
     ) -> Any:  # fmt: skip
-        i2h, h2h = self._convolve(
-            F, inputs, states[0], i2h_weight, h2h_weight, i2h_bias, h2h_bias
-        )
+        i2h, h2h = self._convolve(F, inputs, states[0], i2h_weight, h2h_weight, i2h_bias, h2h_bias)
         output = self._get_activation(F, F.elemwise_add(i2h, h2h), self._activation)
         return output, [output]
 
@@ -210,9 +208,7 @@ class _ConvLSTMCell(_BaseConvRNNCell):
         self, F: Any, inputs: Any, states: Any, i2h_weight: Any, h2h_weight: Any,
         i2h_bias: Any, h2h_bias: Any,
     ) -> Any:  # fmt: skip
-        i2h, h2h = self._convolve(
-            F, inputs, states[0], i2h_weight, h2h_weight, i2h_bias, h2h_bias
-        )
+        i2h, h2h = self._convolve(F, inputs, states[0], i2h_weight, h2h_weight, i2h_bias, h2h_bias)
         i, f, g, o = self._split(F, F.elemwise_add(i2h, h2h))
         # MXNet applies `activation` both to the candidate and to the new cell state.
         candidate = self._get_activation(F, g, self._activation)
@@ -231,9 +227,7 @@ class _ConvGRUCell(_BaseConvRNNCell):
         self, F: Any, inputs: Any, states: Any, i2h_weight: Any, h2h_weight: Any,
         i2h_bias: Any, h2h_bias: Any,
     ) -> Any:  # fmt: skip
-        i2h, h2h = self._convolve(
-            F, inputs, states[0], i2h_weight, h2h_weight, i2h_bias, h2h_bias
-        )
+        i2h, h2h = self._convolve(F, inputs, states[0], i2h_weight, h2h_weight, i2h_bias, h2h_bias)
         i2h_r, i2h_z, i2h_n = self._split(F, i2h)
         h2h_r, h2h_z, h2h_n = self._split(F, h2h)
         reset = F.sigmoid(F.elemwise_add(i2h_r, h2h_r))
@@ -245,25 +239,27 @@ class _ConvGRUCell(_BaseConvRNNCell):
 
 # ---- the public cells: MXNet's constructor signatures, one class per (kind, dims) ----------
 
-_RNN_MATH = "h_t = activation(W * x_t + b_W + R * h_{t-1} + b_R)        (* : convolution)"
-_LSTM_MATH = """\
-i_t = sigmoid(W_i * x_t + R_i * h_{t-1} + b_i)       (* : convolution; gate order i, f, c, o)
-    f_t = sigmoid(W_f * x_t + R_f * h_{t-1} + b_f)
-    g_t = activation(W_c * x_t + R_c * h_{t-1} + b_c)
-    o_t = sigmoid(W_o * x_t + R_o * h_{t-1} + b_o)
-    c_t = f_t . c_{t-1} + i_t . g_t
-    h_t = o_t . activation(c_t)"""
-_GRU_MATH = """\
-r_t = sigmoid(W_r * x_t + b_Wr + R_r * h_{t-1} + b_Rr)   (* : convolution; gate order r, z, n)
-    z_t = sigmoid(W_z * x_t + b_Wz + R_z * h_{t-1} + b_Rz)
-    n_t = activation(W_n * x_t + b_Wn + r_t . (R_n * h_{t-1} + b_Rn))
-    h_t = (1 - z_t) . n_t + z_t . h_{t-1}"""
+_RNN_MATH = ["h_t = activation(W * x_t + b_W + R * h_{t-1} + b_R)        (* : convolution)"]
+_LSTM_MATH = [
+    "i_t = sigmoid(W_i * x_t + R_i * h_{t-1} + b_i)     (* : convolution; gates i, f, c, o)",
+    "f_t = sigmoid(W_f * x_t + R_f * h_{t-1} + b_f)",
+    "g_t = activation(W_c * x_t + R_c * h_{t-1} + b_c)",
+    "o_t = sigmoid(W_o * x_t + R_o * h_{t-1} + b_o)",
+    "c_t = f_t . c_{t-1} + i_t . g_t",
+    "h_t = o_t . activation(c_t)",
+]
+_GRU_MATH = [
+    "r_t = sigmoid(W_r * x_t + b_Wr + R_r * h_{t-1} + b_Rr)   (* : convolution; gates r, z, n)",
+    "z_t = sigmoid(W_z * x_t + b_Wz + R_z * h_{t-1} + b_Rz)",
+    "n_t = activation(W_n * x_t + b_Wn + r_t . (R_n * h_{t-1} + b_Rn))",
+    "h_t = (1 - z_t) . n_t + z_t . h_{t-1}",
+]
 
 _DOC = """{dims}D convolutional {kind} cell.
 
     ::
 
-    {math}
+        {math}
 
     Parameters
     ----------
@@ -311,6 +307,12 @@ _DOC = """{dims}D convolutional {kind} cell.
         call for an input whose shape disagrees with ``input_shape`` or states whose shapes
         disagree with ``state_info``.
 
+    Notes
+    -----
+    MXNet 1.9 checks the constructor arguments with ``assert`` and the shapes only inside
+    its operators (a broadcast error); gluax raises ``ValueError`` naming the cell and the
+    expected shapes, before any convolution runs.
+
     Examples
     --------
     >>> import gluax as mx
@@ -323,12 +325,15 @@ _DOC = """{dims}D convolutional {kind} cell.
 """
 
 
-def _doc(name: str, kind: str, dims: int, math: str, gates: int, alias: str, states: str) -> str:
+def _doc(
+    name: str, kind: str, dims: int, math: list[str], gates: int, alias: str, states: str
+) -> str:
     first, last = _LAYOUTS[dims]
     example_shape = (2,) + (5,) * dims
     return _DOC.format(
-        name=name, kind=kind, dims=dims, math=math, gates=gates, alias=alias, states=states,
-        first=first, last=last, first_shape=tuple(first[1:]), last_shape=tuple(last[1:]),
+        name=name, kind=kind, dims=dims, math="\n        ".join(math), gates=gates,
+        alias=alias, states=states, first=first, last=last,
+        first_shape="(" + ", ".join(first[1:]) + ")", last_shape="(" + ", ".join(last[1:]) + ")",
         zeros=(0,) * dims, ones=(1,) * dims, example_shape=example_shape, example_channels=2,
         example_total=2 * gates, example_state=(4, 2) + (3,) * dims,
     )  # fmt: skip
