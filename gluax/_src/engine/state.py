@@ -27,6 +27,9 @@ class _State(threading.local):
         # While a bucketed (padded) batch is traced: the traced number of real rows, so that
         # batch statistics (BatchNorm) leave the padding out. None otherwise.
         self.valid_rows: Any = None
+        # Likewise for a time axis padded by ``hybridize(bucket_time=...)``: the traced number
+        # of real time steps, which recurrent layers use as every sequence's length.
+        self.valid_steps: Any = None
 
 
 STATE = _State()
