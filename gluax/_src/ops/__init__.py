@@ -11,6 +11,7 @@ from gluax._src.ops import nn as nn
 from gluax._src.ops import nn_basic as nn_basic
 from gluax._src.ops import norm as norm
 from gluax._src.ops import output as output
+from gluax._src.ops import random_api as random_api
 from gluax._src.ops import random_ops as random_ops
 from gluax._src.ops import reduce as reduce
 from gluax._src.ops import rnn as rnn

@@ -73,23 +73,6 @@ _add(NOT_YET, "the expression a * x**2 + b * x + c (MXNet's tutorial example ope
      "contrib.quadratic")
 _add(NOT_YET, "mx.nd.abs(a - b) <= atol + rtol * mx.nd.abs(b), reduced with mx.nd.min",
      "contrib.allclose")
-_add(NOT_YET, "mx.nd.random_gamma (scalar parameters) or mx.nd.sample_gamma (array parameters)",
-     "random.gamma")
-_add(NOT_YET, "mx.nd.random_poisson or mx.nd.sample_poisson", "random.poisson")
-_add(NOT_YET, "mx.nd.random_negative_binomial or mx.nd.sample_negative_binomial",
-     "random.negative_binomial")
-_add(NOT_YET, "mx.nd.random_generalized_negative_binomial or "
-     "mx.nd.sample_generalized_negative_binomial", "random.generalized_negative_binomial")
-_add(NOT_YET, "mx.nd.sample_multinomial", "random.multinomial")
-_add(NOT_YET, "mx.nd.random.uniform(low, high, shape=x.shape)", "random.uniform_like")
-_add(NOT_YET, "mx.nd.random.normal(loc, scale, shape=x.shape)", "random.normal_like")
-_add(NOT_YET, "mx.nd.random.exponential(scale, shape=x.shape)", "random.exponential_like")
-_add(NOT_YET, "mx.nd.random_gamma(alpha, beta, shape=x.shape)", "random.gamma_like")
-_add(NOT_YET, "mx.nd.random_poisson(lam, shape=x.shape)", "random.poisson_like")
-_add(NOT_YET, "mx.nd.random_negative_binomial(k, p, shape=x.shape)",
-     "random.negative_binomial_like")
-_add(NOT_YET, "mx.nd.random_generalized_negative_binomial(mu, alpha, shape=x.shape)",
-     "random.generalized_negative_binomial_like")
 
 # --- Deprecated in MXNet 1.x itself. ----------------------------------------------------------
 _add(DEPRECATED, "mx.nd.BatchNorm", "BatchNorm_v1")
