@@ -230,3 +230,57 @@ def test_bad_files_and_mismatches(tmp_path):
         gluon.Trainer(net.collect_params(), optax.sgd(0.1)).load_states(str(tmp_path / "s.states"))
     with pytest.raises(ValueError, match="holds MXNet's SGD state; this Trainer uses an optax"):
         gluon.Trainer(net.collect_params(), optax.sgd(0.1)).load_states(str(HERE / "sgd.states"), allow_pickle=True)
+
+
+def _edited(tmp_path, trainer, edit, name):
+    """The trainer's states file with its metadata (and arrays) changed by ``edit``."""
+    src = str(tmp_path / "orig.states")
+    trainer.save_states(src)
+    arrays = {k: v.asnumpy() for k, v in nd.load(src).items()}
+    meta = json.loads(arrays["__trainer_states__"].tobytes())
+    edit(meta, arrays)
+    arrays["__trainer_states__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    out = str(tmp_path / name)
+    nd.save(out, {k: nd.array(v, dtype=v.dtype) for k, v in arrays.items()})
+    return out
+
+
+def test_inconsistent_files_are_refused(tmp_path):
+    net, _ = _net()
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1, "momentum": 0.9})
+    _eager_step(net, trainer, 1)
+    fresh = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1, "momentum": 0.9})
+
+    def corrupt(meta, arrays):
+        meta.clear()
+
+    def stray(meta, arrays):
+        arrays["7/0"] = np.zeros(2, np.float32)
+
+    def unknown_optimizer(meta, arrays):
+        meta["optimizer"] = "Frobnicate"
+
+    def unknown_scheduler(meta, arrays):
+        meta["attrs"]["lr_scheduler"] = {"lr_scheduler": "Bogus", "attrs": {"dict": []}}
+
+    def no_momentum(meta, arrays):
+        meta["attrs"]["momentum"] = 0.0  # plain SGD keeps no state arrays, the file has some
+
+    cases = [
+        (corrupt, "is not gluax's Trainer states metadata"),
+        (stray, r"arrays \['7/0'\] belong to no parameter"),
+        (unknown_optimizer, "optimizer 'Frobnicate', which is not registered in gluax"),
+        (unknown_scheduler, "lr_scheduler 'Bogus', which gluax does not have"),
+        (no_momentum, r"parameter 0 \('.*'\) has state arrays \['0'\], but SGD keeps \[\]"),
+    ]
+    for edit, message in cases:
+        fname = _edited(tmp_path, trainer, edit, edit.__name__)
+        with pytest.raises(ValueError, match=message):
+            fresh.load_states(fname)
+        assert not fresh._states and fresh.optimizer.num_update == 0
+    (tmp_path / "list.states").write_bytes(pickle.dumps([1, 2]))
+    with pytest.raises(ValueError, match="expected a dict of states, got list"):
+        fresh.load_states(str(tmp_path / "list.states"), allow_pickle=True)
+    (tmp_path / "key.states").write_bytes(pickle.dumps(({"a": None}, None)))
+    with pytest.raises(ValueError, match="state key 'a' is not a parameter index"):
+        fresh.load_states(str(tmp_path / "key.states"), allow_pickle=True)

@@ -737,9 +737,8 @@ class Trainer:
             )
         # nothing changed until here: a refused file leaves the Trainer as it was
         opt.param_dict = dict(enumerate(self._params))
-        if opt is not self._optimizer and (
-            type(opt) is not type(self._optimizer) or _rule_attrs(opt) != _rule_attrs(self._optimizer)
-        ):
+        old = self._optimizer
+        if type(opt) is not type(old) or _rule_attrs(opt) != _rule_attrs(old):
             # the update rule reads hyper-parameters when it is traced: compile it again
             self._jit_update = None
             self._version += 1
@@ -1082,7 +1081,8 @@ class _Sharding:
             mesh = Mesh(np.array(jax.devices()), ("data",))
         if not isinstance(mesh, Mesh):
             raise TypeError(
-                f"compile_step: mesh must be a jax.sharding.Mesh or True, got {type(mesh).__name__}."
+                "compile_step: mesh must be a jax.sharding.Mesh or True, got "
+                f"{type(mesh).__name__}."
             )
         self.mesh = mesh
         self.axis = mesh.axis_names[0]
