@@ -1,135 +1,59 @@
-"""Training-step cost of gluax against the same step in raw JAX, as ratios in one run.
+"""Training-step cost of gluax against the same step in raw JAX, Flax NNX and Equinox, as
+ratios measured in one process.
 
-For each network (MLP 784-512-512-10 at batch 128, the tutorial's LeNet at batch 64, and a
-tiny Dense(16) network), one SGD step (momentum 0.9, wd 1e-4, softmax cross-entropy) is timed:
+For each network of ``bench_models.MODELS`` (MLP, LeNet, ResNet-18, Dense(16)) one SGD step
+(momentum 0.9, wd 1e-4, softmax cross-entropy) is timed, written as:
 
-* gluax eager: Sequential, `autograd.record()` / `backward()` / `trainer.step()`;
-* gluax hybridized: the same loop with a hybridized HybridSequential;
-* raw JAX: one `jax.jit` function over a parameter pytree, with optax.
+* raw jax.jit: one ``jax.jit`` function over a parameter pytree, with optax (the reference);
+* gluax fused: ``trainer.compile_step(net, loss)``, one XLA program;
+* gluax hybridized loop: ``record()`` / ``backward()`` / ``trainer.step()``, hybridized network;
+* gluax eager loop: the same loop, un-hybridized (op by op, the tape recording each op);
+* raw JAX eager: ``jax.value_and_grad`` and the optax update without ``jit``;
+* Flax NNX (``nnx.jit``) and Equinox (``eqx.filter_jit``) twins, when installed;
+* and the eager forward pass alone, unrecorded and under ``autograd.record()``.
 
-Cases are interleaved round by round and the best round is kept. The first call of each
-(compilation included) is reported separately.
+All cases of one network are interleaved round by round in this process and the best round is
+kept, so the ratios hold on a noisy machine; the number of steps per round is picked per case
+so that each round lasts about ``--target`` seconds. The first call of each case (tracing and
+compilation included) is reported separately. The first losses of raw JAX and the gluax cases,
+which start from the same parameters, are checked to agree.
 
-Run: python benchmarks/bench_train.py [--rounds 5] [--steps 20]
+Run: python benchmarks/bench_train.py [--models mlp,lenet,resnet18,tiny] [--rounds 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
+import subprocess
 import time
 from typing import Any, Callable
 
 import jax
-import jax.numpy as jnp
 import numpy as np
-import optax
 
-import gluax as mx
-from gluax import autograd, gluon, nd
+import bench_models as bm
 
-
-def mlp(hybrid: bool) -> gluon.Block:
-    net = gluon.nn.HybridSequential() if hybrid else gluon.nn.Sequential()
-    with net.name_scope():
-        net.add(gluon.nn.Dense(512, activation="relu"), gluon.nn.Dense(512, activation="relu"), gluon.nn.Dense(10))
-    return net
-
-
-def lenet(hybrid: bool) -> gluon.Block:
-    net = gluon.nn.HybridSequential() if hybrid else gluon.nn.Sequential()
-    with net.name_scope():
-        net.add(gluon.nn.Conv2D(channels=20, kernel_size=5, activation="relu"))
-        net.add(gluon.nn.MaxPool2D(pool_size=2, strides=2))
-        net.add(gluon.nn.Conv2D(channels=50, kernel_size=5, activation="relu"))
-        net.add(gluon.nn.MaxPool2D(pool_size=2, strides=2))
-        net.add(gluon.nn.Dense(512, activation="relu"))
-        net.add(gluon.nn.Dense(10))
-    return net
+# (key, column title, builder(model) -> step or None when not available)
+CASES: list[tuple[str, str, Callable[[str], Any]]] = [
+    ("raw", "raw jax.jit step (ms)", lambda m: bm.raw_step(m)),
+    ("fused", "gluax fused step", lambda m: bm.gluax_step(m, "fused")),
+    ("hybrid", "gluax hybridized loop", lambda m: bm.gluax_step(m, "hybrid")),
+    ("eager", "gluax eager loop", lambda m: bm.gluax_step(m, "eager")),
+    ("raw_eager", "raw JAX eager value_and_grad (no jit)", lambda m: bm.raw_step(m, jit=False)),
+    ("nnx", "Flax NNX (nnx.jit)", lambda m: bm.nnx_step(m) if bm.have("flax") else None),
+    ("eqx", "Equinox (filter_jit)",
+     lambda m: bm.eqx_step(m) if bm.have("equinox") and m != "resnet18" else None),
+    ("fwd", "eager forward", lambda m: bm.gluax_forward(m, recorded=False)),
+    ("fwd_rec", "eager forward recorded", lambda m: bm.gluax_forward(m, recorded=True)),
+]
+STEP_CASES = ["raw", "fused", "hybrid", "eager", "raw_eager", "nnx", "eqx"]
 
 
-def tiny(hybrid: bool) -> gluon.Block:
-    net = gluon.nn.HybridSequential() if hybrid else gluon.nn.Sequential()
-    with net.name_scope():
-        net.add(gluon.nn.Dense(16))
-    return net
-
-
-MODELS = {
-    "MLP 784-512-512-10, batch 128": (mlp, (128, 784)),
-    "LeNet, batch 64": (lenet, (64, 1, 28, 28)),
-    "Dense(16), batch 1": (tiny, (1, 16)),
-}
-
-
-def gluax_step(build: Callable[[bool], gluon.Block], shape: tuple[int, ...], hybrid: bool, fused: bool = False) -> tuple[Callable[[], Any], gluon.Block]:
-    mx.random.seed(0)
-    net = build(hybrid)
-    net.initialize(mx.init.Xavier())
-    x = nd.array(np.random.default_rng(0).standard_normal(shape).astype(np.float32))
-    y = nd.array(np.random.default_rng(1).integers(0, 10, shape[0]).astype(np.float32))
-    net(x)  # resolve deferred shapes
-    if hybrid:
-        net.hybridize()
-    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.01, "momentum": 0.9, "wd": 1e-4})
-    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
-
-    if fused:
-        compiled = trainer.compile_step(net, loss_fn)
-        return (lambda: compiled(x, y)), net
-
-    def step() -> Any:
-        with autograd.record():
-            loss = loss_fn(net(x), y)
-        loss.backward()
-        trainer.step(shape[0])
-        return loss
-
-    return step, net
-
-
-def raw_step(net: gluon.Block, shape: tuple[int, ...]) -> Callable[[], Any]:
-    """The same network as a hand-written JAX function of a parameter pytree."""
-    items = net._collect_params_with_prefix()
-    params = {k: p.data().data for k, p in items.items()}
-    layers = list(net._children.values())
-
-    def forward(p: dict[str, Any], x: Any) -> Any:
-        for i, layer in enumerate(layers):
-            name = type(layer).__name__
-            if name == "Dense":
-                x = x.reshape(x.shape[0], -1) @ p[f"{i}.weight"].T + p[f"{i}.bias"]
-                x = jax.nn.relu(x) if layer.act is not None else x
-            elif name == "Conv2D":
-                x = jax.lax.conv_general_dilated(x, p[f"{i}.weight"], (1, 1), "VALID", dimension_numbers=("NCHW", "OIHW", "NCHW"))
-                x = jax.nn.relu(x + p[f"{i}.bias"].reshape(1, -1, 1, 1))
-            elif name == "MaxPool2D":
-                x = jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
-        return x
-
-    def loss_fn(p: dict[str, Any], x: Any, y: Any) -> Any:
-        logp = jax.nn.log_softmax(forward(p, x))
-        return -jnp.take_along_axis(logp, y[:, None].astype(jnp.int32), axis=1).sum()
-
-    opt = optax.chain(optax.add_decayed_weights(1e-4), optax.sgd(0.01, momentum=0.9))
-    state = opt.init(params)
-
-    @jax.jit
-    def step(p: dict[str, Any], s: Any, x: Any, y: Any) -> Any:
-        loss, g = jax.value_and_grad(loss_fn)(p, x, y)
-        g = jax.tree_util.tree_map(lambda v: v / x.shape[0], g)
-        updates, s = opt.update(g, s, p)
-        return optax.apply_updates(p, updates), s, loss
-
-    x = jnp.asarray(np.random.default_rng(0).standard_normal(shape).astype(np.float32))
-    y = jnp.asarray(np.random.default_rng(1).integers(0, 10, shape[0]).astype(np.float32))
-    box = [params, state]
-
-    def run() -> Any:
-        box[0], box[1], loss = step(box[0], box[1], x, y)
-        return loss
-
-    return run
+def _block(out: Any) -> Any:
+    return jax.block_until_ready(getattr(out, "data", out))
 
 
 def _time(fn: Callable[[], Any], n: int) -> float:
@@ -137,34 +61,126 @@ def _time(fn: Callable[[], Any], n: int) -> float:
     start = time.perf_counter()
     for _ in range(n):
         out = fn()
-    jax.block_until_ready(getattr(out, "data", out))
+    _block(out)
     return (time.perf_counter() - start) / n
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
+def machine() -> str:
+    """One line naming the CPU, backend and package versions."""
+    cpu = platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    versions = [f"jax {jax.__version__}", f"python {platform.python_version()}"]
+    for pkg in ("optax", "flax", "equinox"):
+        if bm.have(pkg):
+            versions.append(f"{pkg} {__import__(pkg).__version__}")
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, cwd=os.path.dirname(__file__)).stdout.strip()  # fmt: skip
+        versions.append(f"gluax {rev}")
+    except OSError:
+        pass
+    return (f"{cpu}, {os.cpu_count()} cores, {jax.devices()[0].platform}; "
+            + ", ".join(versions))  # fmt: skip
+
+
+def load() -> str:
+    return "load average " + " / ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
+def bench_model(model: str, rounds: int, target: float, max_steps: int, skip: set[str]) -> dict:
+    """First-call and best per-step times (seconds) of every available case of one model."""
+    steps: dict[str, Callable[[], Any]] = {}
+    for key, _, build in CASES:
+        if key in skip:
+            continue
+        fn = build(model)
+        if fn is not None:
+            steps[key] = fn
+    first, losses, n = {}, {}, {}
+    for key, fn in steps.items():
+        t0 = time.perf_counter()
+        out = _block(fn())
+        first[key] = time.perf_counter() - t0
+        if key in STEP_CASES:
+            losses[key] = float(np.mean(np.asarray(out)))
+        one = _time(fn, 1)  # warm call, also sizes the rounds
+        n[key] = int(max(1, min(max_steps, target / max(one, 1e-9))))
+    ref = losses["raw"]
+    for key in ("fused", "hybrid", "eager", "raw_eager"):
+        if key in losses and not np.isclose(losses[key], ref, rtol=1e-3):
+            raise AssertionError(f"{model}: first loss of {key} ({losses[key]}) differs from raw "
+                                 f"jax.jit's ({ref}); the twins are not the same network")
+    best = {k: float("inf") for k in steps}
+    for _ in range(rounds):
+        for key, fn in steps.items():
+            best[key] = min(best[key], _time(fn, n[key]))
+    return {"first": first, "best": best, "steps": n}
+
+
+def report(results: dict[str, dict]) -> str:
+    """The markdown tables of ``bench_model`` results."""
+    step_cols = [(k, t) for k, t, _ in CASES if k in STEP_CASES]
+    lines = ["Training step, as a ratio to raw jax.jit (lower is faster):", "",
+             "| network | " + " | ".join(t for _, t in step_cols) + " |",
+             "|---|" + "---|" * len(step_cols)]  # fmt: skip
+    for model, r in results.items():
+        b = r["best"]
+        cells = [f"{b['raw'] * 1e3:.2f}"]
+        cells += [f"{b[k] / b['raw']:.2f}x" if k in b else "-" for k, _ in step_cols[1:]]
+        lines.append(f"| {bm.TITLES[model]} | " + " | ".join(cells) + " |")
+    lines += ["", "First call, compilation included (s):", "",
+              "| network | " + " | ".join(t.replace(" step (ms)", "") for _, t in step_cols) + " |",
+              "|---|" + "---|" * len(step_cols)]  # fmt: skip
+    for model, r in results.items():
+        f = r["first"]
+        lines.append(f"| {bm.TITLES[model]} | "
+                     + " | ".join(f"{f[k]:.2f}" if k in f else "-" for k, _ in step_cols) + " |")
+    lines += ["", "Eager (un-hybridized) gluax:", "",
+              "| network | forward unrecorded (ms) | forward recorded (ms) | recorded / "
+              "unrecorded | eager loop step (ms) | raw JAX eager value_and_grad step (ms) | "
+              "gluax eager speed-up over raw JAX eager |",
+              "|---|---|---|---|---|---|---|"]
+    for model, r in results.items():
+        b = r["best"]
+        if "fwd" not in b:
+            continue
+        rec = f"{b['fwd_rec'] * 1e3:.2f} | {b['fwd_rec'] / b['fwd']:.2f}x" if "fwd_rec" in b else "- | -"
+        if "raw_eager" in b and "eager" in b:
+            raw_e = f"{b['raw_eager'] * 1e3:.2f} | {b['raw_eager'] / b['eager']:.2f}x"
+        else:
+            raw_e = "- | -"
+        eager = f"{b['eager'] * 1e3:.2f}" if "eager" in b else "-"
+        lines.append(f"| {bm.TITLES[model]} | {b['fwd'] * 1e3:.2f} | {rec} | {eager} | {raw_e} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--models", default="mlp,lenet,resnet18,tiny")
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--steps", type=int, default=20)
-    args = ap.parse_args()
-    print(f"# {platform.machine()}, {jax.devices()[0].platform}, jax {jax.__version__}, python {platform.python_version()}")
-    print("| network | raw jax.jit step (ms) | gluax fused step | gluax hybridized loop | gluax eager loop | first call: raw / fused / hybridized (s) |")
-    print("|---|---|---|---|---|---|")
-    for title, (build, shape) in MODELS.items():
-        eager, _ = gluax_step(build, shape, hybrid=False)
-        hyb, net = gluax_step(build, shape, hybrid=True)
-        fused, _ = gluax_step(build, shape, hybrid=True, fused=True)
-        raw = raw_step(net, shape)
-        cases = (("raw", raw), ("fused", fused), ("hybrid", hyb), ("eager", eager))
-        first = {}
-        for name, fn in cases:
-            t0 = time.perf_counter()
-            jax.block_until_ready(getattr(fn(), "data", None))
-            first[name] = time.perf_counter() - t0
-        best = {name: float("inf") for name, _ in cases}
-        for _ in range(args.rounds):
-            for name, fn in cases:
-                best[name] = min(best[name], _time(fn, args.steps))
-        print(f"| {title} | {best['raw'] * 1e3:.2f} | {best['fused'] / best['raw']:.2f}x | {best['hybrid'] / best['raw']:.2f}x | {best['eager'] / best['raw']:.2f}x | {first['raw']:.2f} / {first['fused']:.2f} / {first['hybrid']:.2f} |")
+    ap.add_argument("--target", type=float, default=0.3, help="seconds per case and round")
+    ap.add_argument("--max-steps", type=int, default=200)
+    ap.add_argument("--skip", default="", help="cases to leave out, e.g. raw_eager,eager")
+    ap.add_argument("--json", default="", help="also write the raw results here")
+    args = ap.parse_args(argv)
+    print(f"# {machine()}")
+    print(f"# start: {load()}", flush=True)
+    results = {}
+    for model in args.models.split(","):
+        t0 = time.perf_counter()
+        results[model] = bench_model(model, args.rounds, args.target, args.max_steps,
+                                     set(filter(None, args.skip.split(","))))  # fmt: skip
+        print(f"# {model} done in {time.perf_counter() - t0:.0f} s, {load()}", flush=True)
+    print(report(results))
+    print(f"# end: {load()}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+    return results
 
 
 if __name__ == "__main__":
