@@ -102,14 +102,14 @@ def _run_case(case, mode, transform=None):
     )
 
 
-def _compare(case, got, to_mxnet=lambda a: a):
+def _compare(case, got):
     arrays, key = _fixture()[1], case["id"]
     outs, gx, gstates, gparams = got
     for j, o in enumerate(outs):
-        np.testing.assert_allclose(to_mxnet(o), arrays[f"{key}/out/{j}"], **TOL, err_msg=f"out {j}")
-    np.testing.assert_allclose(to_mxnet(gx), arrays[f"{key}/grad/x"], **TOL)
+        np.testing.assert_allclose(o, arrays[f"{key}/out/{j}"], **TOL, err_msg=f"out {j}")
+    np.testing.assert_allclose(gx, arrays[f"{key}/grad/x"], **TOL)
     for j, g in enumerate(gstates):
-        np.testing.assert_allclose(to_mxnet(g), arrays[f"{key}/grad/state/{j}"], **TOL)
+        np.testing.assert_allclose(g, arrays[f"{key}/grad/state/{j}"], **TOL)
     return gparams
 
 
@@ -198,6 +198,8 @@ def test_unknown_input_channels_are_inferred():
     assert cell.i2h_weight.shape == (2, 3, 3, 3)
     assert repr(cell) == "Conv2DRNNCell(3 -> 2, tanh, NCHW)"
     assert out.shape == (2, 2, 2, 2) and states[0].shape == (2, 2, 2, 2)
+    # weights one, biases zero, zero state: each output sums 3 channels x 9 taps of ones
+    np.testing.assert_allclose(out.asnumpy(), np.tanh(27.0), rtol=1e-6)
 
 
 @pytest.mark.parametrize("hybrid", [False, True])
@@ -216,6 +218,14 @@ def test_input_disagreeing_with_input_shape_is_rejected(hybrid):
         ValueError, match=r"expected states of shapes \[\(2, 2, 4, 4\)\].*\(2, 2, 3, 3\)"
     ):
         cell(mx.nd.ones((2, 3, 4, 4)), [mx.nd.zeros((2, 2, 3, 3))])
+
+
+def test_input_shape_error_inside_a_hybridized_parent():
+    net = _Unroll(crnn.Conv1DGRUCell((3, 5), 2, 3, 3, i2h_pad=1), 2, "NTC")
+    net.initialize(mx.init.Zero())
+    net.hybridize()
+    with pytest.raises(ValueError, match=r"\(batch_size, 3, 5\).*got shape \(2, 3, 6\)"):
+        net(mx.nd.ones((2, 2, 3, 6)), mx.nd.zeros((2, 2, 5)))
 
 
 @pytest.mark.parametrize(
