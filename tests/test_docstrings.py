@@ -19,20 +19,6 @@ import gluax
 PENDING = {
     "gluax._src.optim.gluon_trainer.Trainer.optimizer": "gluax/_src/optim/gluon_trainer.py",
     "gluax._src.optim.gluon_trainer.Trainer.learning_rate": "gluax/_src/optim/gluon_trainer.py",
-    "gluax._src.optim.rules.Optimizer.learning_rate": "gluax/_src/optim/rules.py",
-    "gluax._src.optim.rules.Optimizer.set_learning_rate": "gluax/_src/optim/rules.py",
-    "gluax._src.optim.rules.Optimizer.create_optimizer": "gluax/_src/optim/rules.py",
-    "gluax._src.optim.rules.Updater.get_states": "gluax/_src/optim/rules.py",
-    "gluax._src.optim.rules.Updater.set_states": "gluax/_src/optim/rules.py",
-    "gluax._src.gluon.block.Block.name": "gluax/_src/gluon/block.py",
-    "gluax._src.gluon.block.Block.prefix": "gluax/_src/gluon/block.py",
-    # operators made by gluax/_src/engine/registry.py from registrations without a docstring
-    "gluax.ndarray.normal": "gluax/_src/ops (random_normal)",
-    "gluax.ndarray.uniform": "gluax/_src/ops (random_uniform)",
-    "gluax.ndarray.random_normal": "gluax/_src/ops (random_normal)",
-    "gluax.ndarray.random_uniform": "gluax/_src/ops (random_uniform)",
-    "gluax.ndarray.random_exponential": "gluax/_src/ops (random_exponential)",
-    "gluax.ndarray.random_randint": "gluax/_src/ops (random_randint)",
 }
 
 

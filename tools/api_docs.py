@@ -130,10 +130,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
 
 # Docstring warnings of griffe that the strict build tolerates: (file, message) pairs, each a
 # docstring in a file this documentation does not own. Remove an entry once it is fixed.
-WAIVED = [
-    # Optimizer's class docstring continues its Parameters section with a paragraph
-    ("gluax/_src/optim/rules.py:", "Could not parse line"),
-]
+WAIVED: list[tuple[str, str]] = []
 
 
 class _Waive(logging.Filter):

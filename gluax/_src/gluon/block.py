@@ -115,10 +115,12 @@ class Block:
 
     @property
     def prefix(self) -> str:
+        """The prefix of this block's parameter and child names (``'dense0_'``)."""
         return self._prefix
 
     @property
     def name(self) -> str:
+        """This block's name: its prefix without the trailing underscore (``'dense0'``)."""
         return self._name
 
     def name_scope(self) -> _Scope:

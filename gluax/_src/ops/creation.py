@@ -83,6 +83,8 @@ def _bcast(p: Any, out_shape: tuple[int, ...]) -> Any:
 
 @register("_random_uniform", random=True, differentiable=False)
 def _random_uniform(key: jax.Array, low: Any = 0.0, high: Any = 1.0, *, shape: Any = (), dtype: Any = "float32") -> jax.Array:
+    """Uniform samples on ``[low, high)``; array parameters give one set of ``shape`` draws
+    per element."""
     out_shape = _sample_shape("uniform", [low, high], shape)
     u = jax.random.uniform(key, out_shape, dtype_of(dtype))
     lo, hi = _bcast(low, out_shape), _bcast(high, out_shape)
@@ -91,6 +93,8 @@ def _random_uniform(key: jax.Array, low: Any = 0.0, high: Any = 1.0, *, shape: A
 
 @register("_random_normal", random=True, differentiable=False)
 def _random_normal(key: jax.Array, loc: Any = 0.0, scale: Any = 1.0, *, shape: Any = (), dtype: Any = "float32") -> jax.Array:
+    """Normal samples with mean ``loc`` and standard deviation ``scale``; array parameters
+    give one set of ``shape`` draws per element."""
     out_shape = _sample_shape("normal", [loc, scale], shape)
     z = jax.random.normal(key, out_shape, dtype_of(dtype))
     return (_bcast(loc, out_shape) + _bcast(scale, out_shape) * z).astype(dtype_of(dtype))
@@ -98,11 +102,13 @@ def _random_normal(key: jax.Array, loc: Any = 0.0, scale: Any = 1.0, *, shape: A
 
 @register("_random_randint", random=True, differentiable=False)
 def _random_randint(key: jax.Array, *, low: int, high: int, shape: Any = (), dtype: Any = "int32") -> jax.Array:
+    """Integers drawn uniformly from ``[low, high)``."""
     return jax.random.randint(key, _shape(shape), low, high, dtype_of(dtype))
 
 
 @register("_random_exponential", random=True, differentiable=False)
 def _random_exponential(key: jax.Array, lam: Any = 1.0, *, shape: Any = (), dtype: Any = "float32") -> jax.Array:
+    """Exponential samples with rate ``lam`` (mean ``1 / lam``)."""
     out_shape = _sample_shape("exponential", [lam], shape)
     return (jax.random.exponential(key, out_shape, dtype_of(dtype)) / _bcast(lam, out_shape)).astype(dtype_of(dtype))
 

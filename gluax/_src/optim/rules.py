@@ -47,6 +47,8 @@ class Optimizer:
     multi_precision : bool, default False. float16 weights are updated through a float32
         master copy kept in the state (MXNet's ``create_state_multi_precision``).
 
+    Notes
+    -----
     Custom optimizers may subclass and override ``create_state(index, weight)`` and
     ``update(index, weight, grad, state)`` with NDArrays, as in MXNet; the Trainer then calls
     them per parameter instead of the fused rule.
@@ -114,6 +116,8 @@ class Optimizer:
 
     @staticmethod
     def create_optimizer(name: str, **kwargs: Any) -> Optimizer:
+        """An instance of the optimizer registered as ``name`` (case-insensitive), made with
+        ``kwargs``; an unknown name raises ``ValueError`` listing the registered ones."""
         klass = Optimizer.opt_registry.get(name.lower())
         if klass is None:
             raise ValueError(
@@ -123,9 +127,12 @@ class Optimizer:
 
     @property
     def learning_rate(self) -> float:
+        """The current learning rate: the scheduler's value at ``num_update`` when there is
+        a scheduler, else the fixed rate."""
         return self.lr_scheduler(self.num_update) if self.lr_scheduler is not None else self.lr
 
     def set_learning_rate(self, lr: float) -> None:
+        """Set a fixed learning rate; refused (as in MXNet) when an ``lr_scheduler`` sets it."""
         if self.lr_scheduler is not None:
             raise UserWarning(
                 "LRScheduler of the optimizer has already been defined. Note that "
@@ -379,12 +386,14 @@ class Updater:
             self.optimizer.update_multi_precision(i, w, g, self.states[i])
 
     def get_states(self, dump_optimizer: bool = False) -> bytes:
+        """Not available: MXNet pickles the states (see the class notes)."""
         raise NotImplementedError(
             "Updater.get_states pickles states in MXNet; gluax does not write pickles. Use "
             "gluon.Trainer.save_states / load_states."
         )
 
     def set_states(self, states: bytes) -> None:
+        """Not available: MXNet unpickles the states (see the class notes)."""
         raise NotImplementedError(
             "Updater.set_states unpickles states in MXNet, which runs code from the file; "
             "gluax does not. Use gluon.Trainer.save_states / load_states."
