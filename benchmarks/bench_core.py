@@ -97,11 +97,11 @@ def bench_tiny_call(n: int, rounds: int) -> dict[str, float]:
     return interleaved({"Dense(16) hybridized": gluax_call, "Dense(16) raw jax.jit": raw_call}, n, rounds)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=7)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     print(f"# {platform.processor() or platform.machine()}, {jax.devices()[0].platform}, "
           f"jax {jax.__version__}, python {platform.python_version()}")
     op = bench_recorded_op(args.repeat, args.rounds)
@@ -115,6 +115,7 @@ def main() -> None:
     print(f"| tanh raw jax.jit call (reference) | {op['tanh raw jax.jit'] * 1e6:.1f} | {op['tanh raw jax.jit'] / op['tanh eager']:.2f} | |")
     print(f"| Dense(16) on (1, 16), raw jax.jit | {tiny['Dense(16) raw jax.jit'] * 1e6:.1f} | 1.00 | |")
     print(f"| Dense(16) on (1, 16), gluax hybridized | {tiny['Dense(16) hybridized'] * 1e6:.1f} | {tiny['Dense(16) hybridized'] / tiny['Dense(16) raw jax.jit']:.2f} | <= 2 |")
+    return {"op": op, "tiny": tiny}
 
 
 if __name__ == "__main__":

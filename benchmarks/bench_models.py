@@ -29,22 +29,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from jax import lax
 
+import bench_raw as br
 import gluax as mx
 from gluax import autograd, gluon, nd
 
-LR, MOMENTUM, WD = 0.01, 0.9, 1e-4
+LR, MOMENTUM, WD, tx = br.LR, br.MOMENTUM, br.WD, br.tx
 
 
 def have(package: str) -> bool:
     """Whether an optional benchmark package (``flax``, ``equinox``) is installed."""
     return importlib.util.find_spec(package) is not None
-
-
-def tx() -> optax.GradientTransformation:
-    """The optax rule equal to gluax's SGD(momentum=0.9, wd=1e-4, lr=0.01)."""
-    return optax.chain(optax.add_decayed_weights(WD), optax.sgd(LR, momentum=MOMENTUM))
 
 
 # ---- gluax networks ---------------------------------------------------------------------------
@@ -100,9 +95,7 @@ TITLES = {
 def data(model: str) -> tuple[np.ndarray, np.ndarray]:
     """The fixed input batch and integer labels of a model (NCHW for images)."""
     _, shape, classes = MODELS[model]
-    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-    y = np.random.default_rng(1).integers(0, min(classes, 10), shape[0]).astype(np.int32)
-    return x, y
+    return br.data(shape, classes)
 
 
 def gluax_net(model: str, hybrid: bool) -> gluon.Block:
@@ -157,67 +150,17 @@ def gluax_forward(model: str, recorded: bool) -> Callable[[], Any]:
 # ---- raw JAX ----------------------------------------------------------------------------------
 
 
-def _resnet18_names() -> list[str]:
-    """Raw ResNet-18 parameter names, in the order gluax's model zoo creates its parameters."""
-    bn = [".g", ".b", ".m", ".v"]
-    names = ["conv0", *("bn0" + s for s in bn)]
-    for stage in range(1, 5):
-        for block in range(2):
-            pre = f"s{stage}b{block}."
-            names += [pre + "conv1", *(pre + "bn1" + s for s in bn)]
-            names += [pre + "conv2", *(pre + "bn2" + s for s in bn)]
-            if stage > 1 and block == 0:
-                names += [pre + "down", *(pre + "downbn" + s for s in bn)]
-    return names + ["fc.w", "fc.b"]
-
-
-def _conv(x: jax.Array, w: jax.Array, stride: int = 1, pad: int = 0) -> jax.Array:
-    return lax.conv_general_dilated(x, w, (stride, stride), [(pad, pad), (pad, pad)],
-                                    dimension_numbers=("NCHW", "OIHW", "NCHW"))  # fmt: skip
-
-
-def _maxpool(x: jax.Array, k: int, s: int, pad: int = 0) -> jax.Array:
-    pads = ((0, 0), (0, 0), (pad, pad), (pad, pad))
-    return lax.reduce_window(x, -jnp.inf, lax.max, (1, 1, k, k), (1, 1, s, s), pads)
-
-
-def _bn(p: dict, aux: dict, new_aux: dict, x: jax.Array, k: str) -> jax.Array:
-    mean = x.mean(axis=(0, 2, 3))
-    var = x.var(axis=(0, 2, 3))
-    new_aux[k + ".m"] = MOMENTUM * aux[k + ".m"] + (1 - MOMENTUM) * mean
-    new_aux[k + ".v"] = MOMENTUM * aux[k + ".v"] + (1 - MOMENTUM) * var
-    scale = p[k + ".g"] * lax.rsqrt(var + 1e-5)
-    return (x - mean[:, None, None]) * scale[:, None, None] + p[k + ".b"][:, None, None]
-
-
-def _resnet18_forward(p: dict, aux: dict, x: jax.Array) -> tuple[jax.Array, dict]:
-    new_aux: dict = {}
-    x = jax.nn.relu(_bn(p, aux, new_aux, _conv(x, p["conv0"], 2, 3), "bn0"))
-    x = _maxpool(x, 3, 2, 1)
-    for stage in range(1, 5):
-        for block in range(2):
-            pre = f"s{stage}b{block}."
-            stride = 2 if stage > 1 and block == 0 else 1
-            h = jax.nn.relu(_bn(p, aux, new_aux, _conv(x, p[pre + "conv1"], stride, 1), pre + "bn1"))
-            h = _bn(p, aux, new_aux, _conv(h, p[pre + "conv2"], 1, 1), pre + "bn2")
-            if stride == 2:
-                x = _bn(p, aux, new_aux, _conv(x, p[pre + "down"], 2, 0), pre + "downbn")
-            x = jax.nn.relu(x + h)
-    x = x.mean(axis=(2, 3))
-    return x @ p["fc.w"].T + p["fc.b"], new_aux
-
-
 def raw_params(model: str, net: gluon.Block) -> tuple[dict, dict, Callable[..., Any]]:
     """(trainable parameters, auxiliary state, ``forward(p, aux, x) -> (logits, new aux)``)
     of the hand-written raw-JAX twin, with the values of the gluax network ``net``."""
     values = [p.data().data for p in net.collect_params().values()]
     if model == "resnet18":
-        names = _resnet18_names()
+        names = br.resnet18_names()
         assert len(names) == len(values), (len(names), len(values))
         flat = dict(zip(names, values))
         aux = {k: v for k, v in flat.items() if k.endswith((".m", ".v"))}
         params = {k: v for k, v in flat.items() if k not in aux}
-        return params, aux, _resnet18_forward
+        return params, aux, br.resnet18_forward
     layers = [type(c).__name__ for c in net._children.values()]
     acts = [getattr(c, "act", None) is not None for c in net._children.values()]
     params, it = {}, iter(values)
@@ -230,9 +173,9 @@ def raw_params(model: str, net: gluon.Block) -> tuple[dict, dict, Callable[..., 
             if name == "Dense":
                 x = x.reshape(x.shape[0], -1) @ p[f"{i}.w"].T + p[f"{i}.b"]
             elif name == "Conv2D":
-                x = _conv(x, p[f"{i}.w"]) + p[f"{i}.b"][:, None, None]
+                x = br.conv(x, p[f"{i}.w"]) + p[f"{i}.b"][:, None, None]
             elif name == "MaxPool2D":
-                x = _maxpool(x, 2, 2)
+                x = br.maxpool(x, 2, 2)
             if acts[i]:
                 x = jax.nn.relu(x)
         return x, aux
@@ -241,34 +184,10 @@ def raw_params(model: str, net: gluon.Block) -> tuple[dict, dict, Callable[..., 
 
 
 def raw_step(model: str, jit: bool = True) -> Callable[[], Any]:
-    """The raw-JAX training step: one ``jax.jit`` function (``jit=True``) or the same
-    ``jax.value_and_grad`` and optax update run eagerly, op by op (``jit=False``)."""
+    """The raw-JAX training step of ``model`` from the gluax network's initial parameters:
+    one ``jax.jit`` function (``jit=True``) or run op by op (``jit=False``)."""
     params, aux, forward = raw_params(model, gluax_net(model, hybrid=False))
-    opt = tx()
-
-    def loss_fn(p: dict, a: dict, x: jax.Array, y: jax.Array) -> tuple[jax.Array, dict]:
-        logits, new_aux = forward(p, a, x)
-        logp = jax.nn.log_softmax(logits)
-        return -jnp.take_along_axis(logp, y[:, None], axis=1).mean(), new_aux
-
-    def step(p: dict, s: Any, a: dict, x: jax.Array, y: jax.Array) -> tuple:
-        (loss, a), g = jax.value_and_grad(loss_fn, has_aux=True)(p, a, x, y)
-        updates, s = opt.update(g, s, p)
-        return optax.apply_updates(p, updates), s, a, loss
-
-    if jit:
-        step = jax.jit(step, donate_argnums=(0, 1, 2))
-    xs, ys = data(model)
-    x, y = jnp.asarray(xs), jnp.asarray(ys)
-    # copies: the step donates its inputs, and these arrays still belong to the gluax network
-    box = [jax.tree_util.tree_map(jnp.copy, params), None, jax.tree_util.tree_map(jnp.copy, aux)]
-    box[1] = opt.init(box[0])
-
-    def run() -> Any:
-        box[0], box[1], box[2], loss = step(box[0], box[1], box[2], x, y)
-        return loss
-
-    return run
+    return br.raw_step(params, aux, forward, *data(model), jit=jit)
 
 
 # ---- Flax NNX ---------------------------------------------------------------------------------
@@ -319,12 +238,13 @@ def nnx_model(model: str) -> Any:
         def __init__(self, cin: int, cout: int, stride: int) -> None:
             self.c1, self.b1 = conv(cin, cout, 3, stride, 1), bn(cout)
             self.c2, self.b2 = conv(cout, cout, 3, 1, 1), bn(cout)
-            self.down = (conv(cin, cout, 1, stride, 0), bn(cout)) if stride != 1 else None
+            self.dc = conv(cin, cout, 1, stride, 0) if stride != 1 else None
+            self.db = bn(cout) if stride != 1 else None
 
         def __call__(self, x: jax.Array) -> jax.Array:
             h = self.b2(self.c2(nnx.relu(self.b1(self.c1(x)))))
-            if self.down is not None:
-                x = self.down[1](self.down[0](x))
+            if self.dc is not None:
+                x = self.db(self.dc(x))
             return nnx.relu(x + h)
 
     class ResNet18(nnx.Module):
