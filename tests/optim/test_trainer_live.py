@@ -178,10 +178,16 @@ def test_compiled_step_donates_and_every_ndarray_stays_valid(tmp_path):
         eager_loss = LOSS(net(X), Y)
     held_np, raw_np = held.asnumpy(), np.asarray(raw)
     step(X, Y)
+    # copies made on the same device share the buffer of a weight the last step produced
+    snaps = [w.data().copyto(mx.cpu()), nd.array(w.data()), nd.zeros(w.shape)]
+    w.data().copyto(snaps[2])
+    snap_np = w.data().asnumpy()
     step(X, Y)
     np.testing.assert_array_equal(held.asnumpy(), held_np)
     np.testing.assert_array_equal(np.asarray(raw), raw_np)
     np.testing.assert_array_equal(src.asnumpy(), [0.25, 0.25])
+    for snap in snaps:
+        np.testing.assert_array_equal(snap.asnumpy(), snap_np)
     eager_loss.backward()
     # every later access works: data, grads, states, forward (eager and hybridized), saving,
     # the eager update path

@@ -231,7 +231,8 @@ class Trainer:
             self._jit_update = jax.jit(self._fused_update, donate_argnums=(2,))
         weights = [self._params[i]._data[0]._value for i in slots]
         flat, tree = jax.tree_util.tree_flatten([self._states[i] for i in slots])
-        states = jax.tree_util.tree_unflatten(tree, self._donatable(flat))
+        (flat,) = self._donatable(flat)
+        states = jax.tree_util.tree_unflatten(tree, flat)
         del flat
         with _quiet_donation():
             new_w, new_s = self._jit_update(weights, grads, states, lrs, wds, rescale, ts, mask)
@@ -245,27 +246,37 @@ class Trainer:
                 d._value = w if d is p._data[0] else jax.device_put(w, d._ctx.jax_device)
                 d._ag.fresh = False
 
-    def _donatable(self, leaves: list[Any]) -> list[Any]:
-        """The arrays to donate. Donation deletes a buffer, so only arrays this Trainer's
-        compiled update produced and that have exactly one owner (a Parameter's NDArray or a
-        slot of the state) are donated as they are; any other array is copied first: one
-        that came from elsewhere (``initialize``, ``set_data``, ``load_parameters``: it may
-        share its buffer with the NDArray it came from), and one that something else still
-        references (a ``detach()``-ed NDArray, a recorded tape, a raw ``jax.Array``, another
-        Parameter, the same array twice in a state)."""
+    def _donatable(self, *groups: list[Any]) -> list[list[Any]]:
+        """The arrays to donate, per group. Donation deletes a buffer, so an array is donated
+        as it is only if this Trainer's compiled update produced it, it has exactly one owner
+        (a Parameter's NDArray or a slot of the state) and no other live ``jax.Array`` shares
+        its buffer. Any other array is copied first: one that came from elsewhere
+        (``initialize``, ``set_data``, ``load_parameters``: it may share its buffer with the
+        NDArray it came from), one that something else still references (a ``detach()``-ed
+        NDArray, a recorded tape, a raw ``jax.Array``, another Parameter, the same array twice
+        in a state), and one that a later ``copyto``/``nd.array`` on the same device aliased."""
         seen: set[int] = set()
-        out = []
-        for k in range(len(leaves)):
-            ref = self._owned.get(id(leaves[k]))
-            shared = (
-                ref is None
-                or ref() is not leaves[k]
-                or id(leaves[k]) in seen
-                or _refs(leaves, k) > _ONE_OWNER
-            )
-            seen.add(id(leaves[k]))
-            out.append(jnp.copy(leaves[k]) if shared else leaves[k])
-        return out
+        flags = []
+        for leaves in groups:
+            row = []
+            for k in range(len(leaves)):
+                ref = self._owned.get(id(leaves[k]))
+                row.append(
+                    ref is None
+                    or ref() is not leaves[k]
+                    or id(leaves[k]) in seen
+                    or _refs(leaves, k) > _ONE_OWNER
+                )
+                seen.add(id(leaves[k]))
+            flags.append(row)
+        kept = [(g, k) for g, row in enumerate(flags) for k, f in enumerate(row) if not f]
+        for j in _aliased([groups[g][k] for g, k in kept]):
+            g, k = kept[j]
+            flags[g][k] = True
+        return [
+            [jnp.copy(a) if f else a for a, f in zip(leaves, row)]
+            for leaves, row in zip(groups, flags)
+        ]
 
     def _produced(self, *trees: Any) -> None:
         """Remember the arrays the compiled update returned (see ``_donatable``)."""
@@ -383,10 +394,8 @@ class Trainer:
         nothing else references are donated; the others are copied first: values set by
         ``initialize``, ``set_data`` or ``load_parameters`` (copied once, at the first step),
         and arrays that are also held elsewhere (an NDArray from ``detach()``, a recorded
-        tape, a raw ``jax.Array`` from ``.data``). Known gap: ``copyto(ctx)`` and
-        ``nd.array(x)`` on the same device currently share ``x``'s buffer instead of copying
-        it, so such a copy of a parameter taken between two steps is invalidated by the next
-        step; use ``x.copy()`` or ``x.asnumpy()`` for snapshots.
+        tape, a raw ``jax.Array`` from ``.data``, an NDArray from ``copyto``/``nd.array``
+        on the same device, which shares the buffer), so every NDArray stays valid.
         """
         if not self._optimizer.fused() and self._optax is None:
             raise NotImplementedError(
@@ -458,10 +467,12 @@ class Trainer:
                     entry = (shard.jit(fused, p_sh, s_sh), p_sh, s_sh)
                 jitted[sig] = entry
             fn, p_sh, s_sh = entry
-            params = dict(zip(names, self._donatable([p._data[0]._value for _, p in train])))
+            values = [p._data[0]._value for _, p in train]
             flat, tree = jax.tree_util.tree_flatten([self._states[i] for i in idx])
-            states = jax.tree_util.tree_unflatten(tree, self._donatable(flat))
-            del flat
+            values, flat = self._donatable(values, flat)
+            params = dict(zip(names, values))
+            states = jax.tree_util.tree_unflatten(tree, flat)
+            del flat, values
             aux = {k: p._data[0]._value for k, p in aux_items}
             if shard is not None:
                 params, states = shard.place(params, p_sh), shard.place(states, s_sh)
@@ -1056,6 +1067,55 @@ def _owned_refs() -> int:
 
 
 _ONE_OWNER = _owned_refs()
+
+
+def _buffers(a: Any) -> list[int]:
+    try:
+        return [a.unsafe_buffer_pointer()]
+    except Exception:  # sharded over several devices, or deleted
+        try:
+            return [s.data.unsafe_buffer_pointer() for s in a.addressable_shards]
+        except Exception:
+            return []
+
+
+def _newest_first() -> bool:
+    """Whether ``jax.live_arrays()`` lists the newest array first (jaxlib keeps them so)."""
+    old = jax.device_put(np.zeros(1, np.float32))
+    new = jax.device_put(np.zeros(1, np.float32))
+    order = [id(a) for a in jax.live_arrays() if a is old or a is new]
+    return order == [id(new), id(old)]
+
+
+_LIVE_ORDER: list[bool] = []
+
+
+def _aliased(arrays: list[Any]) -> list[int]:
+    """Positions of ``arrays`` whose buffer another live ``jax.Array`` shares (such an alias
+    comes from ``jax.device_put`` onto the same device, as ``copyto`` does)."""
+    if not arrays:
+        return []
+    if not _LIVE_ORDER:
+        _LIVE_ORDER.append(_newest_first())
+    owner: dict[int, int] = {}
+    for j, a in enumerate(arrays):
+        for b in _buffers(a):
+            owner[b] = j
+    pending = {id(a) for a in arrays}
+    platforms = {d.platform for d in arrays[0].devices()}  # a Trainer's parameters share one
+    hits = set()
+    for platform in platforms:
+        for a in jax.live_arrays(platform):
+            if id(a) in pending:
+                pending.discard(id(a))
+                # An alias is newer than its source: past the oldest candidate, none is left.
+                if not pending and _LIVE_ORDER[0]:
+                    break
+                continue
+            for b in _buffers(a):
+                if b in owner:
+                    hits.add(owner[b])
+    return sorted(hits)
 _DONATION_WARNING = "Some donated buffers were not usable"
 
 
