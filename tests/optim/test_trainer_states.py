@@ -284,3 +284,13 @@ def test_inconsistent_files_are_refused(tmp_path):
     (tmp_path / "key.states").write_bytes(pickle.dumps(({"a": None}, None)))
     with pytest.raises(ValueError, match="state key 'a' is not a parameter index"):
         fresh.load_states(str(tmp_path / "key.states"), allow_pickle=True)
+
+
+def test_attributes_that_are_not_plain_data_are_left_out_with_a_warning(tmp_path):
+    net, _ = _net()
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    trainer.optimizer.callback = object()  # not data: never written into the file
+    with pytest.warns(UserWarning, match=r"optimizer attribute\(s\) callback \(object\) are not saved"):
+        trainer.save_states(str(tmp_path / "s.states"))
+    meta = json.loads(nd.load(str(tmp_path / "s.states"))["__trainer_states__"].asnumpy().tobytes())
+    assert "callback" not in meta["attrs"] and meta["attrs"]["lr"] == 0.1

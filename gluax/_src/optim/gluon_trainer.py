@@ -234,7 +234,7 @@ class Trainer:
         (flat,) = self._donatable(flat)
         states = jax.tree_util.tree_unflatten(tree, flat)
         del flat
-        with _quiet_donation():
+        with _QuietDonation():
             new_w, new_s = self._jit_update(weights, grads, states, lrs, wds, rescale, ts, mask)
         self._produced(new_w, new_s)
         for i, w, s in zip(slots, new_w, new_s):
@@ -478,7 +478,7 @@ class Trainer:
                 params, states = shard.place(params, p_sh), shard.place(states, s_sh)
                 aux = shard.replicate(aux)
             key = _random.next_key()
-            with _quiet_donation():
+            with _QuietDonation():
                 new_p, new_aux, new_s, loss = fn(
                     params, aux, states, xv, yv, lrs, wds, rescale, ts, key, mask
                 )
@@ -1119,7 +1119,7 @@ def _aliased(arrays: list[Any]) -> list[int]:
 _DONATION_WARNING = "Some donated buffers were not usable"
 
 
-class _quiet_donation(warnings.catch_warnings):
+class _QuietDonation(warnings.catch_warnings):
     """XLA warns when it cannot reuse a donated buffer (a backend without donation): then the
     step only allocates as it would without donation, which is not worth a warning."""
 
