@@ -181,12 +181,6 @@ def test_ten_steps_match_mxnet(case):
     assert opt.learning_rate == pytest.approx(info["lr"])
 
 
-@pytest.mark.xfail(
-    strict=False,
-    raises=NotImplementedError,
-    reason="needs gluon_trainer.py to pass Optimizer._step_inputs rows as t (Nadam's shared "
-    "momentum schedule); drop this mark once the committed Trainer does",
-)
 def test_nadam_through_trainer():
     params = _params(ALL, np.float32)
     trainer = gluon.Trainer(params, "nadam", dict(LR))
