@@ -63,6 +63,9 @@ CASES = {
         ALL,
     ),
     "dcasgd": ("dcasgd", dict(LR, lamda=0.5), ALL),
+    # float16 with rates that float16 cannot hold exactly: MXNet computes the update in float32
+    "sgd_lr_mp": ("sgd", dict(learning_rate=0.01, momentum=0.9, wd=0.003, multi_precision=True), ALL),
+    "adam_lr_mp": ("adam", dict(learning_rate=0.003, wd=0.01, multi_precision=True), ALL),
     "dcasgd_mp": ("dcasgd", MP, ALL),
     "ccsgd": ("ccsgd", dict(LR, momentum=0.9), ALL),
     "ccsgd_mp": ("ccsgd", dict(MP, momentum=0.875), ALL),

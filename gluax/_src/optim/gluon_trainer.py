@@ -308,14 +308,21 @@ class Trainer:
                 new.append((optax.apply_updates(w, upd), s))
         else:
             rule = self._optimizer.rule()
+            mp = self._optimizer.multi_precision
+
+            def hyper(w: Any) -> Any:
+                # float16 weights with a float32 master copy: the rates stay float32, as
+                # MXNet's kernels take them (0.01 in float16 would be 0.010002)
+                return jnp.float32 if mp and w.dtype == jnp.float16 else w.dtype
+
             new = [
                 rule.apply(
                     w,
                     g.astype(w.dtype),
                     s,
-                    lrs[k].astype(w.dtype),
-                    wds[k].astype(w.dtype),
-                    rescale.astype(w.dtype),
+                    lrs[k].astype(hyper(w)),
+                    wds[k].astype(hyper(w)),
+                    rescale.astype(hyper(w)),
                     ts[k],
                 )
                 for k, (w, g, s) in enumerate(zip(weights, grads, states))
