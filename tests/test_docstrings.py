@@ -17,8 +17,6 @@ import gluax
 # Gaps in files owned by other work in progress; each entry names the file to fix. New gaps
 # fail the test; an entry that gets its docstring should be removed from here.
 PENDING = {
-    "gluax._src.optim.gluon_trainer.Trainer.optimizer": "gluax/_src/optim/gluon_trainer.py",
-    "gluax._src.optim.gluon_trainer.Trainer.learning_rate": "gluax/_src/optim/gluon_trainer.py",
 }
 
 

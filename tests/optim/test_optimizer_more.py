@@ -70,12 +70,11 @@ CASES = {
     "ccsgd": ("ccsgd", dict(LR, momentum=0.9), ALL),
     "ccsgd_mp": ("ccsgd", dict(MP, momentum=0.875), ALL),
 }
-# Nadam's momentum schedule is one host-side number advanced by every parameter update: its
-# rule needs the Optimizer._step_inputs rows, which gluon_trainer.py does not pass yet. Nadam
-# runs through the per-parameter API (slow: eager) and through its fused rule driven as the
-# Trainer drives it, with _step_inputs (_run_fused).
-VIA_UPDATER = {"nadam", "lbsgd_bs2_upd"}
-VIA_FUSED = {"nadam_mp"}
+# Nadam's momentum schedule is one host-side number advanced by every parameter update (the
+# Trainer passes it in the Optimizer._step_inputs rows); "nadam_upd" also drives the
+# per-parameter API, and "nadam_fused" the fused rule directly, as the Trainer does.
+VIA_UPDATER = {"lbsgd_bs2_upd"}
+VIA_FUSED: set[str] = set()
 # state arrays gluax keeps that MXNet keeps on the optimizer (LBSGD's summed gradient)
 EXTRA_LEAVES = {"lbsgd_bs2_upd": 1}
 

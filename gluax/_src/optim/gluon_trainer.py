@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import io
-import json
-import os
-import pickle
-import struct
-import sys
-import warnings
 import weakref
 from typing import Any
 
@@ -18,8 +10,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from gluax._src.engine.ndarray import NDArray
 from gluax._src.gluon.parameter import Parameter, ParameterDict
+from gluax._src.optim import trainer_states as _states_io
+from gluax._src.optim.placement import ONE_OWNER, QuietDonation, Sharding, aliased, ref_count
 from gluax._src.optim.rules import Optimizer, create
 
 STALE_GRAD = (
@@ -119,10 +112,13 @@ class Trainer:
     # ---- properties ---------------------------------------------------------------------------
     @property
     def optimizer(self) -> Optimizer:
+        """The ``mx.optimizer.Optimizer`` this trainer applies (for an optax transformation, a
+        plain ``Optimizer`` that keeps the update counts)."""
         return self._optimizer
 
     @property
     def learning_rate(self) -> float:
+        """The optimizer's current learning rate (its scheduler's value, if it has one)."""
         return self._optimizer.learning_rate
 
     def set_learning_rate(self, lr: float) -> None:
@@ -234,7 +230,7 @@ class Trainer:
         (flat,) = self._donatable(flat)
         states = jax.tree_util.tree_unflatten(tree, flat)
         del flat
-        with _QuietDonation():
+        with QuietDonation():
             new_w, new_s = self._jit_update(weights, grads, states, lrs, wds, rescale, ts, mask)
         self._produced(new_w, new_s)
         for i, w, s in zip(slots, new_w, new_s):
@@ -265,12 +261,12 @@ class Trainer:
                     ref is None
                     or ref() is not leaves[k]
                     or id(leaves[k]) in seen
-                    or _refs(leaves, k) > _ONE_OWNER
+                    or ref_count(leaves, k) > ONE_OWNER
                 )
                 seen.add(id(leaves[k]))
             flags.append(row)
         kept = [(g, k) for g, row in enumerate(flags) for k, f in enumerate(row) if not f]
-        for j in _aliased([groups[g][k] for g, k in kept]):
+        for j in aliased([groups[g][k] for g, k in kept]):
             g, k = kept[j]
             flags[g][k] = True
         return [
@@ -423,7 +419,7 @@ class Trainer:
 
         index = {id(p): i for i, p in enumerate(self._params)}
         jitted: dict[Any, Any] = {}
-        shard = _Sharding(mesh, shard_params) if mesh is not None and mesh is not False else None
+        shard = Sharding(mesh, shard_params) if mesh is not None and mesh is not False else None
 
         def run(data: Any, label: Any) -> Any:
             xv, yv = data._value, label._value
@@ -485,13 +481,13 @@ class Trainer:
                 params, states = shard.place(params, p_sh), shard.place(states, s_sh)
                 aux = shard.replicate(aux)
             key = _random.next_key()
-            with _QuietDonation():
+            with QuietDonation():
                 new_p, new_aux, new_s, loss = fn(
                     params, aux, states, xv, yv, lrs, wds, rescale, ts, key, mask
                 )
             del params, states
             if shard is not None and jax.process_count() > 1:
-                new_p, new_aux, new_s = _Sharding.local((new_p, new_aux, new_s))
+                new_p, new_aux, new_s = Sharding.local((new_p, new_aux, new_s))
                 loss = np.concatenate([np.asarray(sh.data) for sh in loss.addressable_shards])
                 loss = jax.device_put(loss, data._ctx.jax_device)
             self._produced(new_p, new_s)
@@ -584,46 +580,7 @@ class Trainer:
         >>> resumed.load_states(fname); resumed.optimizer.num_update
         1
         """
-        from gluax._src.engine import serialization
-
-        arrays: dict[str, np.ndarray] = {}
-        shapes: dict[str, Any] = {}
-        for i in sorted(self._states):
-            flat, _ = jax.tree_util.tree_flatten_with_path(self._states[i], is_leaf=_is_nd)
-            for path, leaf in flat:
-                arrays[_state_key(i, path)] = np.asarray(_raw(leaf))
-            p = self._params[i]
-            w = p._data[0]._value if p._data is not None else None
-            shapes[str(i)] = {
-                "shape": list(w.shape if w is not None else p.shape),
-                "dtype": np.dtype(w.dtype if w is not None else p.dtype).name,
-            }
-        attrs: dict[str, Any] = {}
-        skipped = []
-        for k, v in self._optimizer.__dict__.items():
-            if k == "param_dict":
-                continue
-            try:
-                attrs[k] = _encode(v)
-            except TypeError:
-                skipped.append(f"{k} ({type(v).__name__})")
-        if skipped:
-            warnings.warn(
-                f"Trainer.save_states: optimizer attribute(s) {', '.join(skipped)} are not "
-                "saved; only numbers, strings, None, lists/tuples/dicts of them and "
-                "mx.lr_scheduler schedulers are.",
-                stacklevel=2,
-            )
-        meta = {
-            "format": _FORMAT,
-            "version": 1,
-            "optimizer": None if self._optax is not None else type(self._optimizer).__name__,
-            "optax": self._optax is not None,
-            "attrs": attrs,
-            "params": shapes,
-        }
-        arrays[_META_KEY] = np.frombuffer(json.dumps(meta).encode("utf-8"), np.uint8)
-        serialization.atomic_write(fname, serialization.dumps(arrays))
+        _states_io.save_states(self, fname)
 
     def load_states(self, fname: str, allow_pickle: bool = False) -> None:
         """Load the optimizer state saved by ``save_states`` (gluax's or, with
@@ -655,572 +612,4 @@ class Trainer:
         pickle.UnpicklingError
             The pickle refers to a class that an MXNet states file does not hold.
         """
-        from gluax._src.engine import serialization
-
-        fname = os.fspath(fname)
-        if not os.path.exists(fname):
-            raise FileNotFoundError(f"Trainer.load_states: no such file {fname!r}.")
-        with open(fname, "rb") as f:
-            buf = f.read()
-        if buf[:8] == struct.pack("<Q", serialization.LIST_MAGIC):
-            raw = serialization.loads(buf, fname)
-            if not isinstance(raw, dict) or _META_KEY not in raw:
-                raise ValueError(
-                    f"Trainer.load_states: {fname!r} is an NDArray file but not a Trainer "
-                    "states file (no '__trainer_states__' entry; a parameters file is loaded "
-                    "with net.load_parameters)."
-                )
-            try:
-                meta = json.loads(raw.pop(_META_KEY).astype(np.uint8).tobytes().decode("utf-8"))
-                ok = meta.get("format") == _FORMAT and {"optax", "attrs", "params"} <= set(meta)
-            except (ValueError, AttributeError):
-                ok = False
-            if not ok:
-                raise ValueError(
-                    f"Trainer.load_states: {fname!r}: the '__trainer_states__' entry is not "
-                    "gluax's Trainer states metadata."
-                )
-            if meta["optax"] != (self._optax is not None):
-                saved = "an optax transformation" if meta["optax"] else repr(meta["optimizer"])
-                raise ValueError(
-                    f"Trainer.load_states: {fname!r} holds the state of {saved}; this Trainer "
-                    f"uses {self._describe()}."
-                )
-            attrs = {str(k): _decode(v) for k, v in meta["attrs"].items()}
-            opt = self._restored_optimizer(meta["optimizer"], attrs, fname)
-            indices = [self._check_index(int(key), fname) for key in meta["params"]]
-            stray = [k for k in raw if k.split("/")[0] not in meta["params"]]
-            if stray:
-                raise ValueError(
-                    f"Trainer.load_states: {fname!r}: arrays {sorted(stray)} belong to no "
-                    "parameter listed in the metadata."
-                )
-            states = {}
-            for i, (key, info) in zip(indices, meta["params"].items()):
-                shape, dtype = tuple(info["shape"]), np.dtype(info["dtype"])
-                prefix = key + "/"
-                mine = {k: v for k, v in raw.items() if k == key or k.startswith(prefix)}
-                states[i] = self._state_from(opt, i, shape, dtype, fname, by_key=mine)
-        elif buf[:1] == b"\x80":
-            if not allow_pickle:
-                raise ValueError(
-                    f"Trainer.load_states: {fname!r} is a Python pickle, the format of MXNet's "
-                    "Trainer.save_states. Loading a pickle can run code stored in the file; if "
-                    "you trust it, call load_states(fname, allow_pickle=True). (gluax's own "
-                    "save_states writes MXNet's NDArray format, which runs no code.)"
-                )
-            loaded = _MXNetStatesUnpickler(io.BytesIO(buf), fname).load()
-            saved = None
-            if isinstance(loaded, tuple) and len(loaded) == 2:
-                loaded, saved = loaded
-            if not isinstance(loaded, dict):
-                raise ValueError(
-                    f"Trainer.load_states: {fname!r} is not an MXNet Trainer states pickle "
-                    f"(expected a dict of states, got {type(loaded).__name__})."
-                )
-            opt = self._optimizer
-            if saved is not None:
-                if not isinstance(saved, _Pickled) or saved.kind != "optimizer":
-                    raise ValueError(
-                        f"Trainer.load_states: {fname!r} holds {type(saved).__name__} where "
-                        "MXNet stores its optimizer."
-                    )
-                if self._optax is not None:
-                    raise ValueError(
-                        f"Trainer.load_states: {fname!r} holds MXNet's {saved.name} state; "
-                        "this Trainer uses an optax transformation."
-                    )
-                opt = self._restored_optimizer(saved.name, saved.attrs, fname)
-            for key in loaded:
-                if not isinstance(key, int):
-                    raise ValueError(
-                        f"Trainer.load_states: {fname!r}: state key {key!r} is not a "
-                        "parameter index."
-                    )
-                self._check_index(key, fname)
-            states = {}
-            for i, value in loaded.items():
-                leaves = _mx_leaves(value, fname)
-                p = self._params[i]
-                shape = tuple(p.shape or ()) if p._data is not None else None
-                if shape is None:
-                    shape = leaves[0].shape if leaves else tuple(p.shape or ())
-                states[i] = self._state_from(
-                    opt, i, shape, np.dtype(p.dtype), fname, leaves=leaves
-                )
-        else:
-            raise ValueError(
-                f"Trainer.load_states: {fname!r} is neither a gluax states file (MXNet's "
-                "NDArray format) nor an MXNet states pickle."
-            )
-        # nothing changed until here: a refused file leaves the Trainer as it was
-        opt.param_dict = dict(enumerate(self._params))
-        old = self._optimizer
-        if type(opt) is not type(old) or _rule_attrs(opt) != _rule_attrs(old):
-            # the update rule reads hyper-parameters when it is traced: compile it again
-            self._jit_update = None
-            self._version += 1
-        self._optimizer = opt
-        self._states = states
-        self._zeros = {}
-
-    def _describe(self) -> str:
-        if self._optax is not None:
-            return "an optax transformation"
-        return type(self._optimizer).__name__
-
-    def _check_index(self, i: int, fname: str) -> int:
-        if not 0 <= i < len(self._params):
-            raise ValueError(
-                f"Trainer.load_states: {fname!r} holds a state for parameter index {i}; this "
-                f"Trainer has {len(self._params)} parameters."
-            )
-        return i
-
-    def _restored_optimizer(self, name: str | None, attrs: dict[str, Any], fname: str) -> Any:
-        """A copy of the optimizer (or a new one of the saved class, by registered name) with
-        the saved attributes; the Trainer's own is untouched until the whole file has loaded."""
-        opt = self._optimizer
-        if name is not None and type(opt).__name__.lower() != str(name).lower():
-            cls = Optimizer.opt_registry.get(str(name).lower())
-            if cls is None:
-                raise ValueError(
-                    f"Trainer.load_states: {fname!r} holds the state of optimizer {name!r}, "
-                    f"which is not registered in gluax (this Trainer uses "
-                    f"{type(opt).__name__}; registered: {sorted(Optimizer.opt_registry)})."
-                )
-            opt = cls()
-        else:
-            opt = copy.copy(opt)
-        for k, v in attrs.items():
-            # attributes MXNet keeps and gluax does not (aggregate_num, sym_info, ...) are
-            # bookkeeping of MXNet's own kernels; they are skipped
-            if k == "param_dict" or k not in opt.__dict__:
-                continue
-            if isinstance(v, _Pickled):
-                v = _scheduler(v.name, v.attrs, opt.lr_scheduler)
-            opt.__dict__[k] = v
-        return opt
-
-    def _state_from(
-        self,
-        opt: Optimizer,
-        i: int,
-        shape: tuple[int, ...],
-        dtype: np.dtype,
-        fname: str,
-        by_key: dict[str, np.ndarray] | None = None,
-        leaves: list[np.ndarray] | None = None,
-    ) -> Any:
-        """Parameter ``i``'s state in this Trainer's layout, filled with the saved arrays (by
-        key for gluax's files, in order for MXNet's)."""
-        p = self._params[i]
-        known = p._data is not None or all(d > 0 for d in (p.shape or ()))
-        if known and p.shape is not None and tuple(p.shape) != tuple(shape):
-            raise ValueError(
-                f"Trainer.load_states: {fname!r}: the state of parameter {i} ('{p.name}') was "
-                f"saved for shape {tuple(shape)}, but the parameter has shape {tuple(p.shape)}."
-            )
-        ctx = p._data[0]._ctx if p._data is not None else None
-        device = ctx.jax_device if ctx is not None else None
-        per_parameter = self._optax is None and not opt.fused()
-        what = "the optax transformation" if self._optax is not None else type(opt).__name__
-        if per_parameter:
-            zero = NDArray(jnp.zeros(shape, dtype), ctx)
-            template = opt.create_state_multi_precision(i, zero)
-            flat, tree = jax.tree_util.tree_flatten_with_path(template, is_leaf=_is_nd)
-        else:
-            init = self._optax.init if self._optax is not None else opt.rule().init
-            template = jax.eval_shape(init, jax.ShapeDtypeStruct(shape, dtype))
-            flat, tree = jax.tree_util.tree_flatten_with_path(template)
-        if leaves is None:
-            assert by_key is not None
-            expected = {_state_key(i, path) for path, _ in flat}
-            if set(by_key) != expected:
-                raise ValueError(
-                    f"Trainer.load_states: {fname!r}: parameter {i} ('{p.name}') has state "
-                    f"arrays {sorted(by_key)}, but {what} keeps {sorted(expected)}."
-                )
-            leaves = [by_key[_state_key(i, path)] for path, _ in flat]
-        elif len(leaves) != len(flat):
-            raise ValueError(
-                f"Trainer.load_states: {fname!r}: MXNet's state of parameter {i} ('{p.name}') "
-                f"has {len(leaves)} array(s); gluax's {what} keeps {len(flat)}."
-            )
-        values = []
-        for (path, slot), arr in zip(flat, leaves):
-            want = tuple(_raw(slot).shape if per_parameter else slot.shape)
-            if tuple(arr.shape) != want:
-                raise ValueError(
-                    f"Trainer.load_states: {fname!r}: state array {_state_key(i, path)!r} has "
-                    f"shape {tuple(arr.shape)}, expected {want}."
-                )
-            kind = _raw(slot).dtype if per_parameter else slot.dtype
-            value = jax.device_put(np.asarray(arr).astype(kind), device)
-            values.append(NDArray(value, ctx) if per_parameter else value)
-        return jax.tree_util.tree_unflatten(tree, values)
-
-
-# ---- helpers of the state files ----------------------------------------------------------------
-_FORMAT = "gluax.trainer_states"
-_META_KEY = "__trainer_states__"
-# attributes that are inputs of the compiled update (or bookkeeping), not part of the rule
-_LIVE_ATTRS = {
-    "lr",
-    "wd",
-    "rescale_grad",
-    "num_update",
-    "begin_num_update",
-    "_index_update_count",
-    "lr_mult",
-    "wd_mult",
-    "idx2name",
-    "param_dict",
-    "lr_scheduler",
-}
-
-
-def _rule_attrs(opt: Optimizer) -> str:
-    return repr(sorted((k, repr(v)) for k, v in opt.__dict__.items() if k not in _LIVE_ATTRS))
-
-
-def _is_nd(x: Any) -> bool:
-    return isinstance(x, NDArray)
-
-
-def _raw(x: Any) -> Any:
-    return x._value if isinstance(x, NDArray) else x
-
-
-def _state_key(i: int, path: Any) -> str:
-    parts = []
-    for k in path:
-        if isinstance(k, jax.tree_util.SequenceKey):
-            parts.append(str(k.idx))
-        elif isinstance(k, jax.tree_util.DictKey):
-            parts.append(str(k.key))
-        elif isinstance(k, jax.tree_util.GetAttrKey):
-            parts.append(k.name)
-        elif isinstance(k, jax.tree_util.FlattenedIndexKey):
-            parts.append(str(k.key))
-        else:
-            parts.append(str(k))
-    return "/".join([str(i), *parts])
-
-
-def _encode(v: Any) -> Any:
-    """A JSON-able form of an optimizer attribute; TypeError for anything else."""
-    from gluax._src.optim.lr_scheduler import LRScheduler
-
-    if v is None or isinstance(v, (bool, int, float, str)):
-        return v
-    if isinstance(v, np.generic) and v.dtype.kind in "biuf":
-        return v.item()
-    if isinstance(v, list):
-        return [_encode(x) for x in v]
-    if isinstance(v, tuple):
-        return {"tuple": [_encode(x) for x in v]}
-    if isinstance(v, dict):
-        return {"dict": [[_encode(k), _encode(x)] for k, x in v.items()]}
-    if isinstance(v, LRScheduler):
-        return {"lr_scheduler": type(v).__name__, "attrs": _encode(dict(v.__dict__))}
-    raise TypeError(type(v).__name__)
-
-
-def _decode(v: Any) -> Any:
-    if isinstance(v, list):
-        return [_decode(x) for x in v]
-    if isinstance(v, dict):
-        if set(v) == {"tuple"}:
-            return tuple(_decode(x) for x in v["tuple"])
-        if set(v) == {"dict"}:
-            return {_decode(k): _decode(x) for k, x in v["dict"]}
-        if set(v) == {"lr_scheduler", "attrs"}:
-            return _Pickled("lr_scheduler", str(v["lr_scheduler"]), _decode(v["attrs"]))
-        raise ValueError(f"Trainer.load_states: unexpected entry {sorted(v)} in the metadata.")
-    return v
-
-
-def _scheduler(name: str, attrs: Any, current: Any) -> Any:
-    """An lr_scheduler with the saved attributes: the optimizer's own when it is of the saved
-    class (so a user's scheduler class works too), else gluax's class of that name."""
-    from gluax._src.optim import lr_scheduler as _lrs
-
-    if not isinstance(attrs, dict):
-        raise ValueError(f"Trainer.load_states: the state of scheduler {name!r} is not a dict.")
-    if current is not None and type(current).__name__ == name:
-        target = copy.copy(current)
-    else:
-        cls = getattr(_lrs, name, None)
-        if not (isinstance(cls, type) and issubclass(cls, _lrs.LRScheduler)):
-            raise ValueError(
-                f"Trainer.load_states: the file holds lr_scheduler {name!r}, which gluax does "
-                "not have; create the Trainer with an optimizer that uses that scheduler class."
-            )
-        target = cls.__new__(cls)
-    target.__dict__.update({str(k): v for k, v in attrs.items()})
-    return target
-
-
-class _Pickled:
-    """Plain-data stand-in for an MXNet optimizer or lr_scheduler object in a pickle."""
-
-    def __init__(self, kind: str, name: str, attrs: Any = None) -> None:
-        self.kind, self.name, self.attrs = kind, name, attrs if attrs is not None else {}
-
-    def __setstate__(self, state: Any) -> None:
-        if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
-            raise pickle.UnpicklingError(f"MXNet {self.name}: expected a dict of attributes.")
-        self.attrs = dict(state)
-
-
-class _PickledNDArray:
-    """Stand-in for ``mxnet.ndarray.NDArray`` in a pickle: MXNet pickles an NDArray as
-    ``{'handle': bytes}``, the bytes being one array in MXNet's binary NDArray format."""
-
-    fname = "<pickle>"
-
-    def __init__(self, *args: Any) -> None:
-        self.array: np.ndarray | None = None
-
-    def __setstate__(self, state: Any) -> None:
-        from gluax._src.engine.serialization import _Reader, _read_array
-
-        if not isinstance(state, dict) or set(state) != {"handle"}:
-            raise pickle.UnpicklingError("MXNet NDArray: expected the state {'handle': bytes}.")
-        handle = state["handle"]
-        if handle is None:
-            return
-        if not isinstance(handle, (bytes, bytearray)):
-            raise pickle.UnpicklingError(
-                f"MXNet NDArray: the handle must be bytes, got {type(handle).__name__}."
-            )
-        self.array = _read_array(_Reader(bytes(handle), self.fname))
-
-
-def _numpy_scalar(dtype: Any, data: Any) -> Any:
-    if not isinstance(dtype, np.dtype) or dtype.kind not in "biuf":
-        raise pickle.UnpicklingError(f"numpy scalar of dtype {dtype!r} is not allowed.")
-    if not isinstance(data, bytes) or len(data) != dtype.itemsize:
-        raise pickle.UnpicklingError("numpy scalar: bad data.")
-    return np.frombuffer(data, dtype)[0].item()
-
-
-def _numpy_dtype(spec: Any, align: Any = False, copy: Any = False) -> np.dtype:
-    if not isinstance(spec, str):
-        raise pickle.UnpicklingError(f"numpy dtype {spec!r} is not allowed.")
-    return np.dtype(spec)
-
-
-class _MXNetStatesUnpickler(pickle.Unpickler):
-    """Reads MXNet's Trainer states pickle without running code from it: NDArrays become
-    numpy arrays, optimizers and schedulers plain attribute dicts; any other class is refused."""
-
-    def __init__(self, f: Any, fname: str) -> None:
-        super().__init__(f)
-        self.fname = fname
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) == ("mxnet.ndarray.ndarray", "NDArray"):
-            return type("NDArray", (_PickledNDArray,), {"fname": self.fname})
-        if module.startswith("mxnet.optimizer") and name.isidentifier():
-            return _stand_in("optimizer", name)
-        if module == "mxnet.lr_scheduler" and name.isidentifier():
-            return _stand_in("lr_scheduler", name)
-        if (module, name) == ("builtins", "bytearray"):
-            return bytearray
-        if module in ("numpy.core.multiarray", "numpy._core.multiarray") and name == "scalar":
-            return _numpy_scalar
-        if (module, name) == ("numpy", "dtype"):
-            return _numpy_dtype
-        raise pickle.UnpicklingError(
-            f"Trainer.load_states: {self.fname!r} refers to {module}.{name}, which an MXNet "
-            "Trainer states file does not hold; refusing to load it (it could run code)."
-        )
-
-
-def _stand_in(kind: str, name: str) -> type:
-    def new(cls: type, *args: Any, **kwargs: Any) -> _Pickled:
-        obj = object.__new__(cls)
-        _Pickled.__init__(obj, kind, name)
-        return obj
-
-    return type(name, (_Pickled,), {"__new__": new})
-
-
-def _mx_leaves(value: Any, fname: str) -> list[np.ndarray]:
-    """The arrays of one MXNet state (an NDArray, None, or nested tuples/lists), in order."""
-    if value is None:
-        return []
-    if isinstance(value, _PickledNDArray):
-        return [] if value.array is None else [value.array]
-    if isinstance(value, (tuple, list)):
-        return [a for v in value for a in _mx_leaves(v, fname)]
-    raise ValueError(
-        f"Trainer.load_states: {fname!r}: unexpected {type(value).__name__} in an MXNet state."
-    )
-
-
-# ---- donation ----------------------------------------------------------------------------------
-def _refs(leaves: list[Any], k: int) -> int:
-    return sys.getrefcount(leaves[k])
-
-
-def _owned_refs() -> int:
-    """What ``_refs`` counts for an object with exactly one owner besides the list."""
-    owner = [object()]
-    leaves = [owner[0]]
-    return _refs(leaves, 0)
-
-
-_ONE_OWNER = _owned_refs()
-
-
-def _buffers(a: Any) -> list[int]:
-    try:
-        return [a.unsafe_buffer_pointer()]
-    except Exception:  # sharded over several devices, or deleted
-        try:
-            return [s.data.unsafe_buffer_pointer() for s in a.addressable_shards]
-        except Exception:
-            return []
-
-
-def _newest_first() -> bool:
-    """Whether ``jax.live_arrays()`` lists the newest array first (jaxlib keeps them so)."""
-    old = jax.device_put(np.zeros(1, np.float32))
-    new = jax.device_put(np.zeros(1, np.float32))
-    order = [id(a) for a in jax.live_arrays() if a is old or a is new]
-    return order == [id(new), id(old)]
-
-
-_LIVE_ORDER: list[bool] = []
-
-
-def _aliased(arrays: list[Any]) -> list[int]:
-    """Positions of ``arrays`` whose buffer another live ``jax.Array`` shares (such an alias
-    comes from ``jax.device_put`` onto the same device, as ``copyto`` does)."""
-    if not arrays:
-        return []
-    if not _LIVE_ORDER:
-        _LIVE_ORDER.append(_newest_first())
-    owner: dict[int, int] = {}
-    for j, a in enumerate(arrays):
-        for b in _buffers(a):
-            owner[b] = j
-    pending = {id(a) for a in arrays}
-    platforms = {d.platform for d in arrays[0].devices()}  # a Trainer's parameters share one
-    hits = set()
-    for platform in platforms:
-        for a in jax.live_arrays(platform):
-            if id(a) in pending:
-                pending.discard(id(a))
-                # An alias is newer than its source: past the oldest candidate, none is left.
-                if not pending and _LIVE_ORDER[0]:
-                    break
-                continue
-            for b in _buffers(a):
-                if b in owner:
-                    hits.add(owner[b])
-    return sorted(hits)
-_DONATION_WARNING = "Some donated buffers were not usable"
-
-
-class _QuietDonation(warnings.catch_warnings):
-    """XLA warns when it cannot reuse a donated buffer (a backend without donation): then the
-    step only allocates as it would without donation, which is not worth a warning."""
-
-    def __enter__(self) -> Any:
-        out = super().__enter__()
-        warnings.filterwarnings("ignore", message=_DONATION_WARNING)
-        return out
-
-
-class _Sharding:
-    """Data parallelism over a mesh: the batch is split along the first mesh axis; parameters
-    and optimizer state are replicated, or split along one axis each (``shard_params``)."""
-
-    def __init__(self, mesh: Any, shard_params: bool = False) -> None:
-        from jax.sharding import Mesh, NamedSharding
-        from jax.sharding import PartitionSpec as P
-
-        if mesh is True:
-            mesh = Mesh(np.array(jax.devices()), ("data",))
-        if not isinstance(mesh, Mesh):
-            raise TypeError(
-                "compile_step: mesh must be a jax.sharding.Mesh or True, got "
-                f"{type(mesh).__name__}."
-            )
-        self.mesh = mesh
-        self.axis = mesh.axis_names[0]
-        self.n = mesh.shape[self.axis]
-        self.shard_params = shard_params
-        self.repl = NamedSharding(mesh, P())
-        self.batch = NamedSharding(mesh, P(self.axis))
-
-    def param_sharding(self, shape: tuple[int, ...]) -> Any:
-        """Split along the largest axis whose size divides by the device count (the first on
-        a tie); replicated when no axis does or ``shard_params`` is off."""
-        from jax.sharding import NamedSharding
-        from jax.sharding import PartitionSpec as P
-
-        axes = [a for a, d in enumerate(shape) if d > 0 and d % self.n == 0]
-        if not self.shard_params or not axes:
-            return self.repl
-        ax = max(axes, key=lambda a: (shape[a], -a))
-        return NamedSharding(self.mesh, P(*([None] * ax), self.axis))
-
-    def layout(self, names: list[str], shapes: tuple[Any, ...], states: list[Any]) -> Any:
-        """Shardings of the parameters (by name) and of the states (a state array shaped like
-        its parameter is split like it; other state arrays, such as counts, are replicated)."""
-        p_sh = {k: self.param_sharding(s) for k, s in zip(names, shapes)}
-        s_sh = [
-            jax.tree_util.tree_map(
-                lambda a, sh=p_sh[k], shape=s: sh if tuple(a.shape) == shape else self.repl,
-                st,
-            )
-            for k, s, st in zip(names, shapes, states)
-        ]
-        return p_sh, s_sh
-
-    def place(self, tree: Any, shardings: Any) -> Any:
-        if jax.process_count() == 1:
-            return jax.device_put(tree, shardings)
-        return self.replicate(tree)  # several processes: replicated only
-
-    def replicate(self, tree: Any) -> Any:
-        if jax.process_count() == 1:
-            return jax.device_put(tree, self.repl)
-        # several processes: every process holds the same values; build global arrays
-        return jax.tree_util.tree_map(
-            lambda a: jax.make_array_from_callback(a.shape, self.repl, lambda idx: a[idx]), tree
-        )
-
-    @staticmethod
-    def local(tree: Any) -> Any:
-        """This process's copy of replicated global arrays."""
-        if jax.process_count() == 1:
-            return tree
-        return jax.tree_util.tree_map(lambda a: a.addressable_data(0), tree)
-
-    def split(self, x: Any, what: str) -> Any:
-        n_local = self.n // jax.process_count()
-        if x.shape[0] % n_local:
-            raise ValueError(
-                f"compile_step: the {what} batch of {x.shape[0]} rows does not split evenly over "
-                f"{n_local} devices. Use a batch size that divides by {n_local} (DataLoader "
-                "last_batch='discard' or 'rollover')."
-            )
-        if jax.process_count() == 1:
-            return jax.device_put(x, self.batch)
-        # several processes: each gives its own slice of the global batch
-        return jax.make_array_from_process_local_data(self.batch, np.asarray(x))
-
-    def jit(self, fn: Any, p_sh: Any, s_sh: Any) -> Any:
-        r, b = self.repl, self.batch
-        return jax.jit(
-            fn,
-            in_shardings=(p_sh, r, s_sh, b, b, r, r, r, r, r, r),
-            out_shardings=(p_sh, r, s_sh, b),
-            donate_argnums=(0, 2),
-        )
+        _states_io.load_states(self, fname, allow_pickle)
