@@ -104,9 +104,9 @@ def gluax_net(model: str, hybrid: bool) -> gluon.Block:
     mx.random.seed(0)
     net = build(hybrid)
     net.initialize(mx.init.Xavier())
-    net(nd.array(data(model)[0]))  # resolve deferred shapes
     if hybrid:
         net.hybridize()
+    net(nd.array(data(model)[0]))  # resolve deferred shapes (traced once when hybridized)
     return net
 
 
