@@ -217,8 +217,10 @@ def test_bad_files_and_mismatches(tmp_path):
     small = gluon.Trainer(other.collect_params(), "sgd", {"momentum": 0.9})
     with pytest.raises(ValueError, match="parameter index 2; this Trainer has 2 parameters"):
         small.load_states(str(tmp_path / "s.states"))
-    wrong = gluon.nn.HybridSequential()
-    wrong.add(gluon.nn.Dense(3, in_units=5), gluon.nn.Dense(2, in_units=3))
+    # the Trainer orders parameters by name (as MXNet's does): fixed names keep the order
+    wrong = gluon.nn.HybridSequential(prefix="wrong_")
+    with wrong.name_scope():
+        wrong.add(gluon.nn.Dense(3, in_units=5), gluon.nn.Dense(2, in_units=3))
     wrong.initialize()
     refused = gluon.Trainer(wrong.collect_params(), "adam", {"learning_rate": 0.5})
     with pytest.raises(ValueError, match=r"saved for shape \(3, 4\), but the parameter has shape \(3, 5\)"):
