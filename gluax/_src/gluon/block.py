@@ -15,7 +15,6 @@ from typing import Any, Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from gluax._src.engine import random as _random
 from gluax._src.engine import tape as _tape
@@ -25,6 +24,7 @@ from gluax._src.engine.ndarray import NDArray, Symbol
 from gluax._src.engine.serialization import load as nd_load
 from gluax._src.engine.serialization import save as nd_save
 from gluax._src.engine.state import STATE
+from gluax._src.gluon import bucketing as _bucketing
 from gluax._src.gluon import init as _init
 from gluax._src.gluon import parameter as _parameter_mod
 from gluax._src.gluon.diagnostics import (
@@ -796,135 +796,13 @@ class HybridBlock(Block):
             self._write_aux(new_aux)
         return jax.tree_util.tree_unflatten(out_tree, wrapped)
 
-    def _bucket_size(self, n: int, flag: str = "bucket") -> int:
-        bucket = self._flags[flag]
-        if isinstance(bucket, int) and not isinstance(bucket, bool):
-            return max(n, bucket)
-        try:
-            sizes = sorted(int(b) for b in bucket)
-        except TypeError:
-            raise TypeError(
-                f"{type(self).__name__} '{self.name}': hybridize({flag}=...) takes an int or a "
-                f"list of ints, got {bucket!r}."
-            ) from None
-        for b in sizes:
-            if b >= n:
-                return b
-        return n  # larger than every bucket: run at its own size
-
     def _call_bucketed(self, args: tuple[Any, ...]) -> Any:
-        """Pad the batch axis (and, with ``bucket_time``, the time axis) up to bucket sizes,
-        run compiled with the real sizes as traced inputs, and cut the padding off the
-        outputs. Padded rows reach no result: row-wise layers never mix rows, and batch
-        statistics (BatchNorm) are computed over the real rows only. Padded time steps are
-        skipped by the recurrent layers, which read the real length from the trace state."""
-        from gluax._src.engine.registry import call
+        """``hybridize(bucket=..., bucket_time=...)``: see ``gluon/bucketing.py``."""
+        return _bucketing.call_bucketed(self, args)
 
-        flat = [
-            a
-            for a in jax.tree_util.tree_leaves(list(args), is_leaf=_is_nd)
-            if isinstance(a, NDArray)
-        ]
-        if not flat or flat[0].ndim == 0:
-            return self._call_cached(args, valid=(None, None))  # nothing to pad
-        cuts: list[tuple[int, int, int]] = []  # (axis, real size, padded size)
-        rows = steps = None
-        if self._flags.get("bucket"):
-            n = flat[0].shape[0]
-            rows = np.int32(n)
-            cuts.append((0, n, self._bucket_size(n)))
-        if self._flags.get("bucket_time"):
-            ax = int(self._flags.get("time_axis", 1))
-            if ax == 0 and rows is not None:
-                raise ValueError(
-                    f"{type(self).__name__} '{self.name}': hybridize(bucket=..., "
-                    "bucket_time=..., time_axis=0) would pad axis 0 twice; batch bucketing "
-                    "pads axis 0, so bucket the time axis alone for layout 'TNC'."
-                )
-            if flat[0].ndim <= ax:
-                raise ValueError(
-                    f"{type(self).__name__} '{self.name}': hybridize(bucket_time=...) pads "
-                    f"axis {ax} (time_axis), but the first input has shape "
-                    f"{tuple(flat[0].shape)}."
-                )
-            t = flat[0].shape[ax]
-            steps = np.int32(t)
-            cuts.append((ax, t, self._bucket_size(t, "bucket_time")))
-
-        def pad(a: Any) -> Any:
-            if not isinstance(a, NDArray):
-                return a
-            for ax, real, size in cuts:
-                if size != real and a.ndim > ax and a.shape[ax] == real:
-                    shape = list(a.shape)
-                    shape[ax] = size - real
-                    zeros = NDArray(jnp.zeros(tuple(shape), a._value.dtype), a._ctx)
-                    a = call("concat", a, zeros, dim=ax)
-            return a
-
-        padded = jax.tree_util.tree_map(pad, list(args), is_leaf=_is_nd)
-        out = self._call_cached(tuple(padded), valid=(rows, steps))
-        cuts = [c for c in cuts if c[2] != c[1]]
-        if not cuts:
-            return out
-        shapes = self._real_output_shapes(args, padded, out, cuts)
-
-        def cut(o: Any, shape: Any) -> Any:
-            if not isinstance(o, NDArray) or tuple(o.shape) == shape:
-                return o
-            return o[tuple(slice(0, s) for s in shape)]
-
-        flat_out, out_tree = jax.tree_util.tree_flatten(out, is_leaf=_is_nd)
-        return jax.tree_util.tree_unflatten(
-            out_tree, [cut(o, s) for o, s in zip(flat_out, shapes)]
-        )
-
-    def _real_output_shapes(
-        self, args: Any, padded: Any, out: Any, cuts: list[tuple[int, int, int]]
-    ) -> list[Any]:
-        """The unpadded shape of each output: an axis of padded size is cut back to the real
-        size. When a padded size also occurs on another axis of the inputs (a batch of 32 and
-        a bucket of 32 steps), shape alone cannot tell, so the forward's output shapes at the
-        real sizes are computed once with ``jax.eval_shape`` (tracing, no compilation)."""
-        flat_out = jax.tree_util.tree_leaves(out, is_leaf=_is_nd)
-        in_leaves = [a for a in jax.tree_util.tree_leaves(list(padded), is_leaf=_is_nd) if isinstance(a, NDArray)]
-        ambiguous = any(
-            d == size and i != ax for a in in_leaves for i, d in enumerate(a.shape) for ax, _, size in cuts
-        ) or len({size for _, _, size in cuts}) < len(cuts)
-        if not ambiguous:
-            shapes = []
-            for o in flat_out:
-                if not isinstance(o, NDArray):
-                    shapes.append(None)
-                    continue
-                shape = list(o.shape)
-                for ax, real, size in cuts:
-                    if o.ndim > ax and shape[ax] == size:
-                        shape[ax] = real
-                shapes.append(tuple(shape))
-            return shapes
-        key = tuple(
-            (tuple(a.shape), str(a.dtype))
-            for a in jax.tree_util.tree_leaves(list(args), is_leaf=_is_nd)
-            if isinstance(a, NDArray)
-        ) + (STATE.training,)
-        cache = self.__dict__.setdefault("_real_shape_cache", {})
-        if key not in cache:
-            flat, tree = jax.tree_util.tree_flatten(list(args), is_leaf=_is_nd)
-            trainable, aux_items, _ = self._plan()
-            params = {k: p.data()._value for k, p in trainable}
-            aux = {k: p.data()._value for k, p in aux_items}
-            vals = [a._value if isinstance(a, NDArray) else a for a in flat]
-            n_sigs = len(self._compile_sigs)
-            shaped, _ = jax.eval_shape(
-                lambda p, a, v: self._pure(p, a, v, tree, _dummy_key(), STATE.training),
-                params,
-                aux,
-                vals,
-            )
-            del self._compile_sigs[n_sigs:]  # a shape query, not a compilation
-            cache[key] = [tuple(s.shape) for s in jax.tree_util.tree_leaves(shaped)]
-        return list(cache[key])
+    @staticmethod
+    def _shape_query_key() -> Any:
+        return _dummy_key()
 
     def _write_aux(self, new_aux: dict[str, Any]) -> None:
         lookup = dict(self._params_list())
