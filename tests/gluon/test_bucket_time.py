@@ -111,3 +111,32 @@ def test_time_axis_beyond_the_input_is_named():
     net.hybridize(bucket_time=8)
     with pytest.raises(ValueError, match=r"pads axis 1 \(time_axis\), but the first input has shape \(3,\)"):
         net(nd.ones((3,)))
+
+
+def test_dataloader_keep_trains_without_recompiling_after_the_first_epoch(rng):
+    # 10 samples, batches of 4: the last batch of each epoch has 2 rows
+    x = rng.standard_normal((10, 3)).astype(np.float32)
+    y = rng.integers(0, 2, 10).astype(np.float32)
+    loader = gluon.data.DataLoader(gluon.data.ArrayDataset(x, y), batch_size=4, last_batch="keep")
+    weights = []
+    for kwargs in ({"active": False}, {"bucket": 4}):
+        mx.random.seed(4)
+        net = gluon.nn.HybridSequential()
+        with net.name_scope():
+            net.add(gluon.nn.Dense(4, in_units=3, activation="relu"), gluon.nn.BatchNorm(in_channels=4), gluon.nn.Dense(2, in_units=4))
+        net.initialize()
+        net.hybridize(**kwargs)
+        trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1, "momentum": 0.9})
+        loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+        counts = []
+        for _ in range(2):
+            for xb, yb in loader:
+                with autograd.record():
+                    loss = loss_fn(net(xb), yb)
+                loss.backward()
+                trainer.step(xb.shape[0])
+            counts.append(net.compile_count if kwargs.get("bucket") else 0)
+        weights.append([p.data().asnumpy() for p in net.collect_params().values()])
+    assert counts == [1, 1]  # one program for the full and the short batch, none after epoch 1
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
