@@ -42,13 +42,16 @@ CASES: list[tuple[str, str, Callable[[str], Any]]] = [
     ("fused", "gluax fused step", lambda m: bm.gluax_step(m, "fused")),
     ("hybrid", "gluax hybridized loop", lambda m: bm.gluax_step(m, "hybrid")),
     ("eager", "gluax eager loop", lambda m: bm.gluax_step(m, "eager")),
-    ("raw_eager", "raw JAX eager value_and_grad (no jit)", lambda m: bm.raw_step(m, jit=False)),
+    # ResNet-18 op by op through jax.value_and_grad: ~6 s a step, ~75 s for the first; opt in
+    ("raw_eager", "raw JAX eager value_and_grad (no jit)",
+     lambda m: bm.raw_step(m, jit=False) if m != "resnet18" or RESNET_RAW_EAGER else None),
     ("nnx", "Flax NNX (nnx.jit)", lambda m: bm.nnx_step(m) if bm.have("flax") else None),
     ("eqx", "Equinox (filter_jit)",
      lambda m: bm.eqx_step(m) if bm.have("equinox") and m != "resnet18" else None),
     ("fwd", "eager forward", lambda m: bm.gluax_forward(m, recorded=False)),
     ("fwd_rec", "eager forward recorded", lambda m: bm.gluax_forward(m, recorded=True)),
 ]
+RESNET_RAW_EAGER = False
 STEP_CASES = ["raw", "fused", "hybrid", "eager", "raw_eager", "nnx", "eqx"]
 
 
@@ -166,7 +169,11 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--max-steps", type=int, default=200)
     ap.add_argument("--skip", default="", help="cases to leave out, e.g. raw_eager,eager")
     ap.add_argument("--json", default="", help="also write the raw results here")
+    ap.add_argument("--resnet-raw-eager", action="store_true",
+                    help="also time ResNet-18 through raw JAX eager value_and_grad (slow)")
     args = ap.parse_args(argv)
+    global RESNET_RAW_EAGER
+    RESNET_RAW_EAGER = args.resnet_raw_eager
     print(f"# {machine()}")
     print(f"# start: {load()}", flush=True)
     results = {}
