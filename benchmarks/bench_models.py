@@ -98,22 +98,26 @@ def data(model: str) -> tuple[np.ndarray, np.ndarray]:
     return br.data(shape, classes)
 
 
-def gluax_net(model: str, hybrid: bool) -> gluon.Block:
-    """The gluax network, initialized (Xavier, seed 0) with its shapes resolved."""
+def gluax_net(model: str, hybrid: bool, resolve: bool = True) -> gluon.Block:
+    """The gluax network, initialized (Xavier, seed 0); ``resolve``: with its deferred shapes
+    resolved by one forward call (``compile_step`` resolves them itself, without running)."""
     build, shape, _ = MODELS[model]
     mx.random.seed(0)
     net = build(hybrid)
     net.initialize(mx.init.Xavier())
     if hybrid:
         net.hybridize()
-    net(nd.array(data(model)[0]))  # resolve deferred shapes (traced once when hybridized)
+    if resolve:
+        net(nd.array(data(model)[0]))  # traced and compiled once when hybridized
     return net
 
 
-def gluax_step(model: str, mode: str) -> Callable[[], Any]:
+def gluax_step(model: str, mode: str, resolve: bool = True) -> Callable[[], Any]:
     """One gluax training step; ``mode`` is ``"eager"``, ``"hybrid"`` (the record/backward/step
-    loop on a hybridized network) or ``"fused"`` (``trainer.compile_step``)."""
-    net = gluax_net(model, hybrid=mode != "eager")
+    loop on a hybridized network) or ``"fused"`` (``trainer.compile_step``). ``resolve=False``
+    leaves a fused step's deferred shapes to ``compile_step`` (no forward program is compiled
+    first; the deferred initializers then draw other random values than the raw twin's)."""
+    net = gluax_net(model, hybrid=mode != "eager", resolve=resolve or mode != "fused")
     xs, ys = data(model)
     x, y = nd.array(xs), nd.array(ys.astype(np.float32))
     trainer = gluon.Trainer(net.collect_params(), "sgd",
