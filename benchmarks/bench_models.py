@@ -100,7 +100,7 @@ def data(model: str) -> tuple[np.ndarray, np.ndarray]:
 
 def gluax_net(model: str, hybrid: bool, resolve: bool = True) -> gluon.Block:
     """The gluax network, initialized (Xavier, seed 0); ``resolve``: with its deferred shapes
-    resolved by one forward call (``compile_step`` resolves them itself, without running)."""
+    resolved by one forward call (else the first training step resolves them)."""
     build, shape, _ = MODELS[model]
     mx.random.seed(0)
     net = build(hybrid)
@@ -115,9 +115,9 @@ def gluax_net(model: str, hybrid: bool, resolve: bool = True) -> gluon.Block:
 def gluax_step(model: str, mode: str, resolve: bool = True) -> Callable[[], Any]:
     """One gluax training step; ``mode`` is ``"eager"``, ``"hybrid"`` (the record/backward/step
     loop on a hybridized network) or ``"fused"`` (``trainer.compile_step``). ``resolve=False``
-    leaves a fused step's deferred shapes to ``compile_step`` (no forward program is compiled
+    leaves the deferred shapes to the first step (no inference forward is run and compiled
     first; the deferred initializers then draw other random values than the raw twin's)."""
-    net = gluax_net(model, hybrid=mode != "eager", resolve=resolve or mode != "fused")
+    net = gluax_net(model, hybrid=mode != "eager", resolve=resolve)
     xs, ys = data(model)
     x, y = nd.array(xs), nd.array(ys.astype(np.float32))
     trainer = gluon.Trainer(net.collect_params(), "sgd",
