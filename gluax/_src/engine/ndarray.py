@@ -232,11 +232,13 @@ class NDArray:
                     f"copyto: shape mismatch, source {self.shape} vs target {other.shape}."
                 )
             other._set_value(
-                jax.device_put(self._value, other._ctx.jax_device).astype(other._value.dtype)
+                jax.device_put(self._value, other._ctx.jax_device, may_alias=False).astype(
+                    other._value.dtype
+                )
             )
             return other
         ctx = as_context(other)
-        res = NDArray(jax.device_put(self._value, ctx.jax_device), ctx)
+        res = NDArray(jax.device_put(self._value, ctx.jax_device, may_alias=False), ctx)
         if STATE.recording and self._ag is not None:
             src = self._ctx.jax_device
             node = _tape.Node(

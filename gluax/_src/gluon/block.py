@@ -394,6 +394,7 @@ class HybridBlock(Block):
         super().__init__(prefix, params)
         self._active = False
         self._flags: dict[str, Any] = {}
+        self._bucketing = self._checking = False
         self._clear_cached_op()
 
     def _clear_cached_op(self) -> None:
@@ -458,6 +459,9 @@ class HybridBlock(Block):
         """
         self._active = active
         self._flags = dict(static_alloc=static_alloc, static_shape=static_shape, **kwargs)
+        # read on every call: kept as plain booleans
+        self._bucketing = bool(kwargs.get("bucket") or kwargs.get("bucket_time"))
+        self._checking = bool(kwargs.get("check"))
         if clear:
             self._clear_cached_op()
         if active and (self._forward_hooks or self._forward_pre_hooks):
@@ -696,7 +700,7 @@ class HybridBlock(Block):
         return plan[0], plan[1], plan[2]
 
     def _call_cached(self, args: tuple[Any, ...], valid: Any = None) -> Any:
-        if valid is None and (self._flags.get("bucket") or self._flags.get("bucket_time")):
+        if valid is None and self._bucketing:
             return self._call_bucketed(args)
         if len(args) == 1 and type(args[0]) is NDArray:  # the common case
             flat = list(args)
@@ -727,7 +731,7 @@ class HybridBlock(Block):
         vals = [a._value for a in flat]
         training = STATE.training
         key = _random.next_key() if self._uses_rng.get(training, True) else _dummy_key()
-        if self._flags.get("check"):
+        if self._checking:
             sig = (tuple((v.shape, v.dtype) for v in vals), training)
             if sig not in self._checked:
                 from gluax._src.gluon.check import check_equivalence
@@ -742,7 +746,7 @@ class HybridBlock(Block):
                 )
         if self._jit_fwd is None:
             self._jit_fwd = jax.jit(self._pure, static_argnums=(3, 5))  # in_tree, training
-        self._last_call = (tree, vals)
+        self.__dict__["_last_call"] = (tree, vals)  # (plain attribute: skips __setattr__)
         outs, new_aux = self._jit_fwd(params, aux, vals, tree, key, training, valid)
         if new_aux:
             self._write_aux(new_aux)

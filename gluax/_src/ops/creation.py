@@ -131,7 +131,8 @@ def array(source_array: Any, ctx: Any = None, dtype: Any = None) -> NDArray:
     dt = canonical_dtype(dtype if dtype is not None else "float32")
     ctx = as_context(ctx)
     if isinstance(source_array, jax.Array) and not isinstance(source_array, jax.core.Tracer):
-        value = jax.device_put(source_array.astype(dt), ctx.jax_device)
+        # a new buffer, as MXNet copies (an alias would die with a donated parameter buffer)
+        value = jax.device_put(source_array.astype(dt), ctx.jax_device, may_alias=False)
     elif isinstance(source_array, jax.core.Tracer):
         return NDArray(source_array.astype(dt), ctx)
     else:

@@ -12,7 +12,7 @@ import optax
 
 from gluax._src.gluon.parameter import Parameter, ParameterDict
 from gluax._src.optim import trainer_states as _states_io
-from gluax._src.optim.placement import ONE_OWNER, QuietDonation, Sharding, aliased, ref_count
+from gluax._src.optim.placement import ONE_OWNER, QuietDonation, Sharding, ref_count
 from gluax._src.optim.rules import Optimizer, create
 
 STALE_GRAD = (
@@ -250,7 +250,8 @@ class Trainer:
         (``initialize``, ``set_data``, ``load_parameters``: it may share its buffer with the
         NDArray it came from), one that something else still references (a ``detach()``-ed
         NDArray, a recorded tape, a raw ``jax.Array``, another Parameter, the same array twice
-        in a state), and one that a later ``copyto``/``nd.array`` on the same device aliased."""
+        in a state). ``copyto``, ``as_in_context`` and ``nd.array`` always copy, so no other
+        ``jax.Array`` made by gluax shares a produced buffer."""
         seen: set[int] = set()
         flags = []
         for leaves in groups:
@@ -265,10 +266,6 @@ class Trainer:
                 )
                 seen.add(id(leaves[k]))
             flags.append(row)
-        kept = [(g, k) for g, row in enumerate(flags) for k, f in enumerate(row) if not f]
-        for j in aliased([groups[g][k] for g, k in kept]):
-            g, k = kept[j]
-            flags[g][k] = True
         return [
             [jnp.copy(a) if f else a for a, f in zip(leaves, row)]
             for leaves, row in zip(groups, flags)

@@ -25,55 +25,6 @@ def _owned_refs() -> int:
 ONE_OWNER = _owned_refs()
 
 
-def _buffers(a: Any) -> list[int]:
-    try:
-        return [a.unsafe_buffer_pointer()]
-    except Exception:  # sharded over several devices, or deleted
-        try:
-            return [s.data.unsafe_buffer_pointer() for s in a.addressable_shards]
-        except Exception:
-            return []
-
-
-def _newest_first() -> bool:
-    """Whether ``jax.live_arrays()`` lists the newest array first (jaxlib keeps them so)."""
-    old = jax.device_put(np.zeros(1, np.float32))
-    new = jax.device_put(np.zeros(1, np.float32))
-    order = [id(a) for a in jax.live_arrays() if a is old or a is new]
-    return order == [id(new), id(old)]
-
-
-_LIVE_ORDER: list[bool] = []
-
-
-def aliased(arrays: list[Any]) -> list[int]:
-    """Positions of ``arrays`` whose buffer another live ``jax.Array`` shares (such an alias
-    comes from ``jax.device_put`` onto the same device, as ``copyto`` does)."""
-    if not arrays:
-        return []
-    if not _LIVE_ORDER:
-        _LIVE_ORDER.append(_newest_first())
-    owner: dict[int, int] = {}
-    for j, a in enumerate(arrays):
-        for b in _buffers(a):
-            owner[b] = j
-    pending = {id(a) for a in arrays}
-    platforms = {d.platform for d in arrays[0].devices()}  # a Trainer's parameters share one
-    hits = set()
-    for platform in platforms:
-        for a in jax.live_arrays(platform):
-            if id(a) in pending:
-                pending.discard(id(a))
-                # An alias is newer than its source: past the oldest candidate, none is left.
-                if not pending and _LIVE_ORDER[0]:
-                    break
-                continue
-            for b in _buffers(a):
-                if b in owner:
-                    hits.add(owner[b])
-    return sorted(hits)
-
-
 _DONATION_WARNING = "Some donated buffers were not usable"
 
 
