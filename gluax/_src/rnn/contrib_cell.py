@@ -7,10 +7,9 @@ from math import prod
 from typing import Any
 
 from gluax._src.engine.ndarray import NDArray
+from gluax._src.rnn.cell_wrappers import BidirectionalCell, ModifierCell
 from gluax._src.rnn.rnn_cell import (
-    BidirectionalCell,
     HybridRecurrentCell,
-    ModifierCell,
     _format_sequence,
     _get_begin_state,
     _mask_sequence_variable_length,

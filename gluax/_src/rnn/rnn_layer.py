@@ -20,14 +20,8 @@ from gluax._src.gluon.block import HybridBlock
 from gluax._src.gluon.parameter import Parameter
 from gluax._src.ops.creation import zeros
 from gluax._src.ops.rnn import GATES
-from gluax._src.rnn.rnn_cell import (
-    BidirectionalCell,
-    DropoutCell,
-    GRUCell,
-    HybridSequentialRNNCell,
-    LSTMCell,
-    RNNCell,
-)
+from gluax._src.rnn.cell_wrappers import BidirectionalCell, DropoutCell, HybridSequentialRNNCell
+from gluax._src.rnn.rnn_cell import GRUCell, LSTMCell, RNNCell
 
 _PARAM_KEY = re.compile(r"([lr])(\d+)_(i2h|h2h|h2r)_(weight|bias)\Z")
 
