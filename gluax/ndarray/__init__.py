@@ -19,6 +19,7 @@ from gluax.ndarray import contrib as contrib
 from gluax.ndarray import image as image
 from gluax.ndarray import linalg as linalg
 from gluax.ndarray import random as random
+from gluax.ndarray import sparse as sparse
 
 
 def __getattr__(name: str):  # operators come from the one registry
