@@ -82,17 +82,7 @@ class HybridConcurrent(HybridSequential):
         self.axis = axis
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Run every child on the same input and concatenate the outputs along ``axis``.
-
-        Parameters
-        ----------
-        F : module
-        x : NDArray or Symbol
-
-        Returns
-        -------
-        NDArray or Symbol
-        """
+        """Run every child on the same input and concatenate the outputs along ``axis``."""
         return F.concat(*[block(x) for block in self._children.values()], dim=self.axis)
 
 
@@ -303,17 +293,7 @@ class _PixelShuffle(HybridBlock):
         self._factors = factors
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Move channel blocks into the spatial axes: ``(N, C * f1 * f2 ..., d1, d2, ...)`` becomes ``(N, C, d1 * f1, d2 * f2, ...)``.
-
-        Parameters
-        ----------
-        F : module
-        x : NDArray or Symbol
-
-        Returns
-        -------
-        NDArray or Symbol
-        """
+        """Move channel blocks into the spatial axes: ``(N, C * f1 * f2 ..., d1, d2, ...)`` becomes ``(N, C, d1 * f1, d2 * f2, ...)``."""
         fs, n = self._factors, len(self._factors)
         big = prod(fs)
         if x.ndim != n + 2 or x.shape[1] % big:

@@ -82,24 +82,7 @@ class L2Loss(Loss):
         super().__init__(weight, batch_axis, **kwargs)
 
     def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
-        """``0.5 * (label - pred) ** 2``, weighted, averaged per sample.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` or ``mx.sym``.
-        pred : NDArray or Symbol
-            Predictions, shape ``(batch, ...)``.
-        label : NDArray or Symbol
-            Targets, reshaped to ``pred``'s shape.
-        sample_weight : NDArray or Symbol, optional
-            Per-sample weights, broadcast against the loss.
-
-        Returns
-        -------
-        NDArray or Symbol
-            One loss per sample, shape ``(batch,)``: the mean over all axes but ``batch_axis``.
-        """
+        """``0.5 * (label - pred) ** 2``, weighted, averaged per sample."""
         label = _reshape_like(F, label, pred)
         loss = F.square(label - pred)
         loss = _apply_weighting(F, loss, self._weight / 2, sample_weight)
@@ -113,24 +96,7 @@ class L1Loss(Loss):
         super().__init__(weight, batch_axis, **kwargs)
 
     def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
-        """``|label - pred|``, weighted, averaged per sample.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` or ``mx.sym``.
-        pred : NDArray or Symbol
-            Predictions, shape ``(batch, ...)``.
-        label : NDArray or Symbol
-            Targets, reshaped to ``pred``'s shape.
-        sample_weight : NDArray or Symbol, optional
-            Per-sample weights, broadcast against the loss.
-
-        Returns
-        -------
-        NDArray or Symbol
-            One loss per sample, shape ``(batch,)``: the mean over all axes but ``batch_axis``.
-        """
+        """``|label - pred|``, weighted, averaged per sample."""
         label = _reshape_like(F, label, pred)
         loss = F.abs(label - pred)
         loss = _apply_weighting(F, loss, self._weight, sample_weight)

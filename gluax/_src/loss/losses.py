@@ -174,24 +174,7 @@ class HuberLoss(Loss):
         self._rho = rho
 
     def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
-        """Smooth L1: quadratic for ``|label - pred| <= rho``, linear beyond.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` or ``mx.sym``.
-        pred : NDArray or Symbol
-            Predictions, shape ``(batch, ...)``.
-        label : NDArray or Symbol
-            Targets, reshaped to ``pred``'s shape.
-        sample_weight : NDArray or Symbol, optional
-            Per-sample weights, broadcast against the loss.
-
-        Returns
-        -------
-        NDArray or Symbol
-            One loss per sample, shape ``(batch,)``: the mean over all axes but ``batch_axis``.
-        """
+        """Smooth L1: quadratic for ``|label - pred| <= rho``, linear beyond."""
         label = _reshape_like(F, label, pred)
         d = F.abs(label - pred)
         loss = F.where(d > self._rho, d - 0.5 * self._rho, (0.5 / self._rho) * F.square(d))
@@ -217,24 +200,7 @@ class HingeLoss(Loss):
         self._margin = margin
 
     def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
-        """``max(0, margin - pred * label)`` for labels in {-1, 1}.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` or ``mx.sym``.
-        pred : NDArray or Symbol
-            Predictions, shape ``(batch, ...)``.
-        label : NDArray or Symbol
-            Targets, reshaped to ``pred``'s shape.
-        sample_weight : NDArray or Symbol, optional
-            Per-sample weights, broadcast against the loss.
-
-        Returns
-        -------
-        NDArray or Symbol
-            One loss per sample, shape ``(batch,)``: the mean over all axes but ``batch_axis``.
-        """
+        """``max(0, margin - pred * label)`` for labels in {-1, 1}."""
         label = _reshape_like(F, label, pred)
         loss = F.relu(self._margin - pred * label)
         loss = _apply_weighting(F, loss, self._weight, sample_weight)
@@ -259,24 +225,7 @@ class SquaredHingeLoss(Loss):
         self._margin = margin
 
     def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
-        """``max(0, margin - pred * label) ** 2`` for labels in {-1, 1}.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` or ``mx.sym``.
-        pred : NDArray or Symbol
-            Predictions, shape ``(batch, ...)``.
-        label : NDArray or Symbol
-            Targets, reshaped to ``pred``'s shape.
-        sample_weight : NDArray or Symbol, optional
-            Per-sample weights, broadcast against the loss.
-
-        Returns
-        -------
-        NDArray or Symbol
-            One loss per sample, shape ``(batch,)``: the mean over all axes but ``batch_axis``.
-        """
+        """``max(0, margin - pred * label) ** 2`` for labels in {-1, 1}."""
         label = _reshape_like(F, label, pred)
         loss = F.square(F.relu(self._margin - pred * label))
         loss = _apply_weighting(F, loss, self._weight, sample_weight)
@@ -314,24 +263,7 @@ class LogisticLoss(Loss):
         self._label_format = label_format
 
     def hybrid_forward(self, F: Any, pred: Any, label: Any, sample_weight: Any = None) -> Any:
-        """``log(1 + exp(-pred * label))`` (labels in {-1, 1}, or {0, 1} with ``label_format='binary'``).
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` or ``mx.sym``.
-        pred : NDArray or Symbol
-            Predictions, shape ``(batch, ...)``.
-        label : NDArray or Symbol
-            Targets, reshaped to ``pred``'s shape.
-        sample_weight : NDArray or Symbol, optional
-            Per-sample weights, broadcast against the loss.
-
-        Returns
-        -------
-        NDArray or Symbol
-            One loss per sample, shape ``(batch,)``: the mean over all axes but ``batch_axis``.
-        """
+        """``log(1 + exp(-pred * label))`` (labels in {-1, 1}, or {0, 1} with ``label_format='binary'``)."""
         label = _reshape_like(F, label, pred)
         if self._label_format == "signed":
             label = (label + 1.0) / 2.0

@@ -116,20 +116,7 @@ class MobileNet(HybridBlock):
             self.output = Dense(classes)
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Features, then the classifier.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            Images ``(batch, 3, height, width)``.
-
-        Returns
-        -------
-        NDArray or Symbol
-            Class scores ``(batch, classes)``.
-        """
+        """Features, then the classifier."""
         return self.output(self.features(x))
 
 
@@ -179,20 +166,7 @@ class MobileNetV2(HybridBlock):
                 self.output.add(Conv2D(classes, 1, use_bias=False, prefix="pred_"), Flatten())
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Features, then the classifier.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            Images ``(batch, 3, height, width)``.
-
-        Returns
-        -------
-        NDArray or Symbol
-            Class scores ``(batch, classes)``.
-        """
+        """Features, then the classifier."""
         return self.output(self.features(x))
 
 

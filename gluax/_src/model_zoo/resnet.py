@@ -66,20 +66,7 @@ class BasicBlockV1(HybridBlock):
         self.downsample = _projection(channels, stride, in_channels) if downsample else None
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """``relu(body(x) + shortcut(x))``: two 3x3 convolutions with batch norm.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            ``(batch, channels, height, width)``.
-
-        Returns
-        -------
-        NDArray or Symbol
-            ``(batch, channels_out, height / stride, width / stride)``.
-        """
+        """``relu(body(x) + shortcut(x))``: two 3x3 convolutions with batch norm."""
         residual = self.downsample(x) if self.downsample is not None else x
         return F.Activation(residual + self.body(x), act_type="relu")
 
@@ -114,20 +101,7 @@ class BottleneckV1(HybridBlock):
         self.downsample = _projection(channels, stride, in_channels) if downsample else None
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """``relu(body(x) + shortcut(x))``: 1x1, 3x3, 1x1 convolutions with batch norm.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            ``(batch, channels, height, width)``.
-
-        Returns
-        -------
-        NDArray or Symbol
-            ``(batch, channels_out, height / stride, width / stride)``.
-        """
+        """``relu(body(x) + shortcut(x))``: 1x1, 3x3, 1x1 convolutions with batch norm."""
         residual = self.downsample(x) if self.downsample is not None else x
         return F.Activation(self.body(x) + residual, act_type="relu")
 
@@ -160,20 +134,7 @@ class BasicBlockV2(HybridBlock):
         )
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Pre-activation block: batch norm and ReLU before each of two 3x3 convolutions, plus the shortcut.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            ``(batch, channels, height, width)``.
-
-        Returns
-        -------
-        NDArray or Symbol
-            ``(batch, channels_out, height / stride, width / stride)``.
-        """
+        """Pre-activation block: batch norm and ReLU before each of two 3x3 convolutions, plus the shortcut."""
         residual = x
         x = F.Activation(self.bn1(x), act_type="relu")
         if self.downsample is not None:
@@ -213,20 +174,7 @@ class BottleneckV2(HybridBlock):
         )
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Pre-activation bottleneck: batch norm and ReLU before each of the 1x1, 3x3, 1x1 convolutions, plus the shortcut.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            ``(batch, channels, height, width)``.
-
-        Returns
-        -------
-        NDArray or Symbol
-            ``(batch, channels_out, height / stride, width / stride)``.
-        """
+        """Pre-activation bottleneck: batch norm and ReLU before each of the 1x1, 3x3, 1x1 convolutions, plus the shortcut."""
         residual = x
         x = F.Activation(self.bn1(x), act_type="relu")
         if self.downsample is not None:
@@ -316,20 +264,7 @@ class ResNetV1(HybridBlock):
             self.output = Dense(classes, in_units=channels[-1])
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Features, then the classifier.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            Images ``(batch, 3, height, width)``.
-
-        Returns
-        -------
-        NDArray or Symbol
-            Class scores ``(batch, classes)``.
-        """
+        """Features, then the classifier."""
         return self.output(self.features(x))
 
 
@@ -374,20 +309,7 @@ class ResNetV2(HybridBlock):
             self.output = Dense(classes, in_units=in_channels)
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Features, then the classifier.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            Images ``(batch, 3, height, width)``.
-
-        Returns
-        -------
-        NDArray or Symbol
-            Class scores ``(batch, classes)``.
-        """
+        """Features, then the classifier."""
         return self.output(self.features(x))
 
 

@@ -93,20 +93,7 @@ class SqueezeNet(HybridBlock):
             self.output.add(Flatten())
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Features, then the classifier.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            Images ``(batch, 3, height, width)``.
-
-        Returns
-        -------
-        NDArray or Symbol
-            Class scores ``(batch, classes)``.
-        """
+        """Features, then the classifier."""
         return self.output(self.features(x))
 
 

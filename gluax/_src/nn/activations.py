@@ -36,20 +36,7 @@ class LeakyReLU(HybridBlock):
         self._alpha = alpha
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """``x`` for ``x > 0``, ``alpha * x`` otherwise.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            Data of any shape.
-
-        Returns
-        -------
-        NDArray or Symbol
-            Same shape as ``x``.
-        """
+        """``x`` for ``x > 0``, ``alpha * x`` otherwise."""
         return F.LeakyReLU(x, act_type="leaky", slope=self._alpha)
 
     def __repr__(self) -> str:
@@ -111,20 +98,7 @@ class ELU(HybridBlock):
         self._alpha = alpha
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            Data of any shape.
-
-        Returns
-        -------
-        NDArray or Symbol
-            Same shape as ``x``.
-        """
+        """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise."""
         return F.LeakyReLU(x, act_type="elu", slope=self._alpha)
 
 
@@ -139,20 +113,7 @@ class SELU(HybridBlock):
     """
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Scaled ELU with the fixed constants of Klambauer et al. (2017).
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            Data of any shape.
-
-        Returns
-        -------
-        NDArray or Symbol
-            Same shape as ``x``.
-        """
+        """Scaled ELU with the fixed constants of Klambauer et al. (2017)."""
         return F.LeakyReLU(x, act_type="selu")
 
 
@@ -165,20 +126,7 @@ class GELU(HybridBlock):
     """
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """``x * Phi(x)``, ``Phi`` the standard normal CDF (erf form).
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            Data of any shape.
-
-        Returns
-        -------
-        NDArray or Symbol
-            Same shape as ``x``.
-        """
+        """``x * Phi(x)``, ``Phi`` the standard normal CDF (erf form)."""
         return F.LeakyReLU(x, act_type="gelu")
 
 
@@ -195,18 +143,5 @@ class Swish(HybridBlock):
         self._beta = beta
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """``x * sigmoid(beta * x)``.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            Data of any shape.
-
-        Returns
-        -------
-        NDArray or Symbol
-            Same shape as ``x``.
-        """
+        """``x * sigmoid(beta * x)``."""
         return x * F.sigmoid(self._beta * x)

@@ -147,20 +147,7 @@ class Activation(HybridBlock):
         return self._act_type
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Apply the activation element-wise.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            Data of any shape.
-
-        Returns
-        -------
-        NDArray or Symbol
-            Same shape as ``x``.
-        """
+        """Apply the activation element-wise."""
         return F.Activation(x, act_type=self._act_type)
 
     def __repr__(self) -> str:

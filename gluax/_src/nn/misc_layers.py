@@ -38,20 +38,7 @@ class Dropout(HybridBlock):
         self._axes = axes
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Zero each element with probability ``rate`` and scale the rest by ``1 / (1 - rate)`` in training mode; identity otherwise.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            Data of any shape.
-
-        Returns
-        -------
-        NDArray or Symbol
-            Same shape as ``x``.
-        """
+        """Zero each element with probability ``rate`` and scale the rest by ``1 / (1 - rate)`` in training mode; identity otherwise."""
         if self._rate > 0:
             return F.Dropout(x, p=self._rate, axes=self._axes, cudnn_off=False)
         return F.identity(x)

@@ -347,20 +347,5 @@ class BatchNormReLU(BatchNorm):
     def hybrid_forward(
         self, F: Any, x: Any, gamma: Any, beta: Any, running_mean: Any, running_var: Any
     ) -> Any:
-        """Batch normalization followed by ReLU.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            Data with channels on ``axis``.
-        gamma, beta, running_mean, running_var : NDArray or Symbol
-            ``(in_channels,)`` each.
-
-        Returns
-        -------
-        NDArray or Symbol
-            Same shape as ``x``.
-        """
+        """Batch normalization followed by ReLU."""
         return F.relu(super().hybrid_forward(F, x, gamma, beta, running_mean, running_var))

@@ -134,22 +134,7 @@ class BatchNorm(HybridBlock):
     def hybrid_forward(
         self, F: Any, x: Any, gamma: Any, beta: Any, running_mean: Any, running_var: Any
     ) -> Any:
-        """Normalize with the batch statistics (training mode, which also updates the running ones) or the running statistics (inference), then scale and shift.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        x : NDArray or Symbol
-            Data with channels on ``axis``.
-        gamma, beta, running_mean, running_var : NDArray or Symbol
-            ``(in_channels,)`` each.
-
-        Returns
-        -------
-        NDArray or Symbol
-            Same shape as ``x``.
-        """
+        """Normalize with the batch statistics (training mode, which also updates the running ones) or the running statistics (inference), then scale and shift."""
         kw = self._kwargs
         if not is_training() or kw["use_global_stats"]:
             return F.BatchNorm(x, gamma, beta, running_mean, running_var, **kw)

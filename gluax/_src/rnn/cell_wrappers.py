@@ -288,24 +288,7 @@ class ModifierCell(HybridRecurrentCell):
             self.base_cell._modified = True
 
     def hybrid_forward(self, F: Any, inputs: Any, states: Any) -> Any:
-        """One step of the modified cell; subclasses define the modification.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        inputs : NDArray or Symbol
-            This time step's input, ``(batch, input_size)``.
-        states : list of NDArray or Symbol
-            The states from the previous step (see ``state_info``).
-
-        Returns
-        -------
-        output : NDArray or Symbol
-            ``(batch, hidden_size)``.
-        new_states : list of NDArray or Symbol
-            The wrapped cell's new states.
-        """
+        """One step of the modified cell; subclasses define the modification."""
         raise NotImplementedError(f"{type(self).__name__} must implement hybrid_forward().")
 
     def __repr__(self) -> str:
@@ -422,24 +405,7 @@ class ResidualCell(ModifierCell):
         super().__init__(base_cell)
 
     def hybrid_forward(self, F: Any, inputs: Any, states: Any) -> Any:
-        """One step of the wrapped cell, with the input added to its output.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        inputs : NDArray or Symbol
-            This time step's input, ``(batch, input_size)``.
-        states : list of NDArray or Symbol
-            The states from the previous step (see ``state_info``).
-
-        Returns
-        -------
-        output : NDArray or Symbol
-            ``(batch, hidden_size)``.
-        new_states : list of NDArray or Symbol
-            The wrapped cell's new states.
-        """
+        """One step of the wrapped cell, with the input added to its output."""
         output, states = self.base_cell(inputs, states)
         return F.elemwise_add(output, inputs), states
 

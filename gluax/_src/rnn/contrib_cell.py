@@ -92,24 +92,7 @@ class VariationalDropoutCell(ModifierCell):
         return f"{type(self).__name__}(p_out = {self.drop_outputs}, p_state = {self.drop_states})"
 
     def hybrid_forward(self, F: Any, inputs: Any, states: Any) -> Any:
-        """One step of the wrapped cell with variational dropout: the same masks on inputs, states and outputs at every step of a sequence.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        inputs : NDArray or Symbol
-            This time step's input, ``(batch, input_size)``.
-        states : list of NDArray or Symbol
-            The states from the previous step (see ``state_info``).
-
-        Returns
-        -------
-        output : NDArray or Symbol
-            ``(batch, hidden_size)``.
-        new_states : list of NDArray or Symbol
-            The wrapped cell's new states.
-        """
+        """One step of the wrapped cell with variational dropout: the same masks on inputs, states and outputs at every step of a sequence."""
         if self.drop_states and self.drop_states_mask is None:
             self.drop_states_mask = F.Dropout(F.ones_like(states[0]), p=self.drop_states)
         if self.drop_inputs and self.drop_inputs_mask is None:

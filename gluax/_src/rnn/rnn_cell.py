@@ -386,26 +386,7 @@ class RNNCell(_GatedCell):
         self, F: Any, inputs: Any, states: Any, i2h_weight: Any, h2h_weight: Any,
         i2h_bias: Any, h2h_bias: Any,
     ) -> Any:  # fmt: skip
-        """One step: ``h' = activation(W_i x + b_i + W_h h + b_h)``.
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        inputs : NDArray or Symbol
-            This time step's input, ``(batch, input_size)``.
-        states : list of NDArray or Symbol
-            The states from the previous step (see ``state_info``).
-        i2h_weight, h2h_weight, i2h_bias, h2h_bias : NDArray or Symbol
-            The input-to-hidden and hidden-to-hidden weights and biases.
-
-        Returns
-        -------
-        output : NDArray or Symbol
-            ``(batch, hidden_size)``.
-        new_states : list of NDArray or Symbol
-            The new states, as a list (same shapes as ``states``).
-        """
+        """One step: ``h' = activation(W_i x + b_i + W_h h + b_h)``."""
         i2h, h2h = self._projections(
             F, inputs, states[0], i2h_weight, h2h_weight, i2h_bias, h2h_bias
         )
@@ -583,26 +564,7 @@ class GRUCell(_GatedCell):
         self, F: Any, inputs: Any, states: Any, i2h_weight: Any, h2h_weight: Any,
         i2h_bias: Any, h2h_bias: Any,
     ) -> Any:  # fmt: skip
-        """One GRU step (gates in the order reset, update, new, as MXNet).
-
-        Parameters
-        ----------
-        F : module
-            ``mx.nd`` (eager) or ``mx.sym`` (while hybridizing).
-        inputs : NDArray or Symbol
-            This time step's input, ``(batch, input_size)``.
-        states : list of NDArray or Symbol
-            The states from the previous step (see ``state_info``).
-        i2h_weight, h2h_weight, i2h_bias, h2h_bias : NDArray or Symbol
-            The input-to-hidden and hidden-to-hidden weights and biases.
-
-        Returns
-        -------
-        output : NDArray or Symbol
-            ``(batch, hidden_size)``.
-        new_states : list of NDArray or Symbol
-            The new states, as a list (same shapes as ``states``).
-        """
+        """One GRU step (gates in the order reset, update, new, as MXNet)."""
         prev_h = states[0]
         i2h, h2h = self._projections(F, inputs, prev_h, i2h_weight, h2h_weight, i2h_bias, h2h_bias)
         i2h_r, i2h_z, i2h_n = F.SliceChannel(i2h, num_outputs=3)

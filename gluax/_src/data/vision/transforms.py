@@ -181,18 +181,7 @@ class Cast(_HostTransform):
         return x.astype(self._dtype)
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Cast to the target dtype.
-
-        Parameters
-        ----------
-        F : module
-        x : NDArray or Symbol
-            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
-
-        Returns
-        -------
-        NDArray or Symbol
-        """
+        """Cast to the target dtype."""
         return F.Cast(x, dtype=self._dtype)
 
 
@@ -212,18 +201,7 @@ class ToTensor(_HostTransform):
         return im.to_tensor(np, x)
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """``(H, W, C)`` uint8 in [0, 255] to ``(C, H, W)`` float32 in [0, 1] (batches likewise).
-
-        Parameters
-        ----------
-        F : module
-        x : NDArray or Symbol
-            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
-
-        Returns
-        -------
-        NDArray or Symbol
-        """
+        """``(H, W, C)`` uint8 in [0, 255] to ``(C, H, W)`` float32 in [0, 1] (batches likewise)."""
         return F._image_to_tensor(x)
 
 
@@ -245,18 +223,7 @@ class Normalize(_HostTransform):
         return im.normalize(np, x, self._mean, self._std)
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """``(x - mean) / std`` per channel, on a ``(C, H, W)`` or ``(N, C, H, W)`` tensor.
-
-        Parameters
-        ----------
-        F : module
-        x : NDArray or Symbol
-            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
-
-        Returns
-        -------
-        NDArray or Symbol
-        """
+        """``(x - mean) / std`` per channel, on a ``(C, H, W)`` or ``(N, C, H, W)`` tensor."""
         return F._image_normalize(x, mean=self._mean, std=self._std)
 
 
@@ -280,18 +247,7 @@ class Resize(_HostTransform):
         return im.resize(np, x, self._size, self._keep, self._interp)
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Resize to the target size.
-
-        Parameters
-        ----------
-        F : module
-        x : NDArray or Symbol
-            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
-
-        Returns
-        -------
-        NDArray or Symbol
-        """
+        """Resize to the target size."""
         return F._image_resize(x, size=self._size, keep_ratio=self._keep, interp=self._interp)
 
 
@@ -326,18 +282,7 @@ class CropResize(_HostTransform):
         return im.resize(np, out, self._size, False, self._interp) if self._size else out
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Crop the box, then resize it if a size was given.
-
-        Parameters
-        ----------
-        F : module
-        x : NDArray or Symbol
-            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
-
-        Returns
-        -------
-        NDArray or Symbol
-        """
+        """Crop the box, then resize it if a size was given."""
         x0, y0, w, h = self._box
         out = F._image_crop(x, x=x0, y=y0, width=w, height=h)
         if self._size:
@@ -544,18 +489,7 @@ class _RandomFlip(_HostTransform):
         return np.flip(x, axis=self._axis).copy() if np.random.random() < 0.5 else x
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Flip with probability 0.5.
-
-        Parameters
-        ----------
-        F : module
-        x : NDArray or Symbol
-            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
-
-        Returns
-        -------
-        NDArray or Symbol
-        """
+        """Flip with probability 0.5."""
         return getattr(F, self._op)(x)
 
 
@@ -584,18 +518,7 @@ class _RandomEnhance(_HostTransform):
         return self._kernel(np, x, np.float32(np.random.uniform(*self._args)))
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Adjust by a factor drawn from the configured range.
-
-        Parameters
-        ----------
-        F : module
-        x : NDArray or Symbol
-            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
-
-        Returns
-        -------
-        NDArray or Symbol
-        """
+        """Adjust by a factor drawn from the configured range."""
         return getattr(F, self._op)(x, min_factor=self._args[0], max_factor=self._args[1])
 
 
@@ -685,18 +608,7 @@ class RandomColorJitter(_HostTransform):
         return im.color_jitter(x, order, alphas, tuple(a > 0 for a in self._amounts))
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """Random brightness, contrast, saturation and hue changes.
-
-        Parameters
-        ----------
-        F : module
-        x : NDArray or Symbol
-            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
-
-        Returns
-        -------
-        NDArray or Symbol
-        """
+        """Random brightness, contrast, saturation and hue changes."""
         b, c, s, h = self._amounts
         return F._image_random_color_jitter(x, brightness=b, contrast=c, saturation=s, hue=h)
 
@@ -720,18 +632,7 @@ class RandomLighting(_HostTransform):
         return im.adjust_lighting(np, x, np.random.normal(0, self._alpha, 3).astype(np.float32))
 
     def hybrid_forward(self, F: Any, x: Any) -> Any:
-        """AlexNet-style PCA lighting noise with the configured standard deviation.
-
-        Parameters
-        ----------
-        F : module
-        x : NDArray or Symbol
-            An image ``(H, W, C)`` or a batch ``(N, H, W, C)``, unless the class says otherwise.
-
-        Returns
-        -------
-        NDArray or Symbol
-        """
+        """AlexNet-style PCA lighting noise with the configured standard deviation."""
         return F._image_random_lighting(x, alpha_std=self._alpha)
 
 
