@@ -71,10 +71,9 @@ CASES = {
     "ccsgd_mp": ("ccsgd", dict(MP, momentum=0.875), ALL),
 }
 # Nadam's momentum schedule is one host-side number advanced by every parameter update (the
-# Trainer passes it in the Optimizer._step_inputs rows); "nadam_upd" also drives the
-# per-parameter API, and "nadam_fused" the fused rule directly, as the Trainer does.
+# Trainer passes it in the Optimizer._step_inputs rows). Cases in VIA_UPDATER run through the
+# per-parameter API (get_updater) instead of the Trainer.
 VIA_UPDATER = {"lbsgd_bs2_upd"}
-VIA_FUSED: set[str] = set()
 # state arrays gluax keeps that MXNet keeps on the optimizer (LBSGD's summed gradient)
 EXTRA_LEAVES = {"lbsgd_bs2_upd": 1}
 
@@ -115,10 +114,6 @@ def _run(case):
     opt_name, kw, names = CASES[case]
     dtype = np.float16 if case.endswith("_mp") else np.float32
     params = _params(names, dtype)
-    if case in VIA_FUSED:
-        opt = mx.optimizer.create(opt_name, rescale_grad=0.25, **_kwargs(kw))
-        opt.param_dict = dict(enumerate(params))
-        return params, _run_fused(opt, params, names, dtype), opt
     if case.endswith("_upd") or case in VIA_UPDATER:
         opt = mx.optimizer.create(opt_name, **_kwargs(kw))
         if not case.endswith("_upd"):
@@ -140,31 +135,6 @@ def _run(case):
         opt = trainer.optimizer
         states = [trainer._states[i] for i in range(len(names))]
     return params, states, opt
-
-
-def _run_fused(opt, params, names, dtype):
-    """The Trainer's fused update (one jitted call per step over every parameter), with
-    ``t`` from ``Optimizer._step_inputs``."""
-    rule = opt.rule()
-    idx = list(range(len(names)))
-
-    @jax.jit
-    def update(ws, gs, ss, lrs, wds, rescale, ts):
-        out = [rule.apply(w, g, s, lrs[k].astype(w.dtype), wds[k].astype(w.dtype), rescale.astype(w.dtype), ts[k]) for k, (w, g, s) in enumerate(zip(ws, gs, ss))]
-        return [w for w, _ in out], [s for _, s in out]
-
-    ws = [p.data()._value for p in params]
-    states = [rule.init(w) for w in ws]
-    for step in range(1, 11):
-        opt._update_count(idx)
-        lrs = np.asarray(opt._get_lrs(idx), np.float32)
-        wds = np.asarray(opt._get_wds(idx), np.float32)
-        ts = opt._step_inputs(idx)
-        gs = [_grad(step, k, dtype)._value for k in names]
-        ws, states = update(ws, gs, states, lrs, wds, np.float32(opt.rescale_grad), ts)
-    for p, w in zip(params, ws):
-        p.set_data(nd.array(np.asarray(w), dtype=dtype))
-    return states
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
