@@ -46,6 +46,18 @@ class TraceKeySource:
         return sub
 
 
+_UNUSED: list[Any] = []
+
+
+def unused_key() -> Any:
+    """One constant key, passed where a key argument is required but nothing random runs (an
+    inference Dropout, a block that draws nothing), so no split of the global key is spent."""
+    if not _UNUSED:
+        with jax.ensure_compile_time_eval():  # may first be asked for inside a trace
+            _UNUSED.append(jax.random.PRNGKey(0))
+    return _UNUSED[0]
+
+
 def next_key() -> Any:
     """A fresh key: from the active trace's key source, else split off the global key."""
     if STATE.key_sources:

@@ -214,17 +214,11 @@ def _is_float(v: Any) -> bool:
     return jnp.issubdtype(v.dtype, jnp.inexact)
 
 
-_UNUSED_KEY: list[Any] = []
-
-
 def _draw_key(op: OpDef, attrs: dict[str, Any]) -> Any:
     """A fresh key, or a constant one when the operator says it will not use it."""
     if op.needs_key is None or op.needs_key(attrs):
         return _random.next_key()
-    if not _UNUSED_KEY:
-        with jax.ensure_compile_time_eval():
-            _UNUSED_KEY.append(jax.random.PRNGKey(0))
-    return _UNUSED_KEY[0]
+    return _random.unused_key()
 
 
 def invoke(op: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -368,16 +368,6 @@ class _TraceState:
         s.recording, s.training, s.valid_rows, s.valid_steps = self.saved
 
 
-_DUMMY_KEY: list[Any] = []
-
-
-def _dummy_key() -> Any:
-    if not _DUMMY_KEY:
-        with jax.ensure_compile_time_eval():  # may first be asked for inside a trace
-            _DUMMY_KEY.append(jax.random.PRNGKey(0))
-    return _DUMMY_KEY[0]
-
-
 class HybridBlock(Block):
     """A Block whose computation is ``hybrid_forward(F, x, *args, **params)``, written with
     ``F`` operators, so it can run eagerly (``F`` is ``mx.nd``) or compiled by ``jax.jit``
@@ -406,6 +396,7 @@ class HybridBlock(Block):
         self._trees: dict[int, Any] = {}
         self._plan_cache: Any = None
         self._last_call: Any = None
+        self._real_shape_cache: dict[Any, Any] = {}  # bucketing: unpadded output shapes
         self._checked: set[Any] = set()
         self._initialized = False
 
@@ -658,7 +649,7 @@ class HybridBlock(Block):
             if not isinstance(inputs, (tuple, list)):
                 inputs = (inputs,)
             flat, tree = jax.tree_util.tree_flatten(list(inputs))
-            key = rng if rng is not None else _dummy_key()
+            key = rng if rng is not None else _random.unused_key()
             return self._pure(params, aux, flat, tree, key, training)
 
         return Functional(apply, params, aux)
@@ -682,7 +673,7 @@ class HybridBlock(Block):
         vals = [a._value if isinstance(a, NDArray) else a for a in flat]
 
         def shape_pass(*xs: Any) -> Any:
-            return self._pure({}, {}, list(xs), tree, _dummy_key(), STATE.training)[0]
+            return self._pure({}, {}, list(xs), tree, _random.unused_key(), STATE.training)[0]
 
         jax.eval_shape(shape_pass, *vals)
         self._compile_sigs.pop()
@@ -730,7 +721,7 @@ class HybridBlock(Block):
             aux = {k: p.data(ctx)._value for k, p in aux_items}
         vals = [a._value for a in flat]
         training = STATE.training
-        key = _random.next_key() if self._uses_rng.get(training, True) else _dummy_key()
+        key = _random.next_key() if self._uses_rng.get(training, True) else _random.unused_key()
         if self._checking:
             sig = (tuple((v.shape, v.dtype) for v in vals), training)
             if sig not in self._checked:
@@ -803,10 +794,6 @@ class HybridBlock(Block):
     def _call_bucketed(self, args: tuple[Any, ...]) -> Any:
         """``hybridize(bucket=..., bucket_time=...)``: see ``gluon/bucketing.py``."""
         return _bucketing.call_bucketed(self, args)
-
-    @staticmethod
-    def _shape_query_key() -> Any:
-        return _dummy_key()
 
     def _write_aux(self, new_aux: dict[str, Any]) -> None:
         lookup = dict(self._params_list())

@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gluax._src.engine import random as _random
 from gluax._src.engine.ndarray import NDArray
 from gluax._src.engine.registry import call
 from gluax._src.engine.state import STATE
@@ -132,7 +133,7 @@ def _real_output_shapes(
         for a in jax.tree_util.tree_leaves(list(args), is_leaf=_is_nd)
         if isinstance(a, NDArray)
     ) + (STATE.training,)
-    cache = block.__dict__.setdefault("_real_shape_cache", {})
+    cache = block._real_shape_cache
     if key not in cache:
         flat, tree = jax.tree_util.tree_flatten(list(args), is_leaf=_is_nd)
         trainable, aux_items, _ = block._plan()
@@ -141,7 +142,7 @@ def _real_output_shapes(
         vals = [a._value if isinstance(a, NDArray) else a for a in flat]
         n_sigs = len(block._compile_sigs)
         shaped, _ = jax.eval_shape(
-            lambda p, a, v: block._pure(p, a, v, tree, block._shape_query_key(), STATE.training),
+            lambda p, a, v: block._pure(p, a, v, tree, _random.unused_key(), STATE.training),
             params,
             aux,
             vals,

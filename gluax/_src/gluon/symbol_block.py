@@ -14,12 +14,13 @@ from typing import Any, Sequence
 import jax
 from jax import export as jax_export
 
+from gluax._src.engine import random as _random
 from gluax._src.engine.base import MXNetError
 from gluax._src.engine.registry import OpDef, invoke
 from gluax._src.engine.serialization import atomic_write
 from gluax._src.engine.serialization import load as nd_load
 from gluax._src.engine.serialization import save as nd_save
-from gluax._src.gluon.block import HybridBlock, _dummy_key
+from gluax._src.gluon.block import HybridBlock
 from gluax._src.gluon.parameter import Parameter
 from gluax._src.gluon.symbol_json import Graph
 
@@ -35,7 +36,7 @@ def export_block(block: HybridBlock, path: str, epoch: int) -> tuple[str, str]:
     def forward(arg: dict[str, Any], aux: dict[str, Any], *xs: Any) -> Any:
         params = {k: arg[p.name] for k, p in trainable}
         auxs = {k: aux[p.name] for k, p in aux_items}
-        out, _ = block._pure(params, auxs, list(xs), tree, _dummy_key(), False)
+        out, _ = block._pure(params, auxs, list(xs), tree, _random.unused_key(), False)
         return out
 
     arg_spec = {p.name: jax.ShapeDtypeStruct(p.shape, p.data().data.dtype) for _, p in trainable}

@@ -29,6 +29,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from gluax._src.engine import random as _random
 from gluax._src.engine import registry as _registry
 from gluax._src.engine.ndarray import NDArray
 from gluax._src.engine.serialization import atomic_write
@@ -349,8 +350,6 @@ def graph_json(block: Any, in_tree: Any, vals: list[Any]) -> dict[str, Any]:
     SymbolExportError
         When the graph uses something MXNet 1.9.1's graph format cannot express.
     """
-    from gluax._src.gluon.block import _dummy_key
-
     where = f"{type(block).__name__} '{block.name}'"
     items = block._params_list()
     trainable = [(k, p) for k, p in items if p.grad_req != "null"]
@@ -380,7 +379,7 @@ def graph_json(block: Any, in_tree: Any, vals: list[Any]) -> dict[str, Any]:
             writer.add_variable(aux[k], p.name)
         _registry.RECORDERS.append(recorder)
         try:
-            out, _ = block._pure(params, aux, list(xs), in_tree, _dummy_key(), False)
+            out, _ = block._pure(params, aux, list(xs), in_tree, _random.unused_key(), False)
         finally:
             _registry.RECORDERS.remove(recorder)
         for c in recorder.calls:
