@@ -54,6 +54,17 @@ class eager_scope:  # noqa: N801 - used like a function: ``with eager_scope():``
         s.tracing, s.key_sources, s.param_scopes, s.recording = self._saved
 
 
+def step_lengths(batch: int) -> Any:
+    """Each sequence's number of real time steps, ``(batch,)`` int32, while a time-padded
+    (``bucket_time``) call is traced, or None. Recurrent operators use it as sequence lengths,
+    so padded steps change no output and no final state."""
+    if STATE.valid_steps is None:
+        return None
+    import jax.numpy as jnp
+
+    return jnp.full((batch,), STATE.valid_steps, jnp.int32)
+
+
 def batch_mask(n_rows: int) -> Any:
     """A (n_rows,) bool mask of the real (unpadded) rows of a bucketed batch, or None when the
     batch is not padded. Layers that reduce over the batch axis use it."""

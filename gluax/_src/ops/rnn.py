@@ -19,6 +19,7 @@ from jax import lax
 
 from gluax._src.engine.base import OperatorError
 from gluax._src.engine.registry import register
+from gluax._src.engine.state import step_lengths
 
 GATES = {"rnn_relu": 1, "rnn_tanh": 1, "lstm": 4, "gru": 3}
 
@@ -306,6 +307,9 @@ def run_rnn(
 ) -> list[jax.Array]:
     """The fused network on time-major ``x``: ``[out, hy]`` (``[out, hy, cy]`` for LSTM)."""
     lengths = None if sequence_length is None else _lengths("RNN", sequence_length, x.shape[1])
+    padded = step_lengths(x.shape[1])  # hybridize(bucket_time=...): the real number of steps
+    if padded is not None:
+        lengths = padded if lengths is None else jnp.minimum(lengths, padded)
     drop = p > 0 and training
     keys = jax.random.split(key, cfg.num_layers) if drop else None
     hs, cs = [], []

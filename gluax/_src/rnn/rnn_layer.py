@@ -11,11 +11,8 @@ import re
 from collections import OrderedDict
 from typing import Any, Callable
 
-import jax.numpy as jnp
-
 from gluax._src.engine.base import OperatorError
-from gluax._src.engine.ndarray import NDArray, Symbol
-from gluax._src.engine.state import STATE
+from gluax._src.engine.ndarray import NDArray
 from gluax._src.gluon.block import HybridBlock
 from gluax._src.gluon.parameter import Parameter
 from gluax._src.ops.creation import zeros
@@ -237,24 +234,14 @@ class _RNNLayer(HybridBlock):
                     f"Expecting {info['shape']}, got {tuple(state.shape)}."
                 )
         weights = [params[k] for k in self._reg_params]
-        use_lengths = self._use_sequence_length
-        seq = [sequence_length] if use_lengths else []
-        steps = STATE.valid_steps
-        if steps is not None and isinstance(inputs, Symbol):
-            # hybridize(bucket_time=...) padded the time axis: every sequence is as long as
-            # the real number of steps (or its own length, if shorter), so the padded steps
-            # change no output and no final state.
-            real = jnp.full((batch_size,), steps, jnp.int32)
-            if use_lengths:
-                real = jnp.minimum(real, sequence_length._value.astype(jnp.int32))
-            seq, use_lengths = [Symbol(real, inputs._ctx)], True
+        seq = [sequence_length] if self._use_sequence_length else []
         min_, max_, nan = self._clip
         out = F._fused_rnn(
             inputs, *states, *seq, *weights, state_size=self._hidden_size,
             num_layers=self._num_layers, mode=self._mode, bidirectional=self._dir == 2,
             p=self._dropout, projection_size=self._projection_size,
             lstm_state_clip_min=min_, lstm_state_clip_max=max_, lstm_state_clip_nan=nan,
-            use_sequence_length=use_lengths, layout=self._layout,
+            use_sequence_length=self._use_sequence_length, layout=self._layout,
         )  # fmt: skip
         return out[0], list(out[1:])
 
