@@ -295,3 +295,39 @@ def test_creation_functions_accept_mxnet_name_and_default_stype(make):
     np.testing.assert_array_equal(make((2, 3), stype="default").asnumpy(), ref)
     with pytest.raises(Exception, match=r"stype='csr' is not supported; gluax stores every array densely"):
         make((2, 3), stype="csr")
+
+
+def test_full_slice_assignment_of_host_values_compiles_nothing():
+    import jax
+
+    compiles = []
+
+    def listen(event, duration, **kwargs):
+        if "backend_compile" in event:
+            compiles.append(event)
+
+    x = nd.array(np.arange(35, dtype=np.float32).reshape(5, 7) + 0.5)
+    alias = x
+    jax.monitoring.register_event_duration_secs_listener(listen)
+    try:
+        x[:] = 0  # a shape no other test assigns to: would compile one program per shape
+        z = nd.array(np.zeros((5, 7)), dtype="int32")
+        z[:] = 2.7  # cast as numpy casts (MXNet truncates too)
+        x[...] = np.arange(7, dtype=np.float32)  # broadcast over rows
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listen)
+    assert compiles == []
+    np.testing.assert_array_equal(alias.asnumpy(), np.broadcast_to(np.arange(7), (5, 7)))
+    assert z.dtype == np.int32 and z.asnumpy().tolist() == [[2] * 7] * 5
+    with pytest.raises(ValueError, match=r"a value of shape \(5,\) does not broadcast to the array's shape \(5, 7\)"):
+        x[:] = np.ones(5)
+
+
+def test_full_slice_assignment_to_a_recorded_variable_still_raises():
+    from gluax import autograd
+
+    x = nd.ones((2, 2))
+    x.attach_grad()
+    with autograd.record():
+        with pytest.raises(mx.MXNetError, match="[Ii]n-?place"):
+            x[:] = 0

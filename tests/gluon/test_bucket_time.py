@@ -138,5 +138,6 @@ def test_dataloader_keep_trains_without_recompiling_after_the_first_epoch(rng):
             counts.append(net.compile_count if kwargs.get("bucket") else 0)
         weights.append([p.data().asnumpy() for p in net.collect_params().values()])
     assert counts == [1, 1]  # one program for the full and the short batch, none after epoch 1
+    # six momentum steps: padded and unpadded batches sum in different orders (float32)
     for a, b in zip(*weights):
-        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)

@@ -175,3 +175,26 @@ def test_repr_prints_dtype_as_given_like_mxnet():
     d = gluon.nn.Dense(2, in_units=3, prefix="rp_")
     assert repr(d.weight) == "Parameter rp_weight (shape=(2, 3), dtype=float32)"
     assert repr(gluon.Parameter("x", shape=(2,))) == "Parameter x (shape=(2,), dtype=<class 'numpy.float32'>)"
+
+
+def test_gradient_buffer_is_made_when_first_needed_and_keeps_its_identity():
+    p = gluon.Parameter("lazy_weight", shape=(2, 3), init=mx.init.One(), grad_req="add")
+    p.initialize()
+    info = p.data()._ag
+    assert info._grad is None  # nothing allocated until read or written
+    with autograd.record():
+        y = (p.data() * 3).sum()
+    y.backward()  # 'add' into a buffer that does not exist yet: zeros + gradient
+    g = p.grad()
+    np.testing.assert_array_equal(g.asnumpy(), np.full((2, 3), 3))
+    with autograd.record():
+        y = (p.data() * 2).sum()
+    y.backward()
+    assert p.grad() is g  # the same NDArray, updated in place, as MXNet's buffer
+    np.testing.assert_array_equal(g.asnumpy(), np.full((2, 3), 5))
+    p.zero_grad()
+    np.testing.assert_array_equal(g.asnumpy(), np.zeros((2, 3)))
+    q = gluon.Parameter("read_first_weight", shape=(4,), dtype="float16")
+    q.initialize()
+    assert q.grad().dtype == np.float16 and q.grad().asnumpy().tolist() == [0, 0, 0, 0]
+    assert q.grad().context == q.data().context

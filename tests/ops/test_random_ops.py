@@ -87,3 +87,19 @@ def test_sample_parameters_must_share_a_shape():
         match=r"sample_normal: the parameter arrays must have the same shape, got \[\(2,\), \(3,\)\]",
     ):
         mx.nd.sample_normal(mx.nd.zeros((2,)), mx.nd.ones((3,)))
+
+
+def test_uniform_and_normal_draw_flat_with_the_values_of_a_shaped_draw():
+    # gluax draws a flat vector and reshapes (XLA compiles it several times faster); the
+    # values must be exactly JAX's for the shaped draw from the same key
+    import jax
+
+    from gluax._src.ops import creation
+
+    key = jax.random.PRNGKey(11)
+    for shape in [(4, 3, 5, 5), (7,), (2, 0, 3), ()]:
+        u = creation._random_uniform(key, -2.0, 3.0, shape=shape)
+        np.testing.assert_array_equal(u, -2.0 + 5.0 * jax.random.uniform(key, shape))
+        z = creation._random_normal(key, 1.0, 0.5, shape=shape)
+        np.testing.assert_array_equal(z, 1.0 + 0.5 * jax.random.normal(key, shape))
+        assert u.shape == z.shape == shape

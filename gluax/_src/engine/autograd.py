@@ -144,12 +144,7 @@ def backward(
     heads = list(heads)
     grads = _tape.run_backward(heads, _head_grads(heads, head_grads), retain_graph)
     for info, g in grads.values():
-        buf = info.grad
-        g = g.astype(buf._value.dtype)
-        if info.grad_req == "add":
-            buf._value = buf._value + g
-        elif info.grad_req == "write":
-            buf._value = g
+        info.store(g)
         info.fresh = True
 
 

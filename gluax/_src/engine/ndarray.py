@@ -107,6 +107,22 @@ def _is_tracer(v: Any) -> bool:
     return isinstance(v, jax.core.Tracer)
 
 
+def host_filled(shape: tuple[int, ...], dtype: Any, where: Any, value: Any = 0) -> jax.Array:
+    """An array of ``shape`` filled with ``value`` (a scalar or anything numpy broadcasts to
+    ``shape``), made on the host and placed on ``where`` (a device or a sharding).
+
+    ``jnp.zeros`` or an indexed update compile one XLA program per shape, which is what
+    initializing a network, its gradient buffers and its optimizer state used to cost (a
+    program per distinct shape, ~1.5 MiB of resident memory each on CPU); this compiles none."""
+    host = np.empty(shape, jnp.dtype(dtype))
+    host[...] = value
+    return jax.device_put(host, where)
+
+
+def _is_full_index(index: Any) -> bool:
+    return (isinstance(index, slice) and index == slice(None)) or index is Ellipsis
+
+
 class NDArray:
     """An n-dimensional array on a context, as ``mxnet.nd.NDArray``.
 
@@ -365,6 +381,21 @@ class NDArray:
         return _call("_getitem", self, *arrays, key=key)
 
     def __setitem__(self, index: Any, value: Any) -> None:
+        if (
+            _is_full_index(index)
+            and isinstance(value, (int, float, bool, np.generic, np.ndarray))
+            and not _is_tracer(self._value)
+        ):
+            # ``x[:] = 0``: filled on the host, so no program is compiled for this shape
+            try:
+                filled = host_filled(self.shape, self._value.dtype, self._value.sharding, value)
+            except ValueError:
+                raise ValueError(
+                    f"NDArray assignment x[:] = value: a value of shape {np.shape(value)} does "
+                    f"not broadcast to the array's shape {self.shape}."
+                ) from None
+            self._assign(NDArray(filled, self._ctx))
+            return
         if not isinstance(value, NDArray):
             value = NDArray(jnp.asarray(np.asarray(value, dtype=self._value.dtype)), self._ctx)
         basic = _basic_index(index, self.shape)

@@ -34,14 +34,48 @@ _seq = itertools.count()
 
 
 class VarInfo:
-    """A leaf variable (``attach_grad`` or a Parameter): where its gradient goes."""
+    """A leaf variable (``attach_grad`` or a Parameter): where its gradient goes.
 
-    __slots__ = ("grad_req", "grad", "fresh")
+    The gradient buffer is either given (``grad``) or, with ``zeros=(shape, dtype, placement,
+    ctx)``, made as zeros the first time it is read; a backward pass that finds no buffer yet
+    stores its gradient as the buffer (zeros plus the gradient, for ``'add'`` as well). A
+    parameter trained only by a compiled step (``Trainer.compile_step``) thus never holds a
+    gradient-sized buffer."""
 
-    def __init__(self, grad_req: str, grad: Any) -> None:
+    __slots__ = ("grad_req", "_grad", "_zeros", "fresh")
+
+    def __init__(
+        self, grad_req: str, grad: Any = None, zeros: tuple[Any, ...] | None = None
+    ) -> None:
         self.grad_req = grad_req
-        self.grad = grad  # NDArray buffer
+        self._grad = grad  # NDArray buffer, or None until first read or written
+        self._zeros = zeros
         self.fresh = False
+
+    @property
+    def grad(self) -> Any:
+        if self._grad is None:
+            from gluax._src.engine.ndarray import NDArray, host_filled
+
+            shape, dtype, where, ctx = self._zeros  # type: ignore[misc]
+            self._grad = NDArray(host_filled(shape, dtype, where), ctx)
+        return self._grad
+
+    @property
+    def dtype(self) -> Any:
+        return self._zeros[1] if self._grad is None else self._grad._value.dtype  # type: ignore[index]
+
+    def store(self, g: Any) -> None:
+        """Write (``'write'``) or add (``'add'``) the gradient ``g`` into the buffer."""
+        g = g.astype(self.dtype)
+        if self._grad is None:
+            from gluax._src.engine.ndarray import NDArray
+
+            self._grad = NDArray(g, self._zeros[3])  # type: ignore[index]
+        elif self.grad_req == "add":
+            self._grad._value = self._grad._value + g
+        elif self.grad_req == "write":
+            self._grad._value = g
 
 
 class OutInfo:

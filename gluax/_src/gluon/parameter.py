@@ -9,6 +9,7 @@ a ``ParamScope`` stands in for the real arrays: ``data()`` returns the traced va
 from __future__ import annotations
 
 import re
+import weakref
 from collections import OrderedDict
 from typing import Any, Iterator
 
@@ -23,7 +24,7 @@ from gluax._src.engine.base import (
     np_dtype_type,
 )
 from gluax._src.engine.context import Context, as_context, current_context
-from gluax._src.engine.ndarray import NDArray, Symbol
+from gluax._src.engine.ndarray import NDArray, Symbol, host_filled
 from gluax._src.engine.serialization import load as nd_load
 from gluax._src.engine.serialization import save as nd_save
 from gluax._src.engine.state import STATE, eager_scope
@@ -74,6 +75,20 @@ def _shape_tuple(shape: Any) -> tuple[int, ...] | None:
 
 def shape_known(shape: tuple[int, ...] | None) -> bool:
     return shape is not None and all(d > 0 for d in shape)
+
+
+# Arrays an initializer made for a parameter (weak references by id). Nothing outside gluax
+# has seen them, so a Trainer's compiled step may donate them without copying first.
+_INITIALIZED: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+
+
+def _made_by_initializer(value: Any) -> None:
+    _INITIALIZED[id(value)] = value
+
+
+def made_by_initializer(value: Any) -> bool:
+    """Whether ``value`` is an array an initializer made for a parameter (see ``Trainer``)."""
+    return _INITIALIZED.get(id(value)) is value
 
 
 class Parameter:
@@ -199,7 +214,12 @@ class Parameter:
         if self._grad_req == "null":
             arr._ag = None
         else:
-            arr._ag = _tape.VarInfo(self._grad_req, NDArray(jnp.zeros_like(arr._value), arr._ctx))
+            v = arr._value
+            if isinstance(v, jax.core.Tracer):
+                arr._ag = _tape.VarInfo(self._grad_req, NDArray(jnp.zeros_like(v), arr._ctx))
+            else:  # the zero buffer is made when first read (see VarInfo)
+                zeros = (v.shape, v.dtype, v.sharding, arr._ctx)
+                arr._ag = _tape.VarInfo(self._grad_req, zeros=zeros)
 
     # ---- initialization -------------------------------------------------------------------
     def initialize(
@@ -251,7 +271,8 @@ class Parameter:
         # Initializers run eagerly even when reached from inside a trace.
         with eager_scope():
             if data is None:
-                arr = NDArray(jnp.zeros(self._shape, self._dtype), ctx_list[0])
+                dev = ctx_list[0].jax_device
+                arr = NDArray(host_filled(self._shape, self._dtype, dev), ctx_list[0])
                 # MXNet 1.9: the resolved init (own, else the global default) always runs its
                 # _init_weight, whatever the parameter's name.
                 desc = _init.InitDesc(self.name, {"__init__": init})
@@ -260,6 +281,9 @@ class Parameter:
             else:
                 value = data._value if isinstance(data, NDArray) else jnp.asarray(data)
             self._init_impl(value, ctx_list)
+            if data is None:
+                for d in self._data:
+                    _made_by_initializer(d._value)
 
     def _init_impl(self, value: Any, ctx_list: list[Context]) -> None:
         if tuple(value.shape) != self._shape:
@@ -364,8 +388,15 @@ class Parameter:
         if self._data is None or self._grad_req == "null":
             return
         for d in self._data:
-            g = d._ag.grad  # type: ignore[union-attr]
-            g._value = jnp.zeros_like(g._value)
+            info = d._ag
+            if info._grad is not None:  # type: ignore[union-attr]
+                g = info._grad  # type: ignore[union-attr]
+                v = g._value
+                g._value = (
+                    jnp.zeros_like(v)
+                    if isinstance(v, jax.core.Tracer)
+                    else host_filled(v.shape, v.dtype, v.sharding)
+                )
 
     def set_data(self, data: Any) -> None:
         """Replace the data on every context (shape must match)."""

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from gluax._src.gluon.parameter import Parameter, ParameterDict
+from gluax._src.gluon.parameter import Parameter, ParameterDict, made_by_initializer
 from gluax._src.optim import trainer_states as _states_io
 from gluax._src.optim.placement import ONE_OWNER, QuietDonation, Sharding, ref_count
 from gluax._src.optim.rules import Optimizer, create
@@ -213,9 +213,7 @@ class Trainer:
                 jax.device_put(g, self._params[i]._data[0]._ctx.jax_device)
                 for g, i in zip(summed, slots)
             ]
-        for i in slots:
-            if i not in self._states:
-                self._states[i] = self._init_state(self._params[i]._data[0]._value)
+        self._init_states(slots)
         self._optimizer._update_count(active)
         lrs = np.asarray(self._optimizer._get_lrs(slots), dtype=np.float32)
         wds = np.asarray(self._optimizer._get_wds(slots), dtype=np.float32)
@@ -244,10 +242,11 @@ class Trainer:
 
     def _donatable(self, *groups: list[Any]) -> list[list[Any]]:
         """The arrays to donate, per group. Donation deletes a buffer, so an array is donated
-        as it is only if this Trainer's compiled update produced it, it has exactly one owner
+        as it is only if this Trainer made it (its compiled update or its state creation) or a
+        parameter's initializer did, it has exactly one owner
         (a Parameter's NDArray or a slot of the state) and no other live ``jax.Array`` shares
         its buffer. Any other array is copied first: one that came from elsewhere
-        (``initialize``, ``set_data``, ``load_parameters``: it may share its buffer with the
+        (``set_data``, ``load_parameters``: it may share its buffer with the
         NDArray it came from), one that something else still references (a ``detach()``-ed
         NDArray, a recorded tape, a raw ``jax.Array``, another Parameter, the same array twice
         in a state). ``copyto``, ``as_in_context`` and ``nd.array`` always copy, so no other
@@ -259,8 +258,10 @@ class Trainer:
             for k in range(len(leaves)):
                 ref = self._owned.get(id(leaves[k]))
                 row.append(
-                    ref is None
-                    or ref() is not leaves[k]
+                    (
+                        (ref is None or ref() is not leaves[k])
+                        and not made_by_initializer(leaves[k])
+                    )
                     or id(leaves[k]) in seen
                     or ref_count(leaves, k) > ONE_OWNER
                 )
@@ -277,6 +278,25 @@ class Trainer:
             self._owned[id(leaf)] = weakref.ref(leaf)
         if len(self._owned) > 64 + 8 * len(self._params):
             self._owned = {k: r for k, r in self._owned.items() if r() is not None}
+
+    def _init_states(self, slots: list[int]) -> None:
+        """Create the optimizer state of every parameter in ``slots`` that has none, all in one
+        compiled program (one program per distinct shape would cost a compilation and ~1.5 MiB
+        of resident memory each); the new states are this Trainer's own, so donatable."""
+        new = [i for i in slots if i not in self._states]
+        if not new:
+            return
+        weights = [self._params[i]._data[0]._value for i in new]
+        states = jax.jit(lambda ws: [self._init_state(w) for w in ws])(weights)
+        # placed (committed) where each weight is, as the compiled update's outputs will be:
+        # an uncommitted state would make the next call's signature differ (a recompile)
+        states = [
+            jax.tree_util.tree_map(lambda a, at=w.sharding: jax.device_put(a, at), s)
+            for w, s in zip(weights, states)
+        ]
+        self._produced(states)
+        for i, s in zip(new, states):
+            self._states[i] = s
 
     def _init_state(self, w: Any) -> Any:
         if self._optax is not None:
@@ -441,9 +461,7 @@ class Trainer:
             aux_items = [(k, p) for k, p in items if id(p) not in taken]
             idx = [index[id(p)] for _, p in train]
             active = [i for i, (_, p) in zip(idx, train) if p.grad_req != "null"]
-            for i, (_, p) in zip(idx, train):
-                if i not in self._states:
-                    self._states[i] = self._init_state(p._data[0]._value)
+            self._init_states(idx)
             batch = data.shape[0] * (jax.process_count() if shard is not None else 1)
             self._optimizer.rescale_grad = self._scale / batch
             if active:
