@@ -236,3 +236,22 @@ def test_copy_is_differentiable():
         y = x.copy() * 3
     y.backward()
     np.testing.assert_array_equal(x.grad.asnumpy(), [3, 3])
+
+
+def test_default_head_gradient_is_shared_but_never_written_through():
+    # the head gradient of ones is one cached array per shape; a gradient buffer that starts
+    # as that array must not carry later writes back into it
+    a = nd.array([1.0, 2.0])
+    a.attach_grad()
+    with autograd.record():
+        y = a * 1
+    y.backward()
+    g = a.grad
+    g[:] = 7  # rebinds g's value
+    b = nd.array([3.0, 4.0])
+    b.attach_grad()
+    with autograd.record():
+        z = b * 2
+    z.backward()
+    np.testing.assert_array_equal(b.grad.asnumpy(), [2, 2])
+    np.testing.assert_array_equal(a.grad.asnumpy(), [7, 7])

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from gluax._src.engine.base import MXNetError
 
@@ -67,7 +68,8 @@ class VarInfo:
 
     def store(self, g: Any) -> None:
         """Write (``'write'``) or add (``'add'``) the gradient ``g`` into the buffer."""
-        g = g.astype(self.dtype)
+        if g.dtype != self.dtype:
+            g = g.astype(self.dtype)
         if self._grad is None:
             from gluax._src.engine.ndarray import NDArray
 
@@ -124,6 +126,22 @@ def vjp_backward(vjp: Any, container: type | None) -> Callable[[list[Any]], list
     return lambda cts: list(_apply_vjp(vjp, container(cts)))
 
 
+_CONSTANTS: dict[Any, Any] = {}
+
+
+def constant_like(value: float, shape: tuple[int, ...], dtype: Any, where: Any) -> Any:
+    """A cached array of ``value`` (the head gradient of ones, the zero cotangent of an unused
+    output): jax arrays are immutable, so one per (value, shape, dtype, placement) serves every
+    backward pass, instead of an eager XLA call or two in each."""
+    k = (value, shape, dtype, where)
+    c = _CONSTANTS.get(k)
+    if c is None:
+        if len(_CONSTANTS) > 256:
+            _CONSTANTS.clear()
+        c = _CONSTANTS[k] = jax.device_put(np.full(shape, value, dtype), where)
+    return c
+
+
 def _accumulate(table: dict[int, Any], key: int, value: Any) -> None:
     prev = table.get(key)
     table[key] = value if prev is None else prev + value
@@ -157,8 +175,14 @@ def run_backward(
         info = h._ag
         if info is None:
             raise MXNetError(NOT_IN_GRAPH)
-        g = jnp.ones(h._value.shape, h._value.dtype) if hg is None else hg
-        send(info, g)
+        if hg is None:
+            v = h._value
+            hg = (
+                jnp.ones(v.shape, v.dtype)
+                if isinstance(v, jax.core.Tracer)
+                else constant_like(1, v.shape, v.dtype, v.sharding)
+            )
+        send(info, hg)
         if isinstance(info, OutInfo) and id(info.node) not in nodes:
             nodes[id(info.node)] = info.node
             stack.append(info.node)
