@@ -210,8 +210,15 @@ def get_op(name: str) -> OpDef:
     return op
 
 
+_INEXACT: dict[Any, bool] = {}
+
+
 def _is_float(v: Any) -> bool:
-    return jnp.issubdtype(v.dtype, jnp.inexact)
+    dt = v.dtype
+    f = _INEXACT.get(dt)
+    if f is None:
+        f = _INEXACT[dt] = bool(jnp.issubdtype(dt, jnp.inexact))
+    return f
 
 
 def _draw_key(op: OpDef, attrs: dict[str, Any]) -> Any:
