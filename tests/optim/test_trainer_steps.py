@@ -19,8 +19,10 @@ KEYS = ["0.weight", "0.bias", "1.weight", "1.bias"]
 
 
 def _net():
-    net = gluon.nn.HybridSequential()
-    net.add(gluon.nn.Dense(3, in_units=4), gluon.nn.Dense(2, in_units=3))
+    # fixed prefixes: the Trainer orders parameters by name, as MXNet's does, and names from
+    # the global counters (dense9_, dense10_) would sort differently from the fixture's
+    net = gluon.nn.HybridSequential(prefix="trainer_steps_")
+    net.add(gluon.nn.Dense(3, in_units=4, prefix="dense0_"), gluon.nn.Dense(2, in_units=3, prefix="dense1_"))
     net.initialize()
     params = net._collect_params_with_prefix()
     for k in KEYS:
