@@ -338,3 +338,41 @@ def test_first_compiled_step_donates_what_the_initializers_made():
     step(X, Y)
     for k, v in _weights(ref).items():
         np.testing.assert_allclose(_weights(net)[k], v, rtol=1e-5, atol=1e-6, err_msg=k)
+
+
+def test_trainer_step_donates_weights_yet_every_held_array_stays_valid():
+    net = _net(bn=True)
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1, "momentum": 0.9})
+    kept = []
+    donatable = trainer._donatable
+
+    def spy(*groups):
+        out = donatable(*groups)
+        kept.append([a is b for a, b in zip(groups[0], out[0])])  # the weights
+        return out
+
+    trainer._donatable = spy
+
+    def loop(retain=False):
+        with autograd.record():
+            loss = LOSS(net(X), Y)
+        loss.backward(retain_graph=retain)
+        trainer.step(4)
+        return loss
+
+    loop()
+    loop()
+    assert all(kept[-1])  # the usual loop: weights the last update made go in as they are
+    w = net[0].weight
+    held = w.data().detach()
+    raw = net[-1].bias.data().data
+    held_np, raw_np = held.asnumpy(), np.asarray(raw)
+    loss = loop(retain=True)  # the kept graph still holds this step's weights
+    assert not all(kept[-1])
+    np.testing.assert_array_equal(held.asnumpy(), held_np)
+    np.testing.assert_array_equal(np.asarray(raw), raw_np)
+    loss.backward()  # the retained graph's arrays were not donated from under it
+    w.grad_req = "null"  # masked in the update: its value is still readable afterwards
+    loop()
+    for v in _weights(net).values():
+        assert np.isfinite(v).all()

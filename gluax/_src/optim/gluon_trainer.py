@@ -221,24 +221,24 @@ class Trainer:
         mask = np.asarray([i in on for i in slots])
         rescale = np.float32(self._optimizer.rescale_grad)
         if self._jit_update is None:
-            # the optimizer state is donated: its buffers are reused for the new state
-            self._jit_update = jax.jit(self._fused_update, donate_argnums=(2,))
+            # weights and optimizer state are donated: the update writes into their buffers
+            self._jit_update = jax.jit(self._fused_update, donate_argnums=(0, 2))
         weights = [self._params[i]._data[0]._value for i in slots]
         flat, tree = jax.tree_util.tree_flatten([self._states[i] for i in slots])
-        (flat,) = self._donatable(flat)
+        weights, flat = self._donatable(weights, flat)
         states = jax.tree_util.tree_unflatten(tree, flat)
         del flat
         with QuietDonation():
             new_w, new_s = self._jit_update(weights, grads, states, lrs, wds, rescale, ts, mask)
+        del weights, states
         self._produced(new_w, new_s)
         for i, w, s in zip(slots, new_w, new_s):
             self._states[i] = s
-            if i not in on:
-                continue  # masked: the weight is unchanged (and was not donated)
             p = self._params[i]
-            for d in p._data:
+            for d in p._data:  # masked ones too: their old buffers were donated
                 d._value = w if d is p._data[0] else jax.device_put(w, d._ctx.jax_device)
-                d._ag.fresh = False
+                if i in on:
+                    d._ag.fresh = False
 
     def _donatable(self, *groups: list[Any]) -> list[list[Any]]:
         """The arrays to donate, per group. Donation deletes a buffer, so an array is donated
