@@ -255,3 +255,13 @@ def test_default_head_gradient_is_shared_but_never_written_through():
     z.backward()
     np.testing.assert_array_equal(b.grad.asnumpy(), [2, 2])
     np.testing.assert_array_equal(a.grad.asnumpy(), [7, 7])
+
+
+def test_recorded_backward_after_a_freeing_backward_says_the_graph_was_freed():
+    x = nd.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = (x * x).sum()
+    y.backward()  # frees the graph, and the inputs it kept for a recorded backward
+    with pytest.raises(mx.MXNetError, match="already been differentiated"):
+        autograd.grad(y, [x], create_graph=True)

@@ -360,9 +360,12 @@ def test_trainer_step_donates_weights_yet_every_held_array_stays_valid():
         trainer.step(4)
         return loss
 
-    loop()
-    loop()
-    assert all(kept[-1])  # the usual loop: weights the last update made go in as they are
+    for hybrid in (True, False):
+        net.hybridize(active=hybrid)
+        loss = loop()
+        loss = loop()  # the user keeps the last loss (for a metric): its freed graph holds
+        assert all(kept[-1]), hybrid  # no weight, so they go in as the last update made them
+        del loss
     w = net[0].weight
     held = w.data().detach()
     raw = net[-1].bias.data().data

@@ -205,7 +205,9 @@ def run_backward(
         ]
         in_cts = node.backward_fn(full)
         if not retain_graph:
-            node.backward_fn = None
+            # freed: the VJP's residuals and the inputs kept for a recorded backward (so the
+            # weights a graph read are no longer referenced and an update may donate them)
+            node.backward_fn = node.replay = None
         for entry, g in zip(node.inputs, in_cts):
             send(entry, g)
     return {k: (var_infos[k], g) for k, g in var_cts.items()}
@@ -250,6 +252,8 @@ def run_backward_graph(heads: list[Any], head_grads: list[Any], variables: list[
         cts = node_cts.pop(id(node), None)
         if cts is None:
             continue
+        if node.backward_fn is None:
+            raise MXNetError(GRAPH_FREED)
         if node.replay is None:
             raise NotImplementedError(
                 f"autograd.grad(create_graph=True): the graph contains {node.name!r}, a "
