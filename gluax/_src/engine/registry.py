@@ -7,7 +7,8 @@ An operator is written once as a pure function of jax arrays with static keyword
   function is called directly on the traced values;
 * eagerly, not recorded: a jitted function cached per (operator, attributes);
 * eagerly under ``autograd.record()`` with a tracked input: a jitted forward-with-VJP, cached
-  the same way, whose VJP closure becomes one node on the tape.
+  the same way, whose VJP closure becomes one node on the tape (the VJP of the operator under
+  ``jax.checkpoint``: its residuals are the inputs, see ``_remat``).
 """
 
 from __future__ import annotations
@@ -145,10 +146,19 @@ class OpDef:
                         full[i + off] = v
                     return fn(*full, **attrs)
 
-                return jax.vjp(part, *[xs[i + off] for i in diff])
+                return jax.vjp(_remat(part), *[xs[i + off] for i in diff])
 
             f = self._fwd_vjp[ck] = jax.jit(fwd_vjp)
         return f
+
+
+def _remat(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` under ``jax.checkpoint``: the recorded op's VJP closure keeps the op's inputs as
+    its residuals and its compiled backward recomputes what else it needs. The gradients are
+    the same; the forward-with-VJP call no longer writes out intermediates (tanh 64x64: 12.4 us
+    -> 7.0 us, against 4.8 us unrecorded) and a recorded graph holds less memory. Linear ops
+    (matmul, convolution) need only their inputs anyway, so nothing costly is recomputed."""
+    return jax.checkpoint(fn)
 
 
 def grad_op(op: OpDef, key: Any, diff: tuple[int, ...], n_vals: int, container: Any) -> OpDef:
