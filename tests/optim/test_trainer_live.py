@@ -303,11 +303,15 @@ def test_step_inputs_follow_the_trainer_index_order():
 def test_first_compiled_step_donates_what_the_initializers_made():
     # arrays made by initialize() are the parameters' own: donated without a copy, and a
     # compiled step never needs gradient buffers
-    mx.random.seed(3)
-    net = gluon.nn.HybridSequential()
-    with net.name_scope():
-        net.add(gluon.nn.Dense(4, in_units=3, activation="relu"), gluon.nn.Dense(2, in_units=4))
-    net.initialize(mx.init.Xavier())
+    def build():
+        mx.random.seed(3)
+        net = gluon.nn.HybridSequential()
+        with net.name_scope():
+            net.add(gluon.nn.Dense(4, in_units=3, activation="relu"), gluon.nn.Dense(2, in_units=4))
+        net.initialize(mx.init.Xavier())
+        return net
+
+    net = build()
     net.hybridize()
     trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1, "momentum": 0.9})
     step = trainer.compile_step(net, LOSS)
@@ -324,11 +328,7 @@ def test_first_compiled_step_donates_what_the_initializers_made():
     assert len(kept) == 1 and len(kept[0]) == 8 and all(kept[0]), kept
     assert all(p.data()._ag._grad is None for p in net.collect_params().values())
     # the same network trained by the eager loop reaches the same weights
-    mx.random.seed(3)
-    ref = gluon.nn.HybridSequential()
-    with ref.name_scope():
-        ref.add(gluon.nn.Dense(4, in_units=3, activation="relu"), gluon.nn.Dense(2, in_units=4))
-    ref.initialize(mx.init.Xavier())
+    ref = build()
     ref_tr = gluon.Trainer(ref.collect_params(), "sgd", {"learning_rate": 0.1, "momentum": 0.9})
     for _ in range(2):
         with autograd.record():
