@@ -278,3 +278,10 @@ def test_recorded_op_keeps_its_inputs_not_intermediates_and_grads_are_exact(rng)
     assert leaves and all(np.array_equal(np.asarray(a), np.asarray(v)) for a in leaves)
     (g,) = vjp(jnp.ones_like(out))
     np.testing.assert_array_equal(np.asarray(g), np.asarray(jax.grad(lambda a: jnp.tanh(a).sum())(v)))
+
+
+def test_costly_nonlinear_operators_keep_their_residuals():
+    # recomputing these in the backward would repeat a scan, a recursion or a factorization
+    for name in ["RNN", "_fused_rnn", "CTCLoss", "sort", "topk", "_linalg_potrf", "_linalg_inverse"]:
+        assert registry.get_op(name).remat is False, name
+    assert registry.get_op("tanh").remat and registry.get_op("FullyConnected").remat

@@ -167,7 +167,7 @@ def _ctc_nll_bwd(grad: jax.Array, g: jax.Array) -> tuple[jax.Array | None, ...]:
 _ctc_nll.defvjp(_ctc_nll_fwd, _ctc_nll_bwd)
 
 
-@register("CTCLoss", aliases=("ctc_loss", "_contrib_CTCLoss", "_contrib_ctc_loss"))
+@register("CTCLoss", aliases=("ctc_loss", "_contrib_CTCLoss", "_contrib_ctc_loss"), remat=False)
 def ctc_loss(
     data: jax.Array,
     label: jax.Array,

@@ -145,7 +145,7 @@ def linalg_gemm2(
     return jnp.moveaxis(alpha * prod, -2, ax)
 
 
-@register("_linalg_potrf", aliases=("linalg_potrf",))
+@register("_linalg_potrf", aliases=("linalg_potrf",), remat=False)
 def linalg_potrf(A: jax.Array) -> jax.Array:
     """Cholesky factor ``L`` (lower triangular) of symmetric positive-definite ``A = L L^T``.
     A matrix that is not positive definite gives NaNs (MXNet raises)."""
@@ -153,7 +153,7 @@ def linalg_potrf(A: jax.Array) -> jax.Array:
     return jnp.linalg.cholesky(A)
 
 
-@register("_linalg_potri", aliases=("linalg_potri",))
+@register("_linalg_potri", aliases=("linalg_potri",), remat=False)
 def linalg_potri(A: jax.Array) -> jax.Array:
     """``(L L^T)^-1`` from the lower Cholesky factor ``L = A`` (the inverse of the matrix
     ``potrf`` factored)."""
@@ -173,7 +173,7 @@ def _tri_check(op: str, A: jax.Array, B: jax.Array, rightside: bool) -> None:
         )
 
 
-@register("_linalg_trsm", aliases=("linalg_trsm",))
+@register("_linalg_trsm", aliases=("linalg_trsm",), remat=False)
 def linalg_trsm(
     A: jax.Array,
     B: jax.Array,
@@ -223,21 +223,21 @@ def linalg_sumlogdiag(A: jax.Array) -> jax.Array:
     return legacy_shape(jnp.sum(jnp.log(jnp.diagonal(A, 0, -2, -1)), axis=-1))
 
 
-@register("_linalg_inverse", aliases=("linalg_inverse",))
+@register("_linalg_inverse", aliases=("linalg_inverse",), remat=False)
 def linalg_inverse(A: jax.Array) -> jax.Array:
     """The inverse of each square matrix."""
     _check_matrices("linalg_inverse", "A", A)
     return jnp.linalg.inv(A)
 
 
-@register("_linalg_det", aliases=("linalg_det",))
+@register("_linalg_det", aliases=("linalg_det",), remat=False)
 def linalg_det(A: jax.Array) -> jax.Array:
     """The determinant of each square matrix; a single matrix gives shape (1,)."""
     _check_matrices("linalg_det", "A", A)
     return legacy_shape(jnp.linalg.det(A))
 
 
-@register("_linalg_slogdet", aliases=("linalg_slogdet",))
+@register("_linalg_slogdet", aliases=("linalg_slogdet",), remat=False)
 def linalg_slogdet(A: jax.Array) -> list[jax.Array]:
     """``[sign, log|det|]`` of each square matrix (no gradient flows through ``sign``)."""
     _check_matrices("linalg_slogdet", "A", A)
@@ -302,7 +302,7 @@ def linalg_maketrian(A: jax.Array, *, offset: int = 0, lower: bool = True) -> ja
     return _mT(out) if upper else out
 
 
-@register("_linalg_gelqf", aliases=("linalg_gelqf",))
+@register("_linalg_gelqf", aliases=("linalg_gelqf",), remat=False)
 def linalg_gelqf(A: jax.Array) -> list[jax.Array]:
     """LQ factorization ``A = L Q`` of each ``(m, n)`` matrix with ``m <= n``: returns
     ``[Q, L]``, ``Q`` with orthonormal rows, ``L`` lower triangular (LAPACK's signs)."""
@@ -315,7 +315,7 @@ def linalg_gelqf(A: jax.Array) -> list[jax.Array]:
     return [_mT(q), _mT(r)]
 
 
-@register("_linalg_syevd", aliases=("linalg_syevd",))
+@register("_linalg_syevd", aliases=("linalg_syevd",), remat=False)
 def linalg_syevd(A: jax.Array) -> list[jax.Array]:
     """Eigendecomposition ``A = U^T diag(L) U`` of each symmetric matrix: returns ``[U, L]``
     with the eigenvectors as the rows of ``U`` and the eigenvalues ascending. As MXNet, each

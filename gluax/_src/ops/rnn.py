@@ -333,7 +333,7 @@ def _needs_key(attrs: dict[str, Any]) -> bool:
     return attrs.get("p", 0.0) > 0 and attrs["training"]
 
 
-@register("RNN", random=True, mode_dependent=True, needs_key=_needs_key)
+@register("RNN", random=True, mode_dependent=True, needs_key=_needs_key, remat=False)
 def rnn(
     key: jax.Array,
     data: jax.Array,
@@ -402,7 +402,7 @@ def rnn(
     return out if state_outputs else out[0]
 
 
-@register("_fused_rnn", random=True, mode_dependent=True, needs_key=_needs_key)
+@register("_fused_rnn", random=True, mode_dependent=True, needs_key=_needs_key, remat=False)
 def fused_rnn(
     key: jax.Array,
     *arrays: jax.Array,

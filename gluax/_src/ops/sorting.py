@@ -24,7 +24,7 @@ def _flat_or_axis(op: str, data: jax.Array, axis: int | None) -> tuple[jax.Array
     return data, norm_axis(op, axis, data.ndim)
 
 
-@register("topk")
+@register("topk", remat=False)
 def topk(
     data: jax.Array,
     *,
@@ -67,7 +67,7 @@ def topk(
     return values if ret_typ == "value" else [values, indices]
 
 
-@register("sort")
+@register("sort", remat=False)
 def sort(data: jax.Array, *, axis: int | None = -1, is_ascend: bool = True) -> jax.Array:
     """The elements sorted along ``axis`` (of the flattened array when ``axis`` is None),
     ascending unless ``is_ascend=False``."""
