@@ -39,18 +39,7 @@ class _StackMixin:
         self.register_child(cell)  # type: ignore[attr-defined]
 
     def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
-        """The begin states of every cell in the stack, in order.
-
-        Parameters
-        ----------
-        batch_size : int, default 0
-            The batch dimension of the shapes (0: unknown).
-
-        Returns
-        -------
-        list of dict
-            One ``{'shape': ..., '__layout__': ...}`` per state.
-        """
+        """The begin states of every cell in the stack, in order."""
         return _cells_state_info(self._children.values(), batch_size)
 
     def begin_state(self, batch_size: int = 0, **kwargs: Any) -> list[Any]:
@@ -256,18 +245,7 @@ class ModifierCell(HybridRecurrentCell):
         return self.base_cell.params
 
     def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
-        """The wrapped cell's begin states.
-
-        Parameters
-        ----------
-        batch_size : int, default 0
-            The batch dimension of the shapes (0: unknown).
-
-        Returns
-        -------
-        list of dict
-            One ``{'shape': ..., '__layout__': ...}`` per state.
-        """
+        """The wrapped cell's begin states."""
         return self.base_cell.state_info(batch_size)
 
     def begin_state(
@@ -470,18 +448,7 @@ class BidirectionalCell(HybridRecurrentCell):
         )
 
     def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
-        """The begin states of the forward cell, then of the backward cell.
-
-        Parameters
-        ----------
-        batch_size : int, default 0
-            The batch dimension of the shapes (0: unknown).
-
-        Returns
-        -------
-        list of dict
-            One ``{'shape': ..., '__layout__': ...}`` per state.
-        """
+        """The begin states of the forward cell, then of the backward cell."""
         return _cells_state_info(self._children.values(), batch_size)
 
     def begin_state(self, batch_size: int = 0, **kwargs: Any) -> list[Any]:

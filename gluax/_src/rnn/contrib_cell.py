@@ -216,18 +216,7 @@ class LSTMPCell(HybridRecurrentCell):
         )
 
     def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
-        """The shapes and layouts of the begin states.
-
-        Parameters
-        ----------
-        batch_size : int, default 0
-            The batch dimension of the shapes (0: unknown).
-
-        Returns
-        -------
-        list of dict
-            One ``{'shape': ..., '__layout__': ...}`` per state.
-        """
+        """The shapes and layouts of the begin states."""
         return [
             {"shape": (batch_size, self._projection_size), "__layout__": "NC"},
             {"shape": (batch_size, self._hidden_size), "__layout__": "NC"},

@@ -137,7 +137,18 @@ class RecurrentCell(Block):
                 cell.reset()
 
     def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
-        """Shape and layout of each state: ``[{'shape': (N, H), '__layout__': 'NC'}, ...]``."""
+        """Shape and layout of each state: ``[{'shape': (N, H), '__layout__': 'NC'}, ...]``.
+
+        Parameters
+        ----------
+        batch_size : int, default 0
+            The batch dimension of the shapes (0: unknown).
+
+        Returns
+        -------
+        list of dict
+            One ``{'shape': ..., '__layout__': ...}`` per state.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement state_info().")
 
     def begin_state(
@@ -290,18 +301,7 @@ class _GatedCell(HybridRecurrentCell):
         )
 
     def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
-        """The shapes and layouts of the begin states.
-
-        Parameters
-        ----------
-        batch_size : int, default 0
-            The batch dimension of the shapes (0: unknown).
-
-        Returns
-        -------
-        list of dict
-            One ``{'shape': ..., '__layout__': ...}`` per state.
-        """
+        """The shapes and layouts of the begin states."""
         return [{"shape": (batch_size, self._hidden_size), "__layout__": "NC"}]
 
     def infer_shape(self, inputs: Any, *args: Any) -> None:
@@ -452,18 +452,7 @@ class LSTMCell(_GatedCell):
         self._recurrent_activation = recurrent_activation
 
     def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
-        """The shapes and layouts of the begin states.
-
-        Parameters
-        ----------
-        batch_size : int, default 0
-            The batch dimension of the shapes (0: unknown).
-
-        Returns
-        -------
-        list of dict
-            One ``{'shape': ..., '__layout__': ...}`` per state.
-        """
+        """The shapes and layouts of the begin states."""
         shape = (batch_size, self._hidden_size)
         return [{"shape": shape, "__layout__": "NC"}, {"shape": shape, "__layout__": "NC"}]
 
