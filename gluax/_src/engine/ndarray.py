@@ -9,6 +9,7 @@ slice is a copy (see the porting guide).
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable
 
 import jax
@@ -117,6 +118,24 @@ def host_filled(shape: tuple[int, ...], dtype: Any, where: Any, value: Any = 0) 
     host = np.empty(shape, jnp.dtype(dtype))
     host[...] = value
     return jax.device_put(host, where)
+
+
+# Arrays gluax made and gave to one owner (a parameter's value from its initializer, the
+# outputs of a Trainer's update or state creation), by id. Nothing outside gluax has seen
+# them, so a compiled update may donate them without copying first, provided nothing else
+# references them by then (the Trainer checks that too).
+_MADE: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+
+
+def mark_made(tree: Any) -> None:
+    """Record every array of ``tree`` as made by gluax for one owner (see ``made_here``)."""
+    for leaf in jax.tree_util.tree_leaves(tree):
+        _MADE[id(leaf)] = leaf
+
+
+def made_here(value: Any) -> bool:
+    """Whether ``value`` is an array recorded by ``mark_made``."""
+    return _MADE.get(id(value)) is value
 
 
 def _is_full_index(index: Any) -> bool:

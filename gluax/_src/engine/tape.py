@@ -130,9 +130,9 @@ _CONSTANTS: dict[Any, Any] = {}
 
 
 def constant_like(value: float, shape: tuple[int, ...], dtype: Any, where: Any) -> Any:
-    """A cached array of ``value`` (the head gradient of ones, the zero cotangent of an unused
-    output): jax arrays are immutable, so one per (value, shape, dtype, placement) serves every
-    backward pass, instead of an eager XLA call or two in each."""
+    """A cached array of ``value`` (the default head gradient of ones): jax arrays are
+    immutable, so one per (value, shape, dtype, placement) serves every backward pass, instead
+    of an eager XLA call or two in each."""
     k = (value, shape, dtype, where)
     c = _CONSTANTS.get(k)
     if c is None:

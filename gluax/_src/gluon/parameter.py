@@ -9,7 +9,6 @@ a ``ParamScope`` stands in for the real arrays: ``data()`` returns the traced va
 from __future__ import annotations
 
 import re
-import weakref
 from collections import OrderedDict
 from typing import Any, Iterator
 
@@ -24,7 +23,7 @@ from gluax._src.engine.base import (
     np_dtype_type,
 )
 from gluax._src.engine.context import Context, as_context, current_context
-from gluax._src.engine.ndarray import NDArray, Symbol, host_filled
+from gluax._src.engine.ndarray import NDArray, Symbol, host_filled, mark_made
 from gluax._src.engine.serialization import load as nd_load
 from gluax._src.engine.serialization import save as nd_save
 from gluax._src.engine.state import STATE, eager_scope
@@ -75,20 +74,6 @@ def _shape_tuple(shape: Any) -> tuple[int, ...] | None:
 
 def shape_known(shape: tuple[int, ...] | None) -> bool:
     return shape is not None and all(d > 0 for d in shape)
-
-
-# Arrays an initializer made for a parameter (weak references by id). Nothing outside gluax
-# has seen them, so a Trainer's compiled step may donate them without copying first.
-_INITIALIZED: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
-
-
-def _made_by_initializer(value: Any) -> None:
-    _INITIALIZED[id(value)] = value
-
-
-def made_by_initializer(value: Any) -> bool:
-    """Whether ``value`` is an array an initializer made for a parameter (see ``Trainer``)."""
-    return _INITIALIZED.get(id(value)) is value
 
 
 class Parameter:
@@ -282,8 +267,7 @@ class Parameter:
                 value = data._value if isinstance(data, NDArray) else jnp.asarray(data)
             self._init_impl(value, ctx_list)
             if data is None:
-                for d in self._data:
-                    _made_by_initializer(d._value)
+                mark_made([d._value for d in self._data])
 
     def _init_impl(self, value: Any, ctx_list: list[Context]) -> None:
         if tuple(value.shape) != self._shape:

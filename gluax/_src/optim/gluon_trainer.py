@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import jax
@@ -10,7 +9,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from gluax._src.gluon.parameter import Parameter, ParameterDict, made_by_initializer
+from gluax._src.engine.ndarray import host_filled, made_here, mark_made
+from gluax._src.gluon.parameter import Parameter, ParameterDict
 from gluax._src.optim import trainer_states as _states_io
 from gluax._src.optim.placement import ONE_OWNER, QuietDonation, Sharding, ref_count
 from gluax._src.optim.rules import Optimizer, create
@@ -107,7 +107,6 @@ class Trainer:
         self._jit_update: Any = None
         self._zeros: dict[int, Any] = {}  # zero gradients of frozen parameters kept in the update
         self._version = 0  # bumped when load_states changes the update rule (recompile)
-        self._owned: dict[int, Any] = {}  # weak references to the arrays the update produced
 
     # ---- properties ---------------------------------------------------------------------------
     @property
@@ -165,7 +164,7 @@ class Trainer:
         z = self._zeros.get(i)
         if z is None or z.shape != w.shape or z.dtype != w.dtype:
             # from the host: no eager op, so nothing compiles while the step runs
-            z = self._zeros[i] = jax.device_put(np.zeros(w.shape, w.dtype), w.sharding)
+            z = self._zeros[i] = host_filled(w.shape, w.dtype, w.sharding)
         return z
 
     def _step_rows(self, slots: list[int], active: list[int]) -> np.ndarray:
@@ -231,7 +230,7 @@ class Trainer:
         with QuietDonation():
             new_w, new_s = self._jit_update(weights, grads, states, lrs, wds, rescale, ts, mask)
         del weights, states
-        self._produced(new_w, new_s)
+        mark_made((new_w, new_s))
         for i, w, s in zip(slots, new_w, new_s):
             self._states[i] = s
             p = self._params[i]
@@ -242,8 +241,8 @@ class Trainer:
 
     def _donatable(self, *groups: list[Any]) -> list[list[Any]]:
         """The arrays to donate, per group. Donation deletes a buffer, so an array is donated
-        as it is only if this Trainer made it (its compiled update or its state creation) or a
-        parameter's initializer did, it has exactly one owner
+        as it is only if gluax made it for one owner (``engine.ndarray.mark_made``: an update's
+        output, a state the Trainer created, an initializer's value), it has exactly one owner
         (a Parameter's NDArray or a slot of the state) and no other live ``jax.Array`` shares
         its buffer. Any other array is copied first: one that came from elsewhere
         (``set_data``, ``load_parameters``: it may share its buffer with the
@@ -256,12 +255,8 @@ class Trainer:
         for leaves in groups:
             row = []
             for k in range(len(leaves)):
-                ref = self._owned.get(id(leaves[k]))
                 row.append(
-                    (
-                        (ref is None or ref() is not leaves[k])
-                        and not made_by_initializer(leaves[k])
-                    )
+                    not made_here(leaves[k])
                     or id(leaves[k]) in seen
                     or ref_count(leaves, k) > ONE_OWNER
                 )
@@ -271,13 +266,6 @@ class Trainer:
             [jnp.copy(a) if f else a for a, f in zip(leaves, row)]
             for leaves, row in zip(groups, flags)
         ]
-
-    def _produced(self, *trees: Any) -> None:
-        """Remember the arrays the compiled update returned (see ``_donatable``)."""
-        for leaf in jax.tree_util.tree_leaves(trees):
-            self._owned[id(leaf)] = weakref.ref(leaf)
-        if len(self._owned) > 64 + 8 * len(self._params):
-            self._owned = {k: r for k, r in self._owned.items() if r() is not None}
 
     def _init_states(self, slots: list[int]) -> None:
         """Create the optimizer state of every parameter in ``slots`` that has none, all in one
@@ -294,7 +282,7 @@ class Trainer:
             jax.tree_util.tree_map(lambda a, at=w.sharding: jax.device_put(a, at), s)
             for w, s in zip(weights, states)
         ]
-        self._produced(states)
+        mark_made(states)
         for i, s in zip(new, states):
             self._states[i] = s
 
@@ -510,7 +498,7 @@ class Trainer:
                 new_p, new_aux, new_s = Sharding.local((new_p, new_aux, new_s))
                 loss = np.concatenate([np.asarray(sh.data) for sh in loss.addressable_shards])
                 loss = jax.device_put(loss, data._ctx.jax_device)
-            self._produced(new_p, new_s)
+            mark_made((new_p, new_s))
             for (k, p), i, s in zip(train, idx, new_s):
                 p._set_raw(new_p[k])  # frozen ones too: their old buffers were donated
                 self._states[i] = s
