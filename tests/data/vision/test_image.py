@@ -88,9 +88,9 @@ def test_kernel_argument_errors():
     ):
         im.resize(np, x, (0, 2))
     with pytest.raises(
-        NotImplementedError, match=r"interpolation 4 \(lanczos\) is not implemented"
+        NotImplementedError, match=r"interpolation 5 \(unknown\) is not implemented"
     ):
-        im.resize(np, x, 2, interp=4)
+        im.resize(np, x, 2, interp=5)
     with pytest.raises(
         OperatorError,
         match="window x=3, y=0, width=3, height=2 does not fit .* height 4 and width 5",

@@ -62,9 +62,10 @@ def decode_numpy(
             f"imdecode: cannot decode the {len(buf)} bytes as an image ({type(e).__name__}: {e})."
         ) from None
     if flag == 0 and img.mode != "L":
-        # OpenCV has libpng convert to gray: 15-bit fixed-point luma, truncated.
+        # OpenCV has libpng convert to gray: 15-bit fixed-point luma, truncated; libpng turns
+        # OpenCV's (0.299, 0.587) into 29900 * 32768 // 100000 = 9797 and 19234.
         rgb = np.asarray(img.convert("RGB"), dtype=np.int64)
-        gray = (rgb[..., 0] * 9798 + rgb[..., 1] * 19235 + rgb[..., 2] * 3735) >> 15
+        gray = (rgb[..., 0] * 9797 + rgb[..., 1] * 19234 + rgb[..., 2] * 3737) >> 15
         return np.ascontiguousarray(gray.astype(np.uint8)[:, :, None])
     if flag == 1 or (flag != 0 and img.mode not in ("L", "RGB", "RGBA")):
         img = img.convert("RGB" if flag == 1 or "A" not in img.mode else "RGBA")
@@ -203,6 +204,8 @@ def _taps(src: int, dst: int, interp: int, is_x: bool) -> tuple[np.ndarray, np.n
         f = ((d + 0.5) * scale - 0.5).astype(np.float32)
         i0 = np.floor(f).astype(np.int64)
         f = (f - i0).astype(np.float32)
+    if interp == 4:
+        return _lanczos_taps(i0, f, src)
     if interp == 2:
         a = np.float32(-0.75)
         w0 = ((a * (f + 1) - 5 * a) * (f + 1) + 8 * a) * (f + 1) - 4 * a
@@ -217,6 +220,23 @@ def _taps(src: int, dst: int, interp: int, is_x: bool) -> tuple[np.ndarray, np.n
             i0 = np.clip(i0, 0, src - 1)
         w = np.stack([1 - f, f], axis=1)
         idx = np.stack([i0, i0 + 1], axis=1)
+    return np.clip(idx, 0, src - 1), w.astype(np.float32)
+
+
+def _lanczos_taps(i0: np.ndarray, f: np.ndarray, src: int) -> tuple[np.ndarray, np.ndarray]:
+    """OpenCV's ``interpolateLanczos4``: 8 taps at ``i0 - 3 .. i0 + 4``, a windowed sinc of
+    the fraction normalised to sum 1 (the identity tap when the fraction is ~0)."""
+    s45 = 0.70710678118654752440084436210485
+    cs = np.array([[1, 0], [-s45, -s45], [0, 1], [s45, -s45], [-1, 0], [s45, s45], [0, -1],
+                   [-s45, s45]])
+    x = f.astype(np.float64)[:, None]
+    y0 = -(x + 3) * np.pi * 0.25
+    y = -(x + 3 - np.arange(8)) * np.pi * 0.25
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = ((cs[:, 0] * np.sin(y0) + cs[:, 1] * np.cos(y0)) / (y * y)).astype(np.float32)
+    w = w * (np.float32(1) / w.sum(axis=1, keepdims=True, dtype=np.float32))
+    w[f < np.finfo(np.float32).eps] = np.eye(8, dtype=np.float32)[3]
+    idx = i0[:, None] + np.arange(-3, 5)
     return np.clip(idx, 0, src - 1), w.astype(np.float32)
 
 
@@ -264,7 +284,7 @@ def _resize_separable(xp: Any, x: Any, ha: int, oh: int, ow: int, interp: int) -
     shape = [1] * x.ndim
     shape[ha] = oh
     taps = [(xp.take(rows, iy[:, k], axis=ha), wy[:, k].reshape(shape)) for k in range(iy.shape[1])]
-    if interp == 2:
+    if interp in (2, 4):
         out = sum(b * t for t, b in taps) + (1 << 21) >> 22
     else:  # OpenCV's vectorized 8-bit vertical pass: shift, multiply-high, round by 2 bits
         out = sum((b * (t >> 4)) >> 16 for t, b in taps) + 2 >> 2
@@ -299,10 +319,11 @@ def resize(xp: Any, x: Any, size: Any, keep_ratio: bool = False, interp: int = 1
             f"{tuple(x.shape)}."
         )
     interp = 1 if interp is None else int(interp)
-    if interp not in (0, 1, 2, 3):
+    if interp not in (0, 1, 2, 3, 4):
         raise NotImplementedError(
             f"resize: interpolation {interp} ({INTERP_NAMES.get(interp, 'unknown')}) is not "
-            "implemented in gluax; use 0 (nearest), 1 (bilinear), 2 (bicubic) or 3 (area)."
+            "implemented in gluax; use 0 (nearest), 1 (bilinear), 2 (bicubic), 3 (area) or "
+            "4 (lanczos)."
         )
     ha = x.ndim - 3
     h, w = x.shape[ha], x.shape[ha + 1]
