@@ -1,5 +1,6 @@
 """gluax: Apache MXNet's Gluon API on JAX. ``import gluax as mx``."""
 
+from gluax._src.engine import compile_cache as _compile_cache  # JAX cache and loggers, first
 from gluax import autograd as autograd
 from gluax import base as base
 from gluax import context as context
@@ -14,6 +15,8 @@ from gluax import random as random
 from gluax import recordio as recordio
 from gluax import symbol as symbol
 from gluax._src.engine.base import MXNetError as MXNetError
+from gluax._src.engine.compile_cache import compilation_cache_dir as compilation_cache_dir
+from gluax._src.engine.compile_cache import set_compilation_cache as set_compilation_cache
 from gluax._src.engine.context import Context as Context
 from gluax._src.engine.context import cpu as cpu
 from gluax._src.engine.context import cpu_pinned as cpu_pinned

@@ -1,0 +1,129 @@
+"""What compiled stays compiled: JAX's persistent compilation cache, on by default.
+
+XLA compiles every program gluax runs (each eager operator signature, each hybridized call,
+each optimizer update), which makes a script's first steps slow. JAX can keep the compiled
+executables on disk and load them in the next process; gluax switches that on at import, in a
+per-user cache directory (as pip and Triton keep theirs):
+
+* ``$GLUAX_COMPILATION_CACHE`` unset (or ``1``/``on``): ``$XDG_CACHE_HOME/gluax/jax``, by
+  default ``~/.cache/gluax/jax``;
+* ``GLUAX_COMPILATION_CACHE=0`` (or ``off``/``false``/``no``): no cache;
+* ``GLUAX_COMPILATION_CACHE=/some/dir``: that directory.
+
+``set_compilation_cache(path)`` / ``set_compilation_cache(None)`` does the same at run time. A
+cache directory the user gave JAX itself (``JAX_COMPILATION_CACHE_DIR``) is left alone.
+
+JAX writes a program to the cache only when it took at least a second to compile; gluax's
+programs are mostly small eager operators of 0.05-0.5 s each, so the thresholds are zero: every
+program is cached (a few KB to a few hundred KB each) and read back in about a millisecond.
+
+Also here: JAX's and XLA's loggers are quieted (WARNING) unless the user asked for their
+records, so that ``logging.basicConfig(level=logging.DEBUG)`` shows the user's records, not
+one per compilation. ``logging.getLogger("jax").setLevel(logging.DEBUG)`` (or
+``JAX_LOGGING_LEVEL=DEBUG``) brings them back.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+
+def quiet_jax_loggers() -> None:
+    """JAX's loggers at WARNING unless the user chose a level for them (``JAX_LOGGING_LEVEL``
+    or a level set on the ``jax`` logger before gluax was imported)."""
+    if os.environ.get("JAX_LOGGING_LEVEL") or os.environ.get("JAX_DEBUG_LOG_MODULES"):
+        return
+    for name in ("jax", "jaxlib"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.WARNING)
+
+
+quiet_jax_loggers()  # before importing JAX, which logs as it loads
+
+import jax  # noqa: E402
+
+ENV = "GLUAX_COMPILATION_CACHE"
+_OFF = ("0", "off", "false", "no", "none")
+_ON = ("", "1", "on", "true", "yes")
+_LOG = logging.getLogger("gluax")
+_DEFAULT: Any = object()
+_current: str | None = None
+
+
+def default_cache_dir() -> str:
+    """``$XDG_CACHE_HOME/gluax/jax`` (``~/.cache/gluax/jax`` when XDG_CACHE_HOME is unset)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "gluax", "jax")
+
+
+def compilation_cache_dir() -> str | None:
+    """The directory compiled programs are kept in, or None when the cache is off."""
+    return _current
+
+
+def _reset_jax_cache() -> None:
+    from jax.experimental.compilation_cache import compilation_cache as cc
+
+    cc.reset_cache()  # JAX opens its cache once; make it reopen with the new setting
+
+
+def set_compilation_cache(path: str | os.PathLike[str] | None = _DEFAULT) -> str | None:
+    """Keep compiled XLA programs in ``path`` (created if missing) so that later processes
+    load them instead of compiling; ``None`` turns the cache off; no argument: the default
+    per-user directory (``default_cache_dir()``). Returns the directory in use (or None).
+
+    Programs compiled earlier in this process stay compiled in memory either way; the
+    setting decides where new ones are written and looked up.
+    """
+    global _current
+    if path is None:
+        jax.config.update("jax_enable_compilation_cache", False)
+        _reset_jax_cache()
+        _current = None
+        return None
+    if path is _DEFAULT:
+        path = default_cache_dir()
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"set_compilation_cache: path must be a directory name or None, got "
+            f"{type(path).__name__}."
+        )
+    path = os.path.abspath(os.path.expanduser(os.fspath(path)))
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ValueError(f"set_compilation_cache: {path!r} exists and is not a directory.")
+    os.makedirs(path, exist_ok=True)
+    jax.config.update("jax_compilation_cache_dir", path)
+    jax.config.update("jax_enable_compilation_cache", True)
+    # Every program, however small or quick to compile: gluax's eager operators compile in
+    # 0.05-0.5 s each and load from the cache in about a millisecond.
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    _reset_jax_cache()
+    _current = path
+    return path
+
+
+def setup_from_env() -> str | None:
+    """Apply ``$GLUAX_COMPILATION_CACHE`` (called once, by ``import gluax``). A cache
+    directory that cannot be created turns the cache off with a warning instead of failing
+    the import."""
+    global _current
+    if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+        _current = os.environ["JAX_COMPILATION_CACHE_DIR"]  # the user's own JAX setting
+        return _current
+    value = os.environ.get(ENV, "").strip()
+    if value.lower() in _OFF:
+        return set_compilation_cache(None)
+    path = default_cache_dir() if value.lower() in _ON else value
+    try:
+        return set_compilation_cache(path)
+    except (OSError, ValueError) as e:
+        _LOG.warning("gluax: compilation cache off, cannot use %r (%s). Set %s.", path, e, ENV)
+        return set_compilation_cache(None)
+
+
+# Applied once, when ``import gluax`` first imports this module.
+setup_from_env()

@@ -1,0 +1,121 @@
+"""The persistent compilation cache (on by default, off, moved) and the quieted JAX loggers.
+
+Each case runs in a fresh interpreter with its own temporary cache directory, so nothing here
+touches the user's cache or this process's JAX settings.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import gluax as mx
+
+# Prints one JSON line: the cache directory in use, the numbers, JAX's cache hits and misses
+# while computing them, how many JAX log records reached a DEBUG root logger, and the files in
+# two further directories after moving the cache there and then turning it off.
+_SCRIPT = r"""
+import json, logging, os, sys
+records = []
+class Count(logging.Handler):
+    def emit(self, r):
+        if r.name.startswith(("jax", "jaxlib")):
+            records.append(r.name)
+logging.basicConfig(level=logging.DEBUG, handlers=[Count()])
+import gluax as mx  # first: it quiets JAX before JAX loads
+import jax
+from gluax.gluon import nn
+events = {"hits": 0, "misses": 0}
+def on_event(name, **kw):
+    if name == "/jax/compilation_cache/cache_hits":
+        events["hits"] += 1
+    elif name == "/jax/compilation_cache/cache_misses":
+        events["misses"] += 1
+jax.monitoring.register_event_listener(on_event)
+mx.random.seed(3)
+net = nn.HybridSequential()
+net.add(nn.Conv2D(3, 3, in_channels=2), nn.Dense(2, in_units=12))
+net.initialize(mx.init.Xavier())
+x = mx.nd.array([[[[0.1 * (i + j + c) for j in range(4)] for i in range(4)] for c in range(2)]])
+with mx.autograd.record():
+    y = (net(x) * 2).sum()
+y.backward()
+out = {"dir": mx.compilation_cache_dir(), "y": float(y.asscalar()),
+       "g": net[0].weight.grad().asnumpy().ravel().tolist(), "records": len(records),
+       "hits": events["hits"], "misses": events["misses"]}
+moved = sys.argv[1]
+if moved != "-":
+    out["moved_to"] = mx.set_compilation_cache(moved)
+    (x * 7 - 1).wait_to_read()
+    out["moved_files"] = len(os.listdir(moved))
+    out["off"] = mx.set_compilation_cache(None)
+    before = len(os.listdir(out["dir"])) + len(os.listdir(moved))
+    mx.nd.ones((3, 5)).T.wait_to_read()
+    out["off_new_files"] = len(os.listdir(out["dir"])) + len(os.listdir(moved)) - before
+print(json.dumps(out))
+"""
+
+
+def _start(env_value, tmp_path, moved="-"):
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "xdg"))
+    env.pop("JAX_COMPILATION_CACHE_DIR", None)
+    env.pop("JAX_LOGGING_LEVEL", None)
+    env.pop(mx._compile_cache.ENV, None)
+    if env_value is not None:
+        env[mx._compile_cache.ENV] = env_value
+    return subprocess.Popen(
+        [sys.executable, "-c", _SCRIPT, moved],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _result(proc):
+    out, err = proc.communicate(timeout=240)
+    assert proc.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_cache_on_moved_off_and_second_process_identical(tmp_path):
+    cache = tmp_path / "cache"
+    first = _start(str(cache), tmp_path, moved=str(tmp_path / "moved"))
+    default = _start(None, tmp_path / "d")  # runs alongside: the default directory
+    a, d = _result(first), _result(default)
+    second = _result(_start(str(cache), tmp_path))
+
+    # on, at the given directory: the first process compiled and wrote every program
+    assert a["dir"] == str(cache)
+    assert a["misses"] > 0 and a["hits"] == 0
+    written = [f for f in os.listdir(cache) if f.endswith("-cache")]
+    assert len(written) >= a["misses"]
+    # the second process loads them all, compiles nothing, and computes the same numbers
+    assert second["hits"] == a["misses"] and second["misses"] == 0
+    assert second["y"] == a["y"] and second["g"] == a["g"]
+    # moved: new programs go to the new directory; off: nowhere
+    assert a["moved_to"] == str(tmp_path / "moved") and a["moved_files"] > 0
+    assert a["off"] is None and a["off_new_files"] == 0
+    # default: $XDG_CACHE_HOME/gluax/jax, written to
+    expect = str(tmp_path / "d" / "xdg" / "gluax" / "jax")
+    assert d["dir"] == expect and len(os.listdir(expect)) > 0
+    assert d["y"] == a["y"]
+    # logging.basicConfig(level=DEBUG) sees no JAX records (hundreds without the quieting)
+    assert a["records"] == 0 and second["records"] == 0
+
+
+def test_env_off_writes_nothing(tmp_path):
+    r = _result(_start("0", tmp_path))
+    assert r["dir"] is None and r["misses"] == 0 and r["hits"] == 0
+    assert not (tmp_path / "xdg").exists()
+
+
+def test_bad_path_is_named(tmp_path):
+    f = tmp_path / "a_file"
+    f.write_text("x")
+    with pytest.raises(ValueError, match="a_file.*not a directory"):
+        mx.set_compilation_cache(str(f))
+    with pytest.raises(TypeError, match="path must be a directory name or None, got int"):
+        mx.set_compilation_cache(3)
