@@ -508,9 +508,9 @@ class Constant(Parameter):
     """A parameter that holds a fixed value (``grad_req='null'``); saved with the others."""
 
     def __init__(self, name: str, value: Any) -> None:
-        if isinstance(value, NDArray):
-            value = value.asnumpy()
-        arr = np.asarray(value, dtype=np.float32) if not isinstance(value, np.ndarray) else value
+        # As in MXNet: an NDArray keeps its dtype, anything else (numpy arrays of any dtype
+        # included) becomes float32 through nd.array.
+        arr = value.asnumpy() if isinstance(value, NDArray) else np.asarray(value, dtype=np.float32)
         self.value = arr
         super().__init__(
             name, grad_req="null", shape=arr.shape, dtype=arr.dtype, init=_init.Constant(arr)

@@ -68,33 +68,39 @@ def _nms_one(
     in_format: str,
     out_format: str,
 ) -> jax.Array:
+    """NMS over the rows of one ``(n, k)`` block. Only the ``m = min(topk, n)`` best valid
+    rows are candidates (as in MXNet), so the overlap matrix is ``m x m`` and the greedy
+    pass runs ``m`` steps; the result is padded with rows of -1 back to ``n``."""
     n = x.shape[0]
+    m = min(topk, n) if topk > 0 else n
     score = lax.stop_gradient(x[:, score_index])
     valid = score > valid_thresh
     if id_index >= 0 and background_id >= 0:
         valid = valid & (lax.stop_gradient(x[:, id_index]) != background_id)
-    order = jnp.argsort(jnp.where(valid, -score, jnp.inf), stable=True)
+    order = jnp.argsort(jnp.where(valid, -score, jnp.inf), stable=True)[:m]
     xs = x[order]
-    rank = jnp.arange(n)
-    keep_cand = valid[order] & ((rank < topk) if topk > 0 else True)
+    cand = valid[order]
+    rank = jnp.arange(m)
     boxes = _corners(lax.stop_gradient(xs[:, coord_start : coord_start + 4]), in_format)
-    overlap = _iou(boxes, boxes) > overlap_thresh
+    overlap = (_iou(boxes, boxes) > overlap_thresh) & (rank[None, :] < rank[:, None])
     if id_index >= 0 and not force_suppress:
         ids = lax.stop_gradient(xs[:, id_index])
         overlap = overlap & (ids[:, None] == ids[None, :])
 
     def step(i: Any, keep: jax.Array) -> jax.Array:
-        hit = jnp.any(keep & overlap[i] & (rank < i))
-        return keep.at[i].set(keep_cand[i] & ~hit)
+        return keep.at[i].set(cand[i] & ~jnp.any(keep & overlap[i]))
 
-    keep = lax.fori_loop(0, n, step, jnp.zeros(n, bool))
+    keep = lax.fori_loop(0, m, step, jnp.zeros(m, bool))
     pos = jnp.argsort(~keep, stable=True)  # kept boxes first, in score order
     out = xs[pos]
     if out_format != in_format:
         coords = _corners(out[:, coord_start : coord_start + 4], in_format)
         coords = coords if out_format == "corner" else _centers(coords)
         out = out.at[:, coord_start : coord_start + 4].set(coords)
-    return jnp.where(keep[pos][:, None], out, jnp.full_like(out, -1))
+    out = jnp.where(keep[pos][:, None], out, jnp.full_like(out, -1))
+    if m < n:
+        out = jnp.concatenate([out, jnp.full((n - m, x.shape[1]), -1, out.dtype)])
+    return out
 
 
 @register(

@@ -136,8 +136,16 @@ def where(condition: jax.Array, x: jax.Array, y: jax.Array) -> jax.Array:
 
 def _div(lhs: jax.Array, rhs: jax.Array) -> jax.Array:
     if jnp.issubdtype(lhs.dtype, jnp.integer):
-        return lax.div(lhs, rhs)  # MXNet divides integers with truncation
+        # MXNet divides integers with truncation (lax.div does not broadcast by itself).
+        lhs, rhs = jnp.broadcast_arrays(lhs, rhs.astype(lhs.dtype))
+        return lax.div(lhs, rhs)
     return lhs / rhs
+
+
+def _hypot(lhs: jax.Array, rhs: jax.Array) -> jax.Array:
+    if jnp.issubdtype(lhs.dtype, jnp.integer):  # MXNet keeps the integer dtype (truncated)
+        return jnp.hypot(lhs.astype(jnp.float32), rhs.astype(jnp.float32)).astype(lhs.dtype)
+    return jnp.hypot(lhs, rhs)
 
 
 def _mod(lhs: jax.Array, rhs: jax.Array) -> jax.Array:
@@ -155,7 +163,7 @@ _BINARY: dict[str, tuple[Callable[[Any, Any], Any], bool]] = {
     "power": (jnp.power, False),
     "maximum": (jnp.maximum, False),
     "minimum": (jnp.minimum, False),
-    "hypot": (jnp.hypot, False),
+    "hypot": (_hypot, False),
     "equal": (jnp.equal, True),
     "not_equal": (jnp.not_equal, True),
     "greater": (jnp.greater, True),

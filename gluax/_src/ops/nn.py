@@ -316,7 +316,7 @@ def _pool_window_counts(
         n = (x + 2 * pp + ee - kk) // ss + 1
         start = np.arange(n) * ss - pp
         lo, hi = (-pp, x + pp) if include_pad else (0, x)
-        c = np.minimum(start + kk, hi) - np.maximum(start, lo)
+        c = np.maximum(np.minimum(start + kk, hi) - np.maximum(start, lo), 0)
         counts = np.multiply.outer(counts, c.astype(np.float64))
     return counts
 
@@ -391,8 +391,13 @@ def pooling(
     sp_pad = [(q, q + e) for q, e in zip(p, extra)]
     padding = [(0, 0), *sp_pad, (0, 0)] if last else [(0, 0), (0, 0), *sp_pad]
     if pool_type == "max":
+        if not jnp.issubdtype(data.dtype, jnp.floating):
+            lowest = np.array(np.iinfo(data.dtype).min, data.dtype)
+            return lax.reduce_window(data, lowest, lax.max, window, strides, padding)
         lowest = np.array(-np.inf, data.dtype)  # a concrete init selects the differentiable max
-        return lax.reduce_window(data, lowest, lax.max, window, strides, padding)
+        out = lax.reduce_window(data, lowest, lax.max, window, strides, padding)
+        # MXNet starts from the lowest finite value: a window wholly in the padding gives it.
+        return jnp.maximum(out, np.array(jnp.finfo(data.dtype).min, data.dtype))
     if pool_type == "lp":
         if p_value is None:
             raise OperatorError("Pooling: pool_type='lp' needs p_value.")
@@ -406,6 +411,9 @@ def pooling(
     include = True if count_include_pad is None else count_include_pad
     counts = _pool_window_counts(spatial, k, s, p, extra, include or global_pool)
     counts = counts[..., None] if last else counts
+    # A window wholly in the padding counts no element with count_include_pad=False: its sum
+    # is 0 and MXNet outputs 0.
+    counts = np.where(counts == 0, 1, counts)
     return total / jnp.asarray(counts, total.dtype)
 
 
