@@ -1,0 +1,3 @@
+"""``mx.gluon.contrib.estimator.estimator``: the Estimator class."""
+
+from gluax._src.estimator.estimator import Estimator as Estimator
