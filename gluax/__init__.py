@@ -6,6 +6,7 @@ from gluax import base as base
 from gluax import context as context
 from gluax import gluon as gluon
 from gluax import initializer as initializer
+from gluax import io as io
 from gluax import lr_scheduler as lr_scheduler
 from gluax import metric as metric
 from gluax import optimizer as optimizer
