@@ -1,11 +1,10 @@
-"""``mx.sym``: what ``F`` is inside a hybridized call. The same operators as ``mx.nd`` (one
-registry); values are traced, and ``Symbol`` is the NDArray subclass that wraps them."""
+"""``mx.sym``: symbolic graphs (``var``, ``Group``, ``load``) and what ``F`` is inside a
+hybridized call. The same operators as ``mx.nd`` (one registry): on Symbols they make graph
+nodes, on NDArrays (traced inside a hybridized block) they run."""
 
 from gluax._src import ops as _ops  # noqa: F401  (fills the operator registry)
-from gluax._src.engine.namespace import op_function as _op_function
 from gluax._src.engine.namespace import op_names as _op_names
 from gluax._src.engine.ndarray import NDArray as NDArray
-from gluax._src.engine.ndarray import Symbol as Symbol
 from gluax._src.ops.creation import arange as arange
 from gluax._src.ops.creation import array as array
 from gluax._src.ops.creation import empty as empty
@@ -18,12 +17,20 @@ from gluax.symbol import contrib as contrib
 from gluax.ndarray import image as image
 from gluax.symbol import linalg as linalg
 from gluax.ndarray import random as random
-from gluax._src.engine.symbol_var import var as var
-from gluax._src.engine.symbol_var import var as Variable
+from gluax._src.gluon.symbol import Group as Group
+from gluax._src.gluon.symbol import Symbol as Symbol
+from gluax._src.gluon.symbol import Variable as Variable
+from gluax._src.gluon.symbol import load as load
+from gluax._src.gluon.symbol import load_json as load_json
+from gluax._src.gluon.symbol import maximum as maximum
+from gluax._src.gluon.symbol import minimum as minimum
+from gluax._src.gluon.symbol import symbol_function as _symbol_function
+from gluax._src.gluon.symbol import var as var
+from gluax._src.gluon.symbol_executor import Executor as Executor
 
 
 def __getattr__(name: str):  # operators come from the one registry
-    return _op_function(name)
+    return _symbol_function(name)
 
 
 def __dir__() -> list[str]:

@@ -2,11 +2,11 @@
 a hybridized call)."""
 
 from gluax._src.engine.namespace import op_names as _op_names
-from gluax._src.engine.namespace import prefixed_function as _prefixed
+from gluax._src.gluon.symbol import symbol_function as _symbol_function
 
 
 def __getattr__(name: str):  # mx.sym.linalg.X is the registered operator _linalg_X
-    return _prefixed("_linalg_", name)
+    return _symbol_function(name, "_linalg_")
 
 
 def __dir__() -> list[str]:

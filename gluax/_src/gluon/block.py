@@ -36,6 +36,8 @@ from gluax._src.gluon.diagnostics import (
 )
 from gluax._src.gluon.naming import HookHandle, _create_prefix, _indent, _Scope
 from gluax._src.gluon.parameter import Parameter, ParameterDict, ParamScope, select_params
+from gluax._src.gluon.symbol import Symbol as _GraphSymbol
+from gluax._src.gluon.symbol import block_forward as _symbol_block_forward
 
 NON_HYBRID_CHILD = (
     "Children of HybridBlock must also be HybridBlock, but {child} is a plain {type}. A plain "
@@ -326,6 +328,10 @@ def _brief(names: Any, limit: int = 10) -> str:
 # ---- HybridBlock --------------------------------------------------------------------------------
 
 
+class HybridInputError(TypeError, ValueError):
+    """A HybridBlock got inputs it cannot take (MXNet raises ValueError; a TypeError too)."""
+
+
 class Functional(NamedTuple):
     """The pure-function view of a HybridBlock: ``apply(params, aux, inputs, rng, training)
     -> (outputs, new_aux)`` with ``params``/``aux`` dicts of jax arrays keyed by structural
@@ -535,6 +541,14 @@ class HybridBlock(Block):
     def forward(self, x: Any, *args: Any) -> Any:
         """Run ``hybrid_forward``: compiled when hybridized (and not already inside a trace),
         else directly with ``F = mx.nd`` (or ``mx.sym`` inside a parent's trace)."""
+        if type(x) is _GraphSymbol:  # net(mx.sym.var('data')): the Symbol of the graph
+            return _symbol_block_forward(self, (x,) + args)
+        if not isinstance(x, NDArray) and _first_ctx(args) is None:
+            # As in MXNet, hybridized or not: all-None or all-Python arguments are refused.
+            raise HybridInputError(
+                f"{type(self).__name__} '{self.name}': a HybridBlock needs at least one NDArray "
+                f"input, got {[type(a).__name__ for a in (x,) + args]}."
+            )
         if self._active and STATE.tracing == 0:
             return self._call_cached((x,) + args)
         return self._forward_inline((x,) + args)
@@ -702,7 +716,7 @@ class HybridBlock(Block):
             flat, tree = jax.tree_util.tree_flatten(list(args), is_leaf=_is_nd)
             for i, a in enumerate(flat):
                 if not isinstance(a, NDArray):
-                    raise TypeError(
+                    raise HybridInputError(
                         f"{type(self).__name__} '{self.name}': hybridized blocks take NDArray "
                         f"inputs (or None); input {i} is {type(a).__name__}."
                     )

@@ -454,8 +454,10 @@ class Parameter:
             self._attach(d)
 
     def var(self) -> Any:
-        """MXNet returns a Symbol variable; in gluax the Parameter stands for itself."""
-        return self
+        """The Symbol variable standing for this Parameter in a graph (made once)."""
+        from gluax._src.gluon.symbol import param_var
+
+        return param_var(self)
 
     def _load_init(
         self, data: NDArray, ctx: Any, cast_dtype: bool = False, dtype_source: str = "current"
