@@ -13,7 +13,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "gluax"
 TIERS = {
     "engine": 0, "ops": 1, "gluon": 2, "nn": 3, "rnn": 3, "loss": 3,
     "optim": 4, "data": 4, "metric": 4, "io": 4, "parallel": 4, "model_zoo": 5,
-    "estimator": 5,
+    "estimator": 5, "image": 4,
 }
 
 

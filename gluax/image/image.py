@@ -1,0 +1,36 @@
+"""``mx.image.image``: image functions, augmenters and ``ImageIter`` (MXNet's module path)."""
+
+from gluax._src.image.image import _get_interp_method as _get_interp_method
+from gluax._src.image.image import Augmenter as Augmenter
+from gluax._src.image.image import BrightnessJitterAug as BrightnessJitterAug
+from gluax._src.image.image import CastAug as CastAug
+from gluax._src.image.image import center_crop as center_crop
+from gluax._src.image.image import CenterCropAug as CenterCropAug
+from gluax._src.image.image import color_normalize as color_normalize
+from gluax._src.image.image import ColorJitterAug as ColorJitterAug
+from gluax._src.image.image import ColorNormalizeAug as ColorNormalizeAug
+from gluax._src.image.image import ContrastJitterAug as ContrastJitterAug
+from gluax._src.image.image import copyMakeBorder as copyMakeBorder
+from gluax._src.image.image import CreateAugmenter as CreateAugmenter
+from gluax._src.image.image import fixed_crop as fixed_crop
+from gluax._src.image.image import ForceResizeAug as ForceResizeAug
+from gluax._src.image.image import HorizontalFlipAug as HorizontalFlipAug
+from gluax._src.image.image import HueJitterAug as HueJitterAug
+from gluax._src.image.image import ImageIter as ImageIter
+from gluax._src.image.image import imdecode as imdecode
+from gluax._src.image.image import imread as imread
+from gluax._src.image.image import imresize as imresize
+from gluax._src.image.image import imrotate as imrotate
+from gluax._src.image.image import LightingAug as LightingAug
+from gluax._src.image.image import random_crop as random_crop
+from gluax._src.image.image import random_rotate as random_rotate
+from gluax._src.image.image import random_size_crop as random_size_crop
+from gluax._src.image.image import RandomCropAug as RandomCropAug
+from gluax._src.image.image import RandomGrayAug as RandomGrayAug
+from gluax._src.image.image import RandomOrderAug as RandomOrderAug
+from gluax._src.image.image import RandomSizedCropAug as RandomSizedCropAug
+from gluax._src.image.image import resize_short as resize_short
+from gluax._src.image.image import ResizeAug as ResizeAug
+from gluax._src.image.image import SaturationJitterAug as SaturationJitterAug
+from gluax._src.image.image import scale_down as scale_down
+from gluax._src.image.image import SequentialAug as SequentialAug
