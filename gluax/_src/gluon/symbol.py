@@ -108,6 +108,8 @@ def _n_outputs(op: str, attrs: dict[str, str]) -> tuple[int, int]:
         return n, n
     if op == "topk" and a.get("ret_typ") == "both":
         return 2, 2
+    if op == "Pooling" and a.get("pool_type", "max") == "max":
+        return 2, 1  # MXNet's CPU (oneDNN) build keeps max pooling's workspace as an output
     if op == "LeakyReLU" and a.get("act_type") == "rrelu":
         return 2, 1
     if op == "RNN" and a.get("state_outputs"):
@@ -467,8 +469,10 @@ class Symbol(metaclass=_SymbolMeta):
         """The outputs (a list of NDArrays) for the arguments given by name."""
         from gluax._src.gluon.symbol_executor import Executor
 
-        ex = Executor(self, ctx, kwargs, None, "null", None, partial_args=True)
-        return ex.forward()
+        aux_names = set(self.list_auxiliary_states())
+        args = {k: v for k, v in kwargs.items() if k not in aux_names}
+        aux = {k: v for k, v in kwargs.items() if k in aux_names}
+        return Executor(self, ctx, args, None, "null", aux).forward()
 
     # ---- arithmetic -----------------------------------------------------------------------
     def _binary(self, kind: str, other: Any, reverse: bool = False) -> Symbol:

@@ -284,7 +284,6 @@ class Executor:
         args_grad: Any,
         grad_req: Any,
         aux_states: Any,
-        partial_args: bool = False,
     ) -> None:
         if not isinstance(sym, Symbol) or isinstance(sym, _Traced):
             raise TypeError(f"Executor: expected a Symbol, got {type(sym).__name__}.")
