@@ -3,6 +3,7 @@
 from gluax._src.engine import compile_cache as _compile_cache  # JAX cache and loggers, first
 from gluax import autograd as autograd
 from gluax import base as base
+from gluax import callback as callback
 from gluax import context as context
 from gluax import gluon as gluon
 from gluax import initializer as initializer
