@@ -14,6 +14,7 @@ TIERS = {
     "engine": 0, "ops": 1, "gluon": 2, "nn": 3, "rnn": 3, "loss": 3,
     "optim": 4, "data": 4, "metric": 4, "io": 4, "parallel": 4, "model_zoo": 5,
     "estimator": 5, "image": 4,
+    "compat": 5,  # mx.base/util/registry/runtime, amp, the mxnet alias, the absent-name table
 }
 
 

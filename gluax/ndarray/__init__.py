@@ -15,6 +15,13 @@ from gluax._src.ops.creation import full as full
 from gluax._src.ops.creation import linspace as linspace
 from gluax._src.ops.creation import ones as ones
 from gluax._src.ops.creation import zeros as zeros
+from gluax._src.compat.absent import absent_attribute as _absent_attribute
+from gluax._src.compat.ndarray_extra import _DTYPE_MX_TO_NP as _DTYPE_MX_TO_NP
+from gluax._src.compat.ndarray_extra import _DTYPE_NP_TO_MX as _DTYPE_NP_TO_MX
+from gluax._src.compat.ndarray_extra import _GRAD_REQ_MAP as _GRAD_REQ_MAP
+from gluax._src.compat.ndarray_extra import concatenate as concatenate
+from gluax._src.compat.ndarray_extra import onehot_encode as onehot_encode
+from gluax.ndarray import _internal as _internal
 from gluax.ndarray import contrib as contrib
 from gluax.ndarray import image as image
 from gluax.ndarray import linalg as linalg
@@ -23,7 +30,10 @@ from gluax.ndarray import sparse as sparse
 
 
 def __getattr__(name: str):  # operators come from the one registry
-    return _op_function(name)
+    try:
+        return _op_function(name)
+    except AttributeError as e:  # MXNet's non-operator names gluax lacks raise when used
+        return _absent_attribute(__name__, name, e)
 
 
 def __dir__() -> list[str]:

@@ -6,27 +6,11 @@ import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Callable
 
+from gluax._src.engine.scopes import current_name_manager
 from gluax._src.gluon.parameter import ParameterDict
 
 if TYPE_CHECKING:
     from gluax._src.gluon.block import Block
-
-
-class _GlobalCounter:
-    """Process-wide counters per name hint: ``dense0``, ``dense1``, ... outside any scope."""
-
-    def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
-        self.lock = threading.Lock()
-
-    def next(self, hint: str) -> str:
-        with self.lock:
-            n = self.counts.get(hint, 0)
-            self.counts[hint] = n + 1
-        return f"{hint}{n}"
-
-
-_NAMES = _GlobalCounter()
 
 
 class _BlockScope(threading.local):
@@ -63,7 +47,7 @@ def _create_prefix(
     current = _CURRENT.current
     if current is None:
         if prefix is None:
-            prefix = _NAMES.next(hint) + "_"
+            prefix = current_name_manager().get(None, hint) + "_"  # mx.name scopes
         pd = ParameterDict(prefix) if params is None else ParameterDict(params.prefix, params)
         return prefix, pd
     if prefix is None:

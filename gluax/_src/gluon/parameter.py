@@ -298,6 +298,38 @@ class Parameter:
     def _is_initialized(self) -> bool:
         return self._data is not None
 
+    # ---- MXNet internals Gluon libraries use (GluonNLP's WeightDropParameter) -------------
+    _var = None  # MXNet's cached symbol variable; gluax traces the data instead
+    _ctx_map = None  # MXNet's context -> copy index; gluax keeps _ctx_list
+
+    @property
+    def _allow_deferred_init(self) -> bool:
+        return self.allow_deferred_init
+
+    @property
+    def _grad(self) -> list[NDArray] | None:
+        """The gradient of each copy (None before initialization or with grad_req='null')."""
+        if self._data is None or self._grad_req == "null":
+            return None
+        return [d._ag.grad for d in self._data]  # type: ignore[union-attr]
+
+    @_grad.setter
+    def _grad(self, value: Any) -> None:
+        # gradients travel with the data arrays in gluax: a subclass copying another
+        # parameter's _data (and then its _grad, as MXNet code does) already shares them
+        pass
+
+    def _check_and_get(self, arr_list: list[NDArray] | None, ctx: Any) -> Any:
+        """MXNet's accessor: ``arr_list`` when ``ctx is list``, else its copy on ``ctx``; the
+        initialization errors of ``data()`` when ``arr_list`` is None."""
+        if arr_list is None:
+            if self._deferred_init:
+                raise DeferredInitializationError(DEFERRED.format(name=self.name))
+            raise RuntimeError(NOT_INITIALIZED.format(name=self.name))
+        if ctx is list:
+            return arr_list
+        return self._pick(arr_list, ctx)
+
     # ---- data access ----------------------------------------------------------------------
     def _scoped(self) -> NDArray | None:
         if STATE.param_scopes:

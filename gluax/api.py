@@ -1,0 +1,1 @@
+"""``mx.api``: MXNet's FFI-registered function namespace; it has no public names."""

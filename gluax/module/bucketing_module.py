@@ -1,0 +1,7 @@
+"""``mxnet.module.bucketing_module``: MXNet's symbolic Module API, absent in gluax for now (Module API: later; use mx.gluon). Its names import and raise when used; see docs/modules.md."""
+
+from gluax._src.compat.absent import absent_attribute as _absent_attribute
+
+
+def __getattr__(name: str):  # MXNet names gluax lacks: importable, raise when used
+    return _absent_attribute(__name__, name)

@@ -1,0 +1,12 @@
+"""``mx.nd.gen_op``: every registered operator, as ``mx.nd.X``."""
+
+from gluax._src.engine.namespace import op_function as _op_function
+from gluax._src.engine.namespace import op_names as _op_names
+
+
+def __getattr__(name: str):  # operators come from the one registry
+    return _op_function(name)
+
+
+def __dir__() -> list[str]:
+    return _op_names()
