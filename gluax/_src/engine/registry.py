@@ -268,12 +268,13 @@ def invoke(op: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     vals: list[Any] = []
     tracked: list[int] = []
     ctx: Context | None = None
+    kind: Any = NDArray  # the outputs take the array type of the first array input
     traced = STATE.tracing > 0
     for i, a in enumerate(inputs):
         if isinstance(a, NDArray):
             v = a._value
             if ctx is None:
-                ctx = a._ctx
+                ctx, kind = a._ctx, type(a)
             if a._ag is not None:
                 tracked.append(i)
         elif a is None or isinstance(a, _PASS_THROUGH):
@@ -295,10 +296,10 @@ def invoke(op: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         rng = [_draw_key(op, attrs)] if op.random else []
         res = op.fn(*rng, *vals, **attrs)
         if RECORDERS:
-            wrapped = _wrap(res, ctx, Symbol, out)
+            wrapped = _wrap(res, ctx, kind.traced_type, out)
             RECORDERS[-1](op, inputs, attrs, wrapped)
             return wrapped
-        return _wrap(res, ctx, Symbol, out)
+        return _wrap(res, ctx, kind.traced_type, out)
     rng = [_draw_key(op, attrs)] if op.random else []
     if ctx is None:
         ctx = as_context(ctx_arg)
@@ -318,12 +319,12 @@ def invoke(op: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
                 [(o.shape, o.dtype) for o in outs],
             )
             node.replay = (op, key, diff, rng, vals, ctx, type(res) if multi else None)
-            wrapped = _wrap(res, ctx, NDArray, out)
+            wrapped = _wrap(res, ctx, kind.eager_type, out)
             for k, w in enumerate(wrapped if multi else [wrapped]):
                 w._ag = _tape.OutInfo(node, k)
             return wrapped
     res = op.forward(key)(*rng, *vals)
-    return _wrap(res, ctx, NDArray, out)
+    return _wrap(res, ctx, kind.eager_type, out)
 
 
 def _wrap(res: Any, ctx: Context | None, cls: type, out: Any) -> Any:
