@@ -537,6 +537,12 @@ class Symbol(NDArray):
     __slots__ = ()
 
 
+# The wrapper types an operator's outputs get, eagerly and while traced, when this type is its
+# first array input (``mx.np.ndarray`` keeps its own type in both).
+NDArray.eager_type = NDArray  # type: ignore[attr-defined]
+NDArray.traced_type = Symbol  # type: ignore[attr-defined]
+
+
 def _method(op_name: str) -> Callable[..., Any]:
     def m(self: NDArray, *args: Any, **kwargs: Any) -> Any:
         return _call(op_name, self, *args, **kwargs)
