@@ -31,30 +31,83 @@ from gluax._src.io.io import DataBatch, DataDesc, DataIter
 from gluax._src.ops.creation import array as _array
 
 _PCA = np.array(
-    [[55.46 * -0.5675, 4.794 * 0.7192, 1.148 * 0.4009],
-     [55.46 * -0.5808, 4.794 * -0.0045, 1.148 * -0.8140],
-     [55.46 * -0.5836, 4.794 * -0.6948, 1.148 * 0.4203]], np.float32)
+    [
+        [55.46 * -0.5675, 4.794 * 0.7192, 1.148 * 0.4009],
+        [55.46 * -0.5808, 4.794 * -0.0045, 1.148 * -0.8140],
+        [55.46 * -0.5836, 4.794 * -0.6948, 1.148 * 0.4203],
+    ],
+    np.float32,
+)
 
 # Arguments MXNet accepts that gluax reads (defaults as in MXNet 1.9.1).
 _DEFAULTS: dict[str, Any] = {
-    "path_imglist": "", "path_imgidx": "", "label_width": 1, "shuffle": False, "seed": 0,
-    "num_parts": 1, "part_index": 0, "round_batch": True, "resize": -1, "rand_crop": False,
-    "random_resized_crop": False, "max_aspect_ratio": 0.0, "min_aspect_ratio": None,
-    "max_random_area": 1.0, "min_random_area": 1.0, "max_crop_size": -1, "min_crop_size": -1,
-    "brightness": 0.0, "contrast": 0.0, "saturation": 0.0, "pca_noise": 0.0,
-    "inter_method": 1, "pad": 0, "fill_value": 255, "rand_mirror": False, "mirror": False,
-    "mean_img": "", "mean_r": 0.0, "mean_g": 0.0, "mean_b": 0.0, "mean_a": 0.0,
-    "std_r": 1.0, "std_g": 1.0, "std_b": 1.0, "std_a": 1.0, "scale": 1.0,
-    "max_random_contrast": 0.0, "max_random_illumination": 0.0, "data_name": "data",
-    "label_name": "softmax_label", "dtype": None, "seed_aug": None,
+    "path_imglist": "",
+    "path_imgidx": "",
+    "label_width": 1,
+    "shuffle": False,
+    "seed": 0,
+    "num_parts": 1,
+    "part_index": 0,
+    "round_batch": True,
+    "resize": -1,
+    "rand_crop": False,
+    "random_resized_crop": False,
+    "max_aspect_ratio": 0.0,
+    "min_aspect_ratio": None,
+    "max_random_area": 1.0,
+    "min_random_area": 1.0,
+    "max_crop_size": -1,
+    "min_crop_size": -1,
+    "brightness": 0.0,
+    "contrast": 0.0,
+    "saturation": 0.0,
+    "pca_noise": 0.0,
+    "inter_method": 1,
+    "pad": 0,
+    "fill_value": 255,
+    "rand_mirror": False,
+    "mirror": False,
+    "mean_img": "",
+    "mean_r": 0.0,
+    "mean_g": 0.0,
+    "mean_b": 0.0,
+    "mean_a": 0.0,
+    "std_r": 1.0,
+    "std_g": 1.0,
+    "std_b": 1.0,
+    "std_a": 1.0,
+    "scale": 1.0,
+    "max_random_contrast": 0.0,
+    "max_random_illumination": 0.0,
+    "data_name": "data",
+    "label_name": "softmax_label",
+    "dtype": None,
+    "seed_aug": None,
 }
 # Accepted and ignored: threading, prefetching, logging and placement are gluax's business.
-_IGNORED = ("preprocess_threads", "prefetch_buffer", "verbose", "ctx", "device_id",
-            "shuffle_chunk_size", "shuffle_chunk_seed", "aug_seq")
+_IGNORED = (
+    "preprocess_threads",
+    "prefetch_buffer",
+    "verbose",
+    "ctx",
+    "device_id",
+    "shuffle_chunk_size",
+    "shuffle_chunk_seed",
+    "aug_seq",
+)
 # Accepted, but only at their defaults: the affine warp and HSL jitter are not implemented.
-_UNSUPPORTED = {"max_rotate_angle": 0, "max_shear_ratio": 0.0, "rotate": -1,
-                "max_random_scale": 1.0, "min_random_scale": 1.0, "max_img_size": 1e10,
-                "min_img_size": 0.0, "random_h": 0, "random_s": 0, "random_l": 0}
+_UNSUPPORTED = {
+    "max_rotate_angle": 0,
+    "max_shear_ratio": 0.0,
+    "rotate": -1,
+    "max_random_scale": 1.0,
+    "min_random_scale": 1.0,
+    "max_img_size": 1e10,
+    "min_img_size": 0.0,
+    "random_h": 0,
+    "random_s": 0,
+    "random_l": 0,
+}
 
 
 def _interp(method: int, ow: int, oh: int, nw: int, nh: int, rng: np.random.RandomState) -> int:
@@ -264,10 +317,16 @@ class ImageRecordIter(DataIter):
             k = int(p["pad"])
             x = np.pad(x, ((k, k), (k, k), (0, 0)), constant_values=np.uint8(p["fill_value"]))
         if p["max_aspect_ratio"] or p["min_aspect_ratio"] is not None:
-            hi = p["max_aspect_ratio"] if p["min_aspect_ratio"] is not None else (
-                1 + p["max_aspect_ratio"])
-            lo = p["min_aspect_ratio"] if p["min_aspect_ratio"] is not None else (
-                1 - p["max_aspect_ratio"])
+            hi = (
+                p["max_aspect_ratio"]
+                if p["min_aspect_ratio"] is not None
+                else (1 + p["max_aspect_ratio"])
+            )
+            lo = (
+                p["min_aspect_ratio"]
+                if p["min_aspect_ratio"] is not None
+                else (1 - p["max_aspect_ratio"])
+            )
         else:
             lo = hi = 1.0
         cropped = False
@@ -282,14 +341,18 @@ class ImageRecordIter(DataIter):
                         ya, xa = xa, ya
                     if ya <= h and xa <= w:
                         y0, x0 = rng.randint(0, h - ya + 1), rng.randint(0, w - xa + 1)
-                        x = _resize(x[y0 : y0 + ya, x0 : x0 + xa], dw, dh,
-                                    _interp(im, xa, ya, dw, dh, rng))
+                        x = _resize(
+                            x[y0 : y0 + ya, x0 : x0 + xa], dw, dh, _interp(im, xa, ya, dw, dh, rng)
+                        )
                         cropped = True
                         break
         elif p["max_crop_size"] != -1 or p["min_crop_size"] != -1:
             h, w = x.shape[:2]
-            if not (w >= p["max_crop_size"] and h >= p["max_crop_size"]
-                    and p["max_crop_size"] >= p["min_crop_size"]):
+            if not (
+                w >= p["max_crop_size"]
+                and h >= p["max_crop_size"]
+                and p["max_crop_size"] >= p["min_crop_size"]
+            ):
                 raise ValueError(
                     f"{type(self).__name__}: image {h}x{w} is smaller than max_crop_size="
                     f"{p['max_crop_size']} (or min_crop_size > max_crop_size)."
@@ -326,7 +389,8 @@ class ImageRecordIter(DataIter):
             rgb = (_PCA * alpha).sum(axis=1)
             # MXNet adds into an int and clamps (the float offset is truncated toward zero).
             x = np.clip(x.astype(np.int32)[:, :, :3] + rgb.astype(np.int32), 0, 255).astype(
-                np.uint8)
+                np.uint8
+            )
         return x
 
     def _color(self, x: np.ndarray, rng: np.random.RandomState) -> np.ndarray:
@@ -363,8 +427,11 @@ class ImageRecordIter(DataIter):
         if c == 1:
             mean = mean[:1]
         if self.dtype == "int8":
-            m = mean.reshape(c, 1, 1) if self._mean_img is None or not normalize else (
-                np.round(self._mean_img))
+            m = (
+                mean.reshape(c, 1, 1)
+                if self._mean_img is None or not normalize
+                else (np.round(self._mean_img))
+            )
             return np.clip(chw.astype(np.float32) - np.round(m), -128, 127).astype(np.int8), label
         pc, pi = self.p["max_random_contrast"], self.p["max_random_illumination"]
         scale = np.float32(self.p["scale"])
@@ -373,8 +440,9 @@ class ImageRecordIter(DataIter):
         std = np.array([self.p[f"std_{k}"] for k in "rgba"[:c]], np.float32)
         mult = (contrast / std).reshape(c, 1, 1)
         bias = (illum / std).reshape(c, 1, 1)
-        ref = self._mean_img if (self._mean_img is not None and normalize) else mean.reshape(
-            c, 1, 1)
+        ref = (
+            self._mean_img if (self._mean_img is not None and normalize) else mean.reshape(c, 1, 1)
+        )
         out = (chw.astype(np.float32) - ref) * mult + bias
         if mirrored and ref is self._mean_img:
             # MXNet subtracts the mean image before mirroring the pixel positions.
@@ -417,8 +485,11 @@ class ImageRecordIter(DataIter):
             n += 1
         label = self._label[:, 0] if self._label.shape[1] == 1 else self._label
         return DataBatch(
-            [_array(self._data.copy(), dtype=self.dtype)], [_array(label.copy())], pad=pad,
-            index=np.zeros(self.batch_size, np.uint64), provide_data=self.provide_data,
+            [_array(self._data.copy(), dtype=self.dtype)],
+            [_array(label.copy())],
+            pad=pad,
+            index=np.zeros(self.batch_size, np.uint64),
+            provide_data=self.provide_data,
             provide_label=self.provide_label,
         )
 
