@@ -22,6 +22,7 @@ from gluax._src.engine.serialization import load as nd_load
 from gluax._src.engine.serialization import save as nd_save
 from gluax._src.gluon.block import HybridBlock
 from gluax._src.gluon.parameter import Parameter
+from gluax._src.gluon.symbol import Symbol, from_spec
 from gluax._src.gluon.symbol_json import Graph
 
 SUFFIX = "-symbol.stablehlo"
@@ -72,10 +73,19 @@ class SymbolBlock(HybridBlock):
     keep their full names; it runs eagerly (recorded for autograd) or hybridized, and can be
     fine-tuned.
 
-    Notes
-    -----
-    MXNet's ``SymbolBlock(outputs, inputs)`` wraps free-standing Symbols; gluax has none, so
-    that constructor form raises ``NotImplementedError``.
+    ``SymbolBlock(outputs, inputs, params=None)`` wraps free-standing Symbols: ``outputs``
+    (a Symbol, a group, or a list of Symbols; any slice of ``get_internals()``) computed from
+    the variables ``inputs``. Parameters whose names are in ``params`` (a ParameterDict, such
+    as ``net.collect_params()``) are shared with it; the others are new, with shapes inferred
+    from the first input.
+
+    Examples
+    --------
+    >>> import gluax as mx
+    >>> data = mx.sym.var('data')
+    >>> net = mx.gluon.SymbolBlock(mx.sym.relu(data) * 2, data)
+    >>> net(mx.nd.array([-1.0, 3.0])).asnumpy().tolist()
+    [0.0, 6.0]
     """
 
     def __init__(
@@ -89,11 +99,16 @@ class SymbolBlock(HybridBlock):
         _input_names: Sequence[str] = (),
         prefix: str | None = None,
     ) -> None:
+        shared: dict[str, Parameter] = {}
+        self._symbol = None
         if _exported is None and _graph is None:
-            raise NotImplementedError(
-                "SymbolBlock(outputs, inputs): gluax has no free-standing Symbols. Load an "
-                "exported model with SymbolBlock.imports(symbol_file, input_names, param_file)."
-            )
+            self._symbol, _input_names = _from_symbols(outputs, inputs)
+            _graph = Graph(self._symbol._json_dict(), "SymbolBlock")
+            if params is not None:
+                shared = {p.name: p for p in params.values()}
+            params = None
+        elif _graph is not None:
+            self._symbol = from_spec({"nodes": _graph.nodes, "heads": _graph.heads}, _graph.source)
         super().__init__(prefix=prefix if prefix is not None else "", params=params)
         self._exported, self._graph = _exported, _graph
         if _graph is not None:
@@ -105,7 +120,11 @@ class SymbolBlock(HybridBlock):
             self._input_names = list(_input_names)
             aux = _graph.aux_names()
             for name in _graph.variables:
-                if name not in self._input_names:
+                if name in self._input_names or name in self._reg_params:
+                    continue
+                if name in shared:
+                    self._reg_params[name] = self.params._params[name] = shared[name]
+                else:
                     self._register(name, "null" if name in aux else "write", None, "float32")
             self._n_inputs = len(self._input_names)
             return
@@ -126,6 +145,18 @@ class SymbolBlock(HybridBlock):
         p = Parameter(name, grad_req=grad_req, shape=shape, dtype=dtype, allow_deferred_init=True)
         self._reg_params[name] = p
         self.params._params[name] = p
+
+    def infer_shape(self, *args: Any) -> None:
+        """Parameter shapes of a graph from its inputs' shapes (``Symbol.infer_shape``)."""
+        if self._symbol is None:
+            return super().infer_shape(*args)
+        given = {n: tuple(a.shape) for n, a in zip(self._input_names, args)}
+        arg_shapes, _, aux_shapes = self._symbol.infer_shape_partial(**given)
+        names = self._symbol.list_arguments() + self._symbol.list_auxiliary_states()
+        for n, shape in zip(names, list(arg_shapes) + list(aux_shapes)):
+            p = self._reg_params.get(n)
+            if p is not None and shape and all(shape):
+                p.shape = shape
 
     def _call_exported(self, *flat: Any) -> Any:
         n_arg, n_aux = len(self._arg_names), len(self._aux_names)
@@ -213,3 +244,32 @@ class SymbolBlock(HybridBlock):
                 dtype_source="saved",
             )
         return block
+
+
+def _from_symbols(outputs: Any, inputs: Any) -> tuple[Symbol, list[str]]:
+    """The output Symbol and input variable names of ``SymbolBlock(outputs, inputs)``."""
+    from gluax._src.gluon.symbol import Group, _is_graph
+
+    outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    if not outs or not all(_is_graph(o) for o in outs):
+        raise TypeError(
+            "SymbolBlock(outputs, inputs): outputs must be a Symbol or a list of Symbols, got "
+            f"{type(outputs).__name__}. To load files use SymbolBlock.imports."
+        )
+    sym = outs[0] if len(outs) == 1 else Group(outs)
+    ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    names = []
+    for i in ins:
+        if not _is_graph(i) or len(i) != 1 or i._outputs[0][0].op != "null":
+            raise TypeError(
+                f"SymbolBlock(outputs, inputs): inputs must be variables (mx.sym.var), got {i!r}."
+            )
+        names.append(i.name)
+    variables = set(sym.list_inputs())
+    unused = [n for n in names if n not in variables]
+    if unused:
+        raise ValueError(
+            f"SymbolBlock: input(s) {unused} are not variables of the outputs' graph; its "
+            f"variables are {sorted(variables)}."
+        )
+    return sym, names
