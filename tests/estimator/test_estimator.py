@@ -32,10 +32,10 @@ def loaders():
     return gluon.data.DataLoader(tr, batch_size=8), gluon.data.DataLoader(va, batch_size=8)
 
 
-def make_net():
+def make_net(ctx=None):
     net = nn.HybridSequential()
     net.add(nn.Dense(8, activation="relu", in_units=5), nn.Dense(3, in_units=8))
-    net.initialize()
+    net.initialize(ctx=ctx)
     for k in PN:
         getattr(net[int(k[0])], k[2:]).set_data(mx.nd.array(ARR["init__" + k]))
     return net
@@ -45,10 +45,13 @@ def params(net):
     return {k: getattr(net[int(k[0])], k[2:]).data().asnumpy() for k in PN}
 
 
-def make_est(lr, net=None):
-    net = net or make_net()
+def make_est(lr, ctx=None):
+    net = make_net(ctx)
     trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": lr, "momentum": 0.9})
-    est = E.Estimator(net, gluon.loss.SoftmaxCrossEntropyLoss(), trainer=trainer)
+    # the net lives on cpu(0) (MXNet would pick gpu(0) where a GPU is present)
+    est = E.Estimator(
+        net, gluon.loss.SoftmaxCrossEntropyLoss(), trainer=trainer, context=ctx or mx.cpu()
+    )
     buf = io.StringIO()
     est.logger.handlers = [logging.StreamHandler(buf)]
     return net, est, buf
@@ -155,3 +158,14 @@ def test_evaluate_before_training_matches_mxnet():
     np.testing.assert_allclose(
         [m.get()[1] for m in est.val_metrics], REF["evaluate"]["values"], rtol=1e-5
     )
+
+
+def test_fit_on_two_devices_matches_mxnets_one_device_run():
+    # each batch is split in two halves; summed gradients and step(8) give the same update
+    ctx = [mx.cpu(0), mx.cpu(1)]
+    net, est, _ = make_est(0.1, ctx)
+    tr, va = loaders()
+    rec = Recorder()
+    est.fit(tr, va, epochs=2, event_handlers=[rec])
+    np.testing.assert_allclose(rec.epochs, REF["fit"]["epochs"][:2], rtol=1e-5)
+    assert net[0].weight.list_ctx() == ctx

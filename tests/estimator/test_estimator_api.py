@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import re
 
 import numpy as np
 import pytest
@@ -32,6 +33,7 @@ def make(hybridize=False, **kw):
     if hybridize:
         net.hybridize()
     trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    kw.setdefault("context", mx.cpu())  # where net was initialized
     est = E.Estimator(net, gluon.loss.SoftmaxCrossEntropyLoss(), trainer=trainer, **kw)
     buf = io.StringIO()
     est.logger.handlers = [logging.StreamHandler(buf)]
@@ -76,7 +78,9 @@ def test_default_trainer_and_initializer_warnings():
     ):
         est = E.Estimator(net, gluon.loss.SoftmaxCrossEntropyLoss())
     assert est.trainer.learning_rate == 0.001
-    assert net.weight.list_ctx() == [mx.cpu()]  # initialized by the estimator
+    assert net.weight.list_ctx() == est.context  # initialized by the estimator
+    # MXNet's default device: gpu(0) where a GPU is present, else cpu()
+    assert est.context == ([mx.gpu(0)] if mx.num_gpus() else [mx.cpu()])
     trainer = gluon.Trainer(net.collect_params(), "sgd")
     with pytest.warns(UserWarning, match="already fully initialized, skipping initialization"):
         E.Estimator(
@@ -284,3 +288,12 @@ def test_progress_bar_counts_the_batches():
     est.fit(loader(), epochs=1, event_handlers=[log, Peek()])
     assert seen == [(0, 3), (1, 3), (2, 3)]  # the bar moves at each batch end
     assert log._bar is None
+
+
+def test_unavailable_gpu_is_rejected():
+    net = nn.Dense(2, in_units=3)
+    missing = mx.gpu(mx.num_gpus())
+    with pytest.raises(
+        ValueError, match=rf"{re.escape(str(missing))} is not available; use mx.cpu\(\)"
+    ):
+        E.Estimator(net, gluon.loss.SoftmaxCrossEntropyLoss(), context=missing)
