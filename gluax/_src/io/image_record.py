@@ -187,7 +187,9 @@ class ImageRecordIter(DataIter):
         self._labels = self._read_imglist(p["path_imglist"]) if p["path_imglist"] else None
         self._rng = np.random.RandomState(111 + int(p["seed"]))  # MXNet's kRandMagic + seed
         self._aug_rng = np.random.RandomState(111 if p["seed_aug"] is None else None)
-        self._mean_img = self._load_mean_img(p["mean_img"]) if p["mean_img"] else None
+        self._mean_img: np.ndarray | None = None
+        if p["mean_img"]:
+            self._mean_img = self._load_mean_img(p["mean_img"])
         lw = int(p["label_width"])
         self.provide_data = [DataDesc(p["data_name"], (batch_size,) + shape, np.dtype(dtype).type)]
         lshape = (batch_size,) if lw == 1 else (batch_size, lw)
