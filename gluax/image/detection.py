@@ -13,8 +13,6 @@ from gluax._src.image.image import Augmenter as Augmenter
 from gluax._src.image.image import CastAug as CastAug
 from gluax._src.image.image import ColorJitterAug as ColorJitterAug
 from gluax._src.image.image import ColorNormalizeAug as ColorNormalizeAug
-from gluax._src.image.image import copyMakeBorder as copyMakeBorder
-from gluax._src.image.image import fixed_crop as fixed_crop
 from gluax._src.image.image import ForceResizeAug as ForceResizeAug
 from gluax._src.image.image import HueJitterAug as HueJitterAug
 from gluax._src.image.image import ImageIter as ImageIter
@@ -22,3 +20,5 @@ from gluax._src.image.image import LightingAug as LightingAug
 from gluax._src.image.image import RandomGrayAug as RandomGrayAug
 from gluax._src.image.image import RandomOrderAug as RandomOrderAug
 from gluax._src.image.image import ResizeAug as ResizeAug
+from gluax._src.image.image import copyMakeBorder as copyMakeBorder
+from gluax._src.image.image import fixed_crop as fixed_crop

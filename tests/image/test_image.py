@@ -34,13 +34,15 @@ def test_imdecode_matches_mxnet_exactly(name):
         assert got.dtype == np.uint8
         np.testing.assert_array_equal(got.asnumpy(), Z[f"decode/{name}/{flag}"])
     # numpy and NDArray buffers too
-    np.testing.assert_array_equal(img.imdecode(np.frombuffer(buf, np.uint8)).asnumpy(),
-                                  Z[f"decode/{name}/1"])
+    np.testing.assert_array_equal(
+        img.imdecode(np.frombuffer(buf, np.uint8)).asnumpy(), Z[f"decode/{name}/1"]
+    )
 
 
 def test_imread_matches_mxnet():
-    np.testing.assert_array_equal(img.imread(os.path.join(FIX, "b.jpg")).asnumpy(),
-                                  Z["imread/b.jpg"])
+    np.testing.assert_array_equal(
+        img.imread(os.path.join(FIX, "b.jpg")).asnumpy(), Z["imread/b.jpg"]
+    )
 
 
 def test_bad_images_raise_clear_errors(tmp_path):
@@ -77,14 +79,18 @@ def test_imresize_float_matches_mxnet(interp):
 def test_resize_short_and_crops_match_mxnet():
     a, b = _dec("a.png"), _dec("b.jpg")
     np.testing.assert_array_equal(img.resize_short(a, 12).asnumpy(), Z["resize_short/a/12/2"])
-    np.testing.assert_array_equal(img.resize_short(b, 10, interp=9).asnumpy(),
-                                  Z["resize_short/b/10/9"])
-    np.testing.assert_array_equal(img.resize_short(b, 40, interp=9).asnumpy(),
-                                  Z["resize_short/b/40/9"])
-    np.testing.assert_array_equal(img.fixed_crop(a, 3, 2, 10, 8, size=(7, 5), interp=1).asnumpy(),
-                                  Z["fixed_crop/a"])
-    np.testing.assert_array_equal(img.fixed_crop(a, 3, 2, 10, 8).asnumpy(),
-                                  Z["fixed_crop/a/nosize"])
+    np.testing.assert_array_equal(
+        img.resize_short(b, 10, interp=9).asnumpy(), Z["resize_short/b/10/9"]
+    )
+    np.testing.assert_array_equal(
+        img.resize_short(b, 40, interp=9).asnumpy(), Z["resize_short/b/40/9"]
+    )
+    np.testing.assert_array_equal(
+        img.fixed_crop(a, 3, 2, 10, 8, size=(7, 5), interp=1).asnumpy(), Z["fixed_crop/a"]
+    )
+    np.testing.assert_array_equal(
+        img.fixed_crop(a, 3, 2, 10, 8).asnumpy(), Z["fixed_crop/a/nosize"]
+    )
     out, box = img.center_crop(b, (10, 12))
     np.testing.assert_array_equal(out.asnumpy(), Z["center_crop/b"])
     assert list(box) == META["center_crop/b"]
@@ -97,13 +103,16 @@ def test_resize_short_and_crops_match_mxnet():
 
 def test_copy_make_border_matches_mxnet():
     a = _dec("a.png")
-    np.testing.assert_array_equal(img.copyMakeBorder(a, 1, 2, 3, 4, type=0, value=7).asnumpy(),
-                                  Z["border/0/7"])
-    np.testing.assert_array_equal(img.copyMakeBorder(a, 2, 1, 0, 3, values=(1, 2, 3)).asnumpy(),
-                                  Z["border/0/values"])
+    np.testing.assert_array_equal(
+        img.copyMakeBorder(a, 1, 2, 3, 4, type=0, value=7).asnumpy(), Z["border/0/7"]
+    )
+    np.testing.assert_array_equal(
+        img.copyMakeBorder(a, 2, 1, 0, 3, values=(1, 2, 3)).asnumpy(), Z["border/0/values"]
+    )
     for t in (1, 2, 3, 4):
-        np.testing.assert_array_equal(img.copyMakeBorder(a, 2, 3, 4, 1, type=t).asnumpy(),
-                                      Z[f"border/{t}"])
+        np.testing.assert_array_equal(
+            img.copyMakeBorder(a, 2, 3, 4, 1, type=t).asnumpy(), Z[f"border/{t}"]
+        )
     got = img.copyMakeBorder(a.astype("float32"), 1, 1, 2, 2, type=16, values=(127.5, 10, 300))
     _close(got, Z["border/f/16"], 0)
     with pytest.raises(ValueError, match="type must be an OpenCV border code"):
@@ -140,7 +149,8 @@ def test_random_crops_follow_mxnet_draws():
 
 def _augs():
     return {
-        "ResizeAug": img.ResizeAug(5, 1), "ForceResizeAug": img.ForceResizeAug((11, 7)),
+        "ResizeAug": img.ResizeAug(5, 1),
+        "ForceResizeAug": img.ForceResizeAug((11, 7)),
         "RandomCropAug": img.RandomCropAug((5, 5)),
         "RandomSizedCropAug": img.RandomSizedCropAug((5, 5), 0.2, (0.5, 2.0)),
         "CenterCropAug": img.CenterCropAug((5, 4)),
@@ -149,13 +159,18 @@ def _augs():
         "SaturationJitterAug": img.SaturationJitterAug(0.4),
         "HueJitterAug": img.HueJitterAug(0.3),
         "ColorJitterAug": img.ColorJitterAug(0.3, 0.3, 0.3),
-        "LightingAug": img.LightingAug(0.5, np.array([55.46, 4.794, 1.148]),
-                                       np.array([[-0.5675, 0.7192, 0.4009],
-                                                 [-0.5808, -0.0045, -0.814],
-                                                 [-0.5836, -0.6948, 0.4203]])),
-        "ColorNormalizeAug": img.ColorNormalizeAug(mx.nd.array([100, 110, 120]),
-                                                   mx.nd.array([40, 50, 60])),
-        "RandomGrayAug": img.RandomGrayAug(0.7), "HorizontalFlipAug": img.HorizontalFlipAug(0.7),
+        "LightingAug": img.LightingAug(
+            0.5,
+            np.array([55.46, 4.794, 1.148]),
+            np.array(
+                [[-0.5675, 0.7192, 0.4009], [-0.5808, -0.0045, -0.814], [-0.5836, -0.6948, 0.4203]]
+            ),
+        ),
+        "ColorNormalizeAug": img.ColorNormalizeAug(
+            mx.nd.array([100, 110, 120]), mx.nd.array([40, 50, 60])
+        ),
+        "RandomGrayAug": img.RandomGrayAug(0.7),
+        "HorizontalFlipAug": img.HorizontalFlipAug(0.7),
         "CastAug": img.CastAug(),
     }
 
@@ -173,9 +188,20 @@ def test_augmenter_matches_mxnet(name):
 
 
 def test_create_augmenter_pipeline_matches_mxnet():
-    pipe = img.CreateAugmenter((3, 12, 12), resize=14, rand_crop=True, rand_mirror=True,
-                               mean=True, std=True, brightness=0.3, contrast=0.3,
-                               saturation=0.3, hue=0.2, pca_noise=0.1, rand_gray=0.5)
+    pipe = img.CreateAugmenter(
+        (3, 12, 12),
+        resize=14,
+        rand_crop=True,
+        rand_mirror=True,
+        mean=True,
+        std=True,
+        brightness=0.3,
+        contrast=0.3,
+        saturation=0.3,
+        hue=0.2,
+        pca_noise=0.1,
+        rand_gray=0.5,
+    )
     assert [type(t).__name__ for t in pipe] == META["create_augmenter"]
     random.seed(7)
     np.random.seed(7)
@@ -218,8 +244,9 @@ def test_imrotate_matches_mxnet():
     _close(img.imrotate(x, 90), Z["imrotate/90"], 1e-4)
     _close(img.imrotate(x, 30, zoom_in=True), Z["imrotate/30/in"], 1e-4)
     batch = mx.nd.array(np.stack([x.asnumpy()] * 2))
-    _close(img.imrotate(batch, mx.nd.array([10, -45]), zoom_out=True), Z["imrotate/batch/out"],
-           1e-4)
+    _close(
+        img.imrotate(batch, mx.nd.array([10, -45]), zoom_out=True), Z["imrotate/batch/out"], 1e-4
+    )
     with pytest.raises(TypeError, match="only float32"):
         img.imrotate(x.astype("uint8"), 90)
     with pytest.raises(ValueError, match="cannot be both True"):

@@ -12,32 +12,88 @@ from .fixtures import META, Z, path
 
 REC, IDX = path("cls.rec"), path("cls.idx")
 CONFIGS = {
-    "basic": ("ImageRecordIter", dict(path_imgrec=REC, data_shape=(3, 8, 8), resize=10,
-                                      mean_r=123.68, mean_g=116.28, mean_b=103.53,
-                                      std_r=58.395, std_g=57.12, std_b=57.375)),
-    "v1": ("ImageRecordIter_v1", dict(path_imgrec=REC, data_shape=(3, 8, 8), resize=10,
-                                      mean_r=123.68, mean_g=116.28, mean_b=103.53)),
-    "upscale": ("ImageRecordIter", dict(path_imgrec=REC, data_shape=(3, 21, 8),
-                                        scale=1.0 / 255)),
+    "basic": (
+        "ImageRecordIter",
+        dict(
+            path_imgrec=REC,
+            data_shape=(3, 8, 8),
+            resize=10,
+            mean_r=123.68,
+            mean_g=116.28,
+            mean_b=103.53,
+            std_r=58.395,
+            std_g=57.12,
+            std_b=57.375,
+        ),
+    ),
+    "v1": (
+        "ImageRecordIter_v1",
+        dict(
+            path_imgrec=REC,
+            data_shape=(3, 8, 8),
+            resize=10,
+            mean_r=123.68,
+            mean_g=116.28,
+            mean_b=103.53,
+        ),
+    ),
+    "upscale": ("ImageRecordIter", dict(path_imgrec=REC, data_shape=(3, 21, 8), scale=1.0 / 255)),
     "upscale_w": ("ImageRecordIter", dict(path_imgrec=REC, data_shape=(3, 8, 25))),
-    "cubic": ("ImageRecordIter", dict(path_imgrec=REC, path_imgidx=IDX, resize=9,
-                                      data_shape=(3, 8, 8), inter_method=2, mirror=True)),
-    "auto": ("ImageRecordIter", dict(path_imgrec=REC, resize=30, data_shape=(3, 8, 8),
-                                     inter_method=9, pad=2, fill_value=0)),
-    "norb": ("ImageRecordIter", dict(path_imgrec=REC, data_shape=(3, 8, 8), resize=10,
-                                     round_batch=False)),
+    "cubic": (
+        "ImageRecordIter",
+        dict(
+            path_imgrec=REC,
+            path_imgidx=IDX,
+            resize=9,
+            data_shape=(3, 8, 8),
+            inter_method=2,
+            mirror=True,
+        ),
+    ),
+    "auto": (
+        "ImageRecordIter",
+        dict(path_imgrec=REC, resize=30, data_shape=(3, 8, 8), inter_method=9, pad=2, fill_value=0),
+    ),
+    "norb": (
+        "ImageRecordIter",
+        dict(path_imgrec=REC, data_shape=(3, 8, 8), resize=10, round_batch=False),
+    ),
     "uint8": ("ImageRecordUInt8Iter", dict(path_imgrec=REC, data_shape=(3, 8, 8), resize=8)),
     "gray": ("ImageRecordIter", dict(path_imgrec=REC, data_shape=(1, 8, 8), resize=8)),
-    "part0": ("ImageRecordIter", dict(path_imgrec=REC, path_imgidx=IDX, data_shape=(3, 8, 8),
-                                      resize=8, num_parts=2, part_index=0)),
-    "part1": ("ImageRecordIter", dict(path_imgrec=REC, path_imgidx=IDX, data_shape=(3, 8, 8),
-                                      resize=8, num_parts=2, part_index=1)),
-    "part1_noidx": ("ImageRecordIter", dict(path_imgrec=REC, data_shape=(3, 8, 8), resize=8,
-                                            num_parts=2, part_index=1)),
-    "lst": ("ImageRecordIter", dict(path_imgrec=REC, path_imglist=path("list.lst"),
-                                    data_shape=(3, 8, 8), resize=8)),
-    "multi": ("ImageRecordIter", dict(path_imgrec=path("multi.rec"), data_shape=(3, 8, 8),
-                                      resize=8, label_width=2)),
+    "part0": (
+        "ImageRecordIter",
+        dict(
+            path_imgrec=REC,
+            path_imgidx=IDX,
+            data_shape=(3, 8, 8),
+            resize=8,
+            num_parts=2,
+            part_index=0,
+        ),
+    ),
+    "part1": (
+        "ImageRecordIter",
+        dict(
+            path_imgrec=REC,
+            path_imgidx=IDX,
+            data_shape=(3, 8, 8),
+            resize=8,
+            num_parts=2,
+            part_index=1,
+        ),
+    ),
+    "part1_noidx": (
+        "ImageRecordIter",
+        dict(path_imgrec=REC, data_shape=(3, 8, 8), resize=8, num_parts=2, part_index=1),
+    ),
+    "lst": (
+        "ImageRecordIter",
+        dict(path_imgrec=REC, path_imglist=path("list.lst"), data_shape=(3, 8, 8), resize=8),
+    ),
+    "multi": (
+        "ImageRecordIter",
+        dict(path_imgrec=path("multi.rec"), data_shape=(3, 8, 8), resize=8, label_width=2),
+    ),
 }
 
 
@@ -63,9 +119,21 @@ def test_image_record_iter_matches_mxnet(name):
 
 
 def test_random_options_are_seeded_and_shaped():
-    kw = dict(path_imgrec=REC, path_imgidx=IDX, data_shape=(3, 8, 8), batch_size=5,
-              resize=12, rand_crop=True, rand_mirror=True, shuffle=True, brightness=0.3,
-              contrast=0.3, saturation=0.3, pca_noise=0.1, seed=3)
+    kw = dict(
+        path_imgrec=REC,
+        path_imgidx=IDX,
+        data_shape=(3, 8, 8),
+        batch_size=5,
+        resize=12,
+        rand_crop=True,
+        rand_mirror=True,
+        shuffle=True,
+        brightness=0.3,
+        contrast=0.3,
+        saturation=0.3,
+        pca_noise=0.1,
+        seed=3,
+    )
     runs = [next(iter(ir.ImageRecordIter(**kw))) for _ in range(2)]
     np.testing.assert_array_equal(runs[0].data[0].asnumpy(), runs[1].data[0].asnumpy())
     np.testing.assert_array_equal(runs[0].label[0].asnumpy(), runs[1].label[0].asnumpy())
@@ -73,15 +141,27 @@ def test_random_options_are_seeded_and_shaped():
     d = runs[0].data[0].asnumpy()
     assert d.shape == (5, 3, 8, 8) and d.min() >= 0 and d.max() <= 255
     # random_resized_crop resizes the crop to data_shape
-    it = ir.ImageRecordIter(path_imgrec=REC, data_shape=(3, 6, 7), batch_size=2,
-                            random_resized_crop=True, min_random_area=0.3,
-                            max_aspect_ratio=1.3, min_aspect_ratio=0.7)
+    it = ir.ImageRecordIter(
+        path_imgrec=REC,
+        data_shape=(3, 6, 7),
+        batch_size=2,
+        random_resized_crop=True,
+        min_random_area=0.3,
+        max_aspect_ratio=1.3,
+        min_aspect_ratio=0.7,
+    )
     assert next(iter(it)).data[0].shape == (2, 3, 6, 7)
     # mirror=True flips every image left-right
-    plain = next(iter(ir.ImageRecordIter(path_imgrec=REC, data_shape=(3, 8, 8), batch_size=2,
-                                         resize=8)))
-    flip = next(iter(ir.ImageRecordIter(path_imgrec=REC, data_shape=(3, 8, 8), batch_size=2,
-                                        resize=8, mirror=True)))
+    plain = next(
+        iter(ir.ImageRecordIter(path_imgrec=REC, data_shape=(3, 8, 8), batch_size=2, resize=8))
+    )
+    flip = next(
+        iter(
+            ir.ImageRecordIter(
+                path_imgrec=REC, data_shape=(3, 8, 8), batch_size=2, resize=8, mirror=True
+            )
+        )
+    )
     np.testing.assert_array_equal(flip.data[0].asnumpy(), plain.data[0].asnumpy()[..., ::-1])
 
 
@@ -118,8 +198,7 @@ def test_bad_input_names_file_or_argument(tmp_path):
     with pytest.raises(ValueError, match="2-dimensional labels but label_width is 1"):
         next(iter(ir.ImageRecordIter(path_imgrec=path("multi.rec"), **kw)))
     with pytest.raises(ValueError, match="smaller than max_crop_size=99"):
-        next(iter(ir.ImageRecordIter(path_imgrec=REC, max_crop_size=99, min_crop_size=8,
-                                     **kw)))
+        next(iter(ir.ImageRecordIter(path_imgrec=REC, max_crop_size=99, min_crop_size=8, **kw)))
     # a record whose image does not decode: the error names the file and the record
     w = mx.recordio.MXRecordIO(str(tmp_path / "junk.rec"), "w")
     w.write(mx.recordio.pack(mx.recordio.IRHeader(0, 1.0, 7, 0), b"junk bytes"))

@@ -16,15 +16,21 @@ LIST = [(0, "a.png"), (1, "a.jpg"), (2, "b.jpg"), (3, "c.png"), (4, "b.jpg")]
 ITERS = {
     "rec_pad": dict(path_imgrec=path("cls.rec"), path_imgidx=path("cls.idx"), resize=10),
     "rec_noidx": dict(path_imgrec=path("cls.rec"), resize=10, inter_method=1),
-    "rec_discard": dict(path_imgrec=path("cls.rec"), path_imgidx=path("cls.idx"),
-                        last_batch_handle="discard", mean=True, std=True),
-    "rec_roll": dict(path_imgrec=path("cls.rec"), path_imgidx=path("cls.idx"),
-                     last_batch_handle="roll_over"),
-    "rec_parts": dict(path_imgrec=path("cls.rec"), path_imgidx=path("cls.idx"), num_parts=2,
-                      part_index=1),
+    "rec_discard": dict(
+        path_imgrec=path("cls.rec"),
+        path_imgidx=path("cls.idx"),
+        last_batch_handle="discard",
+        mean=True,
+        std=True,
+    ),
+    "rec_roll": dict(
+        path_imgrec=path("cls.rec"), path_imgidx=path("cls.idx"), last_batch_handle="roll_over"
+    ),
+    "rec_parts": dict(
+        path_imgrec=path("cls.rec"), path_imgidx=path("cls.idx"), num_parts=2, part_index=1
+    ),
     "lst": dict(path_imglist=path("list.lst"), path_root=FIX),
-    "imglist": dict(imglist=[[float(i) + 0.5, n] for i, n in LIST], path_root=FIX,
-                    inter_method=9),
+    "imglist": dict(imglist=[[float(i) + 0.5, n] for i, n in LIST], path_root=FIX, inter_method=9),
     "rec_shuffle": dict(path_imgrec=path("cls.rec"), path_imgidx=path("cls.idx"), shuffle=True),
 }
 
@@ -86,14 +92,16 @@ def test_image_iter_bad_input(tmp_path):
 # ---- detection -------------------------------------------------------------------------------
 def test_det_augmenters_match_mxnet():
     det = img.detection
-    lab = np.array([1, 0.2, 0.1, 0.8, 0.9, 0, 0.05, 0.5, 0.4, 0.95, 3, 0.5, 0.5, 0.7, 0.6],
-                   np.float32).reshape(-1, 5)
+    lab = np.array(
+        [1, 0.2, 0.1, 0.8, 0.9, 0, 0.05, 0.5, 0.4, 0.95, 3, 0.5, 0.5, 0.7, 0.6], np.float32
+    ).reshape(-1, 5)
     c = img.imdecode(RAW["c.png"])
-    augs = {"crop": det.DetRandomCropAug(min_object_covered=0.3),
-            "pad": det.DetRandomPadAug(pad_val=(1, 2, 3)),
-            "flip": det.DetHorizontalFlipAug(0.6),
-            "select": det.DetRandomSelectAug([det.DetRandomCropAug(), det.DetRandomPadAug()],
-                                             0.3)}
+    augs = {
+        "crop": det.DetRandomCropAug(min_object_covered=0.3),
+        "pad": det.DetRandomPadAug(pad_val=(1, 2, 3)),
+        "flip": det.DetHorizontalFlipAug(0.6),
+        "select": det.DetRandomSelectAug([det.DetRandomCropAug(), det.DetRandomPadAug()], 0.3),
+    }
     for name, aug in augs.items():
         for k in range(3):
             random.seed(20 + k)
@@ -112,12 +120,15 @@ def test_det_flip_moves_boxes():
 
 @pytest.mark.parametrize("name", ["plain", "aug"])
 def test_image_det_iter_matches_mxnet(name):
-    kw = {"plain": {}, "aug": dict(rand_crop=0.5, rand_pad=0.5, rand_mirror=True, mean=True,
-                                   std=True)}[name]
+    kw = {
+        "plain": {},
+        "aug": dict(rand_crop=0.5, rand_pad=0.5, rand_mirror=True, mean=True, std=True),
+    }[name]
     random.seed(1)
     np.random.seed(1)
-    it = img.ImageDetIter(2, (3, 10, 10), path_imgrec=path("det.rec"),
-                          path_imgidx=path("det.idx"), **kw)
+    it = img.ImageDetIter(
+        2, (3, 10, 10), path_imgrec=path("det.rec"), path_imgidx=path("det.idx"), **kw
+    )
     assert list(it.label_shape) == META["det"][name]["label_shape"]
     assert list(it.provide_label[0][1]) == META["det"][name]["provide_label"]
     _check_epochs(it, f"detiter/{name}", META["det"][name]["pads"])

@@ -20,6 +20,8 @@ import numpy as np
 
 from gluax._src.engine.ndarray import NDArray
 from gluax._src.image.image import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
     PCA_EIGVAL,
     PCA_EIGVEC,
     Augmenter,
@@ -37,8 +39,6 @@ from gluax._src.image.image import (
     _np,
     copyMakeBorder,
     fixed_crop,
-    IMAGENET_MEAN,
-    IMAGENET_STD,
 )
 from gluax._src.io.io import DataBatch
 
@@ -150,14 +150,23 @@ class DetRandomCropAug(DetAugmenter):
     remains. Crop area (fraction of the image) in ``area_range``, aspect ratio in
     ``aspect_ratio_range``; up to ``max_attempts`` tries, else the input is returned."""
 
-    def __init__(self, min_object_covered: float = 0.1,
-                 aspect_ratio_range: Any = (0.75, 1.33), area_range: Any = (0.05, 1.0),
-                 min_eject_coverage: float = 0.3, max_attempts: int = 50) -> None:
+    def __init__(
+        self,
+        min_object_covered: float = 0.1,
+        aspect_ratio_range: Any = (0.75, 1.33),
+        area_range: Any = (0.05, 1.0),
+        min_eject_coverage: float = 0.3,
+        max_attempts: int = 50,
+    ) -> None:
         aspect_ratio_range = _pair("DetRandomCropAug: aspect_ratio_range", aspect_ratio_range)
         area_range = _pair("DetRandomCropAug: area_range", area_range)
-        super().__init__(min_object_covered=min_object_covered,
-                         aspect_ratio_range=aspect_ratio_range, area_range=area_range,
-                         min_eject_coverage=min_eject_coverage, max_attempts=max_attempts)
+        super().__init__(
+            min_object_covered=min_object_covered,
+            aspect_ratio_range=aspect_ratio_range,
+            area_range=area_range,
+            min_eject_coverage=min_eject_coverage,
+            max_attempts=max_attempts,
+        )
         self.min_object_covered = min_object_covered
         self.min_eject_coverage = min_eject_coverage
         self.max_attempts = max_attempts
@@ -165,8 +174,9 @@ class DetRandomCropAug(DetAugmenter):
         self.area_range = area_range
         self.enabled = False
         if area_range[1] <= 0 or area_range[0] > area_range[1]:
-            warnings.warn(f"Skip DetRandomCropAug due to invalid area_range: {area_range}",
-                          stacklevel=2)
+            warnings.warn(
+                f"Skip DetRandomCropAug due to invalid area_range: {area_range}", stacklevel=2
+            )
         elif aspect_ratio_range[0] > aspect_ratio_range[1] or aspect_ratio_range[0] <= 0:
             warnings.warn(
                 f"Skip DetRandomCropAug due to invalid aspect_ratio_range: {aspect_ratio_range}",
@@ -185,8 +195,9 @@ class DetRandomCropAug(DetAugmenter):
     def _calculate_areas(self, label: np.ndarray) -> np.ndarray:
         return _areas(label)
 
-    def _intersect(self, label: np.ndarray, xmin: float, ymin: float, xmax: float,
-                   ymax: float) -> np.ndarray:
+    def _intersect(
+        self, label: np.ndarray, xmin: float, ymin: float, xmax: float, ymax: float
+    ) -> np.ndarray:
         left = np.maximum(label[:, 0], xmin)
         right = np.minimum(label[:, 2], xmax)
         top = np.maximum(label[:, 1], ymin)
@@ -196,8 +207,9 @@ class DetRandomCropAug(DetAugmenter):
         out[(left >= right) | (top >= bot), :] = 0
         return out
 
-    def _check_satisfy_constraints(self, label: np.ndarray, xmin: int, ymin: int, xmax: int,
-                                   ymax: int, width: int, height: int) -> bool:
+    def _check_satisfy_constraints(
+        self, label: np.ndarray, xmin: int, ymin: int, xmax: int, ymax: int, width: int, height: int
+    ) -> bool:
         if (xmax - xmin) * (ymax - ymin) < 2:
             return False
         x1, y1 = float(xmin) / width, float(ymin) / height
@@ -211,8 +223,9 @@ class DetRandomCropAug(DetAugmenter):
         coverages = coverages[coverages > 0]
         return coverages.size > 0 and np.amin(coverages) > self.min_object_covered
 
-    def _update_labels(self, label: np.ndarray, crop_box: tuple, height: int,
-                       width: int) -> np.ndarray | None:
+    def _update_labels(
+        self, label: np.ndarray, crop_box: tuple, height: int, width: int
+    ) -> np.ndarray | None:
         xmin, ymin = float(crop_box[0]) / width, float(crop_box[1]) / height
         w, h = float(crop_box[2]) / width, float(crop_box[3]) / height
         out = label.copy()
@@ -272,23 +285,34 @@ class DetRandomPadAug(DetAugmenter):
     ``area_range`` times the image's, aspect ratio in ``aspect_ratio_range``) and shrink the
     boxes to match."""
 
-    def __init__(self, aspect_ratio_range: Any = (0.75, 1.33), area_range: Any = (1.0, 3.0),
-                 max_attempts: int = 50, pad_val: Any = (128, 128, 128)) -> None:
+    def __init__(
+        self,
+        aspect_ratio_range: Any = (0.75, 1.33),
+        area_range: Any = (1.0, 3.0),
+        max_attempts: int = 50,
+        pad_val: Any = (128, 128, 128),
+    ) -> None:
         if not isinstance(pad_val, (list, tuple)) and not isinstance(pad_val, _NUMERIC):
-            raise TypeError(f"DetRandomPadAug: pad_val must be a number or a tuple, got "
-                            f"{pad_val!r}.")
+            raise TypeError(
+                f"DetRandomPadAug: pad_val must be a number or a tuple, got {pad_val!r}."
+            )
         aspect_ratio_range = _pair("DetRandomPadAug: aspect_ratio_range", aspect_ratio_range)
         area_range = _pair("DetRandomPadAug: area_range", area_range)
-        super().__init__(aspect_ratio_range=aspect_ratio_range, area_range=area_range,
-                         max_attempts=max_attempts, pad_val=pad_val)
+        super().__init__(
+            aspect_ratio_range=aspect_ratio_range,
+            area_range=area_range,
+            max_attempts=max_attempts,
+            pad_val=pad_val,
+        )
         self.pad_val = pad_val
         self.aspect_ratio_range = aspect_ratio_range
         self.area_range = area_range
         self.max_attempts = max_attempts
         self.enabled = False
         if area_range[1] <= 1.0 or area_range[0] > area_range[1]:
-            warnings.warn(f"Skip DetRandomPadAug due to invalid parameters: {area_range}",
-                          stacklevel=2)
+            warnings.warn(
+                f"Skip DetRandomPadAug due to invalid parameters: {area_range}", stacklevel=2
+            )
         elif aspect_ratio_range[0] <= 0 or aspect_ratio_range[0] > aspect_ratio_range[1]:
             warnings.warn(
                 f"Skip DetRandomPadAug due to invalid aspect_ratio_range: {aspect_ratio_range}",
@@ -306,8 +330,9 @@ class DetRandomPadAug(DetAugmenter):
             src = copyMakeBorder(src, y, h - y - height, x, w - x - width, 16, values=vals)
         return src, label
 
-    def _update_labels(self, label: np.ndarray, pad_box: tuple, height: int,
-                       width: int) -> np.ndarray:
+    def _update_labels(
+        self, label: np.ndarray, pad_box: tuple, height: int, width: int
+    ) -> np.ndarray:
         out = label.copy()
         out[:, (1, 3)] = (out[:, (1, 3)] * width + pad_box[0]) / pad_box[2]
         out[:, (2, 4)] = (out[:, (2, 4)] * height + pad_box[1]) / pad_box[3]
@@ -340,14 +365,16 @@ class DetRandomPadAug(DetAugmenter):
 
 
 def CreateMultiRandCropAugmenter(  # noqa: N802 (MXNet's name)
-    min_object_covered: Any = 0.1, aspect_ratio_range: Any = (0.75, 1.33),
-    area_range: Any = (0.05, 1.0), min_eject_coverage: Any = 0.3, max_attempts: Any = 50,
+    min_object_covered: Any = 0.1,
+    aspect_ratio_range: Any = (0.75, 1.33),
+    area_range: Any = (0.05, 1.0),
+    min_eject_coverage: Any = 0.3,
+    max_attempts: Any = 50,
     skip_prob: float = 0,
 ) -> DetRandomSelectAug:
     """One ``DetRandomCropAug`` per entry of the list-valued arguments (scalars are shared),
     of which ``DetRandomSelectAug`` applies one at random."""
-    params = [min_object_covered, aspect_ratio_range, area_range, min_eject_coverage,
-              max_attempts]
+    params = [min_object_covered, aspect_ratio_range, area_range, min_eject_coverage, max_attempts]
     params = [p if isinstance(p, list) else [p] for p in params]
     num = max(len(p) for p in params)
     for k, p in enumerate(params):
@@ -359,20 +386,38 @@ def CreateMultiRandCropAugmenter(  # noqa: N802 (MXNet's name)
                 )
             params[k] = p * num
     augs = [
-        DetRandomCropAug(min_object_covered=moc, aspect_ratio_range=arr, area_range=ar,
-                         min_eject_coverage=mec, max_attempts=ma)
+        DetRandomCropAug(
+            min_object_covered=moc,
+            aspect_ratio_range=arr,
+            area_range=ar,
+            min_eject_coverage=mec,
+            max_attempts=ma,
+        )
         for moc, arr, ar, mec, ma in zip(*params)
     ]
     return DetRandomSelectAug(augs, skip_prob=skip_prob)
 
 
 def CreateDetAugmenter(  # noqa: N802 (MXNet's name)
-    data_shape: tuple[int, int, int], resize: int = 0, rand_crop: float = 0,
-    rand_pad: float = 0, rand_gray: float = 0, rand_mirror: bool = False, mean: Any = None,
-    std: Any = None, brightness: float = 0, contrast: float = 0, saturation: float = 0,
-    pca_noise: float = 0, hue: float = 0, inter_method: int = 2,
-    min_object_covered: Any = 0.1, aspect_ratio_range: Any = (0.75, 1.33),
-    area_range: Any = (0.05, 3.0), min_eject_coverage: Any = 0.3, max_attempts: Any = 50,
+    data_shape: tuple[int, int, int],
+    resize: int = 0,
+    rand_crop: float = 0,
+    rand_pad: float = 0,
+    rand_gray: float = 0,
+    rand_mirror: bool = False,
+    mean: Any = None,
+    std: Any = None,
+    brightness: float = 0,
+    contrast: float = 0,
+    saturation: float = 0,
+    pca_noise: float = 0,
+    hue: float = 0,
+    inter_method: int = 2,
+    min_object_covered: Any = 0.1,
+    aspect_ratio_range: Any = (0.75, 1.33),
+    area_range: Any = (0.05, 3.0),
+    min_eject_coverage: Any = 0.3,
+    max_attempts: Any = 50,
     pad_val: Any = (127, 127, 127),
 ) -> list:
     """MXNet's standard detection augmenters: optional resize, random crop (probability
@@ -385,14 +430,20 @@ def CreateDetAugmenter(  # noqa: N802 (MXNet's name)
     if resize > 0:
         auglist.append(DetBorrowAug(ResizeAug(resize, inter_method)))
     if rand_crop > 0:
-        auglist.append(CreateMultiRandCropAugmenter(
-            min_object_covered, aspect_ratio_range, area_range, min_eject_coverage,
-            max_attempts, skip_prob=1 - rand_crop))
+        auglist.append(
+            CreateMultiRandCropAugmenter(
+                min_object_covered,
+                aspect_ratio_range,
+                area_range,
+                min_eject_coverage,
+                max_attempts,
+                skip_prob=1 - rand_crop,
+            )
+        )
     if rand_mirror > 0:
         auglist.append(DetHorizontalFlipAug(0.5))
     if rand_pad > 0:
-        pad_aug = DetRandomPadAug(aspect_ratio_range, (1.0, area_range[1]), max_attempts,
-                                  pad_val)
+        pad_aug = DetRandomPadAug(aspect_ratio_range, (1.0, area_range[1]), max_attempts, pad_val)
         auglist.append(DetRandomSelectAug([pad_aug], 1 - rand_pad))
     auglist.append(DetBorrowAug(ForceResizeAug((data_shape[2], data_shape[1]), inter_method)))
     auglist.append(DetBorrowAug(CastAug()))
@@ -417,18 +468,37 @@ class ImageDetIter(ImageIter):
     (``aug_list``, or ``CreateDetAugmenter(data_shape, **kwargs)``)."""
 
     def __init__(
-        self, batch_size: int, data_shape: tuple[int, int, int],
-        path_imgrec: str | None = None, path_imglist: str | None = None,
-        path_root: str | None = None, path_imgidx: str | None = None, shuffle: bool = False,
-        part_index: int = 0, num_parts: int = 1, aug_list: list | None = None,
-        imglist: list | None = None, data_name: str = "data", label_name: str = "label",
-        last_batch_handle: str = "pad", **kwargs: Any,
+        self,
+        batch_size: int,
+        data_shape: tuple[int, int, int],
+        path_imgrec: str | None = None,
+        path_imglist: str | None = None,
+        path_root: str | None = None,
+        path_imgidx: str | None = None,
+        shuffle: bool = False,
+        part_index: int = 0,
+        num_parts: int = 1,
+        aug_list: list | None = None,
+        imglist: list | None = None,
+        data_name: str = "data",
+        label_name: str = "label",
+        last_batch_handle: str = "pad",
+        **kwargs: Any,
     ) -> None:
         super().__init__(
-            batch_size=batch_size, data_shape=data_shape, path_imgrec=path_imgrec,
-            path_imglist=path_imglist, path_root=path_root, path_imgidx=path_imgidx,
-            shuffle=shuffle, part_index=part_index, num_parts=num_parts, aug_list=[],
-            imglist=imglist, data_name=data_name, label_name=label_name,
+            batch_size=batch_size,
+            data_shape=data_shape,
+            path_imgrec=path_imgrec,
+            path_imglist=path_imglist,
+            path_root=path_root,
+            path_imgidx=path_imgidx,
+            shuffle=shuffle,
+            part_index=part_index,
+            num_parts=num_parts,
+            aug_list=[],
+            imglist=imglist,
+            data_name=data_name,
+            label_name=label_name,
             last_batch_handle=last_batch_handle,
         )
         self.auglist = CreateDetAugmenter(data_shape, **kwargs) if aug_list is None else aug_list
@@ -586,7 +656,13 @@ class ImageDetIter(ImageIter):
 
 
 __all__ = [
-    "DetAugmenter", "DetBorrowAug", "DetRandomSelectAug", "DetHorizontalFlipAug",
-    "DetRandomCropAug", "DetRandomPadAug", "CreateMultiRandCropAugmenter", "CreateDetAugmenter",
+    "DetAugmenter",
+    "DetBorrowAug",
+    "DetRandomSelectAug",
+    "DetHorizontalFlipAug",
+    "DetRandomCropAug",
+    "DetRandomPadAug",
+    "CreateMultiRandCropAugmenter",
+    "CreateDetAugmenter",
     "ImageDetIter",
 ]

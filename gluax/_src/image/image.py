@@ -98,8 +98,15 @@ _BORDERS = {0: "constant", 1: "edge", 2: "symmetric", 3: "wrap", 4: "reflect", 1
 
 
 def copyMakeBorder(  # noqa: N802 (MXNet's name)
-    src: Any, top: int, bot: int, left: int, right: int, type: int = 0,  # noqa: A002
-    value: float = 0.0, values: Any = None, out: Any = None,
+    src: Any,
+    top: int,
+    bot: int,
+    left: int,
+    right: int,
+    type: int = 0,  # noqa: A002
+    value: float = 0.0,
+    values: Any = None,
+    out: Any = None,
 ) -> NDArray:
     """Pad an HWC image by ``top``, ``bot``, ``left``, ``right`` pixels. ``type`` is OpenCV's
     border code: 0 constant (``values`` per channel, else ``value``), 1 replicate, 2 reflect,
@@ -210,7 +217,11 @@ def color_normalize(src: Any, mean: Any, std: Any = None) -> Any:
 
 
 def random_size_crop(
-    src: Any, size: tuple[int, int], area: Any, ratio: tuple[float, float], interp: int = 2,
+    src: Any,
+    size: tuple[int, int],
+    area: Any,
+    ratio: tuple[float, float],
+    interp: int = 2,
     **kwargs: Any,
 ) -> tuple[NDArray, tuple]:
     """A crop of random area (a fraction in ``area`` = (min, max), or ``(area, 1)``) and aspect
@@ -218,8 +229,9 @@ def random_size_crop(
     10 tries. Returns the image and the box (x0, y0, w, h)."""
     h, w = _shape_hw(src, "random_size_crop")
     if "min_area" in kwargs:
-        warnings.warn("`min_area` is deprecated. Please use `area` instead.", DeprecationWarning,
-                      stacklevel=2)
+        warnings.warn(
+            "`min_area` is deprecated. Please use `area` instead.", DeprecationWarning, stacklevel=2
+        )
         area = kwargs.pop("min_area")
     if kwargs:
         raise TypeError(f"random_size_crop: unexpected keyword arguments {sorted(kwargs)}.")
@@ -238,8 +250,9 @@ def random_size_crop(
     return center_crop(src, size, interp)
 
 
-def imrotate(src: Any, rotation_degrees: Any, zoom_in: bool = False,
-             zoom_out: bool = False) -> NDArray:
+def imrotate(
+    src: Any, rotation_degrees: Any, zoom_in: bool = False, zoom_out: bool = False
+) -> NDArray:
     """Rotate float32 CHW images (or an NCHW batch, one angle per image) about their centres;
     zeros fill the corners unless ``zoom_in``; ``zoom_out`` keeps the whole image in view."""
     if zoom_in and zoom_out:
@@ -266,8 +279,9 @@ def imrotate(src: Any, rotation_degrees: Any, zoom_in: bool = False,
     return _nd(_k.rotate(x, deg, zoom_in, zoom_out))
 
 
-def random_rotate(src: Any, angle_limits: tuple[float, float], zoom_in: bool = False,
-                  zoom_out: bool = False) -> NDArray:
+def random_rotate(
+    src: Any, angle_limits: tuple[float, float], zoom_in: bool = False, zoom_out: bool = False
+) -> NDArray:
     """``imrotate`` by angles drawn uniformly from ``angle_limits`` (numpy's global RNG)."""
     if len(src.shape) == 3:
         deg: Any = np.random.uniform(*angle_limits)
@@ -349,13 +363,22 @@ class RandomCropAug(Augmenter):
 class RandomSizedCropAug(Augmenter):
     """``random_size_crop`` to ``size`` with area fraction ``area`` and aspect ``ratio``."""
 
-    def __init__(self, size: tuple[int, int], area: Any, ratio: tuple[float, float],
-                 interp: int = 2, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        size: tuple[int, int],
+        area: Any,
+        ratio: tuple[float, float],
+        interp: int = 2,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(size=size, area=area, ratio=ratio, interp=interp)
         self.size = size
         if "min_area" in kwargs:
-            warnings.warn("`min_area` is deprecated. Please use `area` instead.",
-                          DeprecationWarning, stacklevel=2)
+            warnings.warn(
+                "`min_area` is deprecated. Please use `area` instead.",
+                DeprecationWarning,
+                stacklevel=2,
+            )
             area = kwargs.pop("min_area")
         if kwargs:
             raise TypeError(f"RandomSizedCropAug: unexpected keyword arguments {sorted(kwargs)}.")
@@ -455,10 +478,10 @@ class HueJitterAug(Augmenter):
     def __init__(self, hue: float) -> None:
         super().__init__(hue=hue)
         self.hue = hue
-        self.tyiq = np.array([[0.299, 0.587, 0.114], [0.596, -0.274, -0.321],
-                              [0.211, -0.523, 0.311]])
-        self.ityiq = np.array([[1.0, 0.956, 0.621], [1.0, -0.272, -0.647],
-                               [1.0, -1.107, 1.705]])
+        self.tyiq = np.array(
+            [[0.299, 0.587, 0.114], [0.596, -0.274, -0.321], [0.211, -0.523, 0.311]]
+        )
+        self.ityiq = np.array([[1.0, 0.956, 0.621], [1.0, -0.272, -0.647], [1.0, -1.107, 1.705]])
 
     def __call__(self, src: Any) -> NDArray:
         alpha = random.uniform(-self.hue, self.hue)
@@ -521,8 +544,9 @@ class RandomGrayAug(Augmenter):
     def __init__(self, p: float) -> None:
         super().__init__(p=p)
         self.p = p
-        self.mat = _nd(np.array([[0.21, 0.21, 0.21], [0.72, 0.72, 0.72], [0.07, 0.07, 0.07]],
-                                np.float32))
+        self.mat = _nd(
+            np.array([[0.21, 0.21, 0.21], [0.72, 0.72, 0.72], [0.07, 0.07, 0.07]], np.float32)
+        )
 
     def __call__(self, src: Any) -> Any:
         if random.random() < self.p:
@@ -558,8 +582,9 @@ class CastAug(Augmenter):
 IMAGENET_MEAN = (123.68, 116.28, 103.53)
 IMAGENET_STD = (58.395, 57.12, 57.375)
 PCA_EIGVAL = np.array([55.46, 4.794, 1.148])
-PCA_EIGVEC = np.array([[-0.5675, 0.7192, 0.4009], [-0.5808, -0.0045, -0.8140],
-                       [-0.5836, -0.6948, 0.4203]])
+PCA_EIGVEC = np.array(
+    [[-0.5675, 0.7192, 0.4009], [-0.5808, -0.0045, -0.8140], [-0.5836, -0.6948, 0.4203]]
+)
 
 
 def _mean_std(name: str, v: Any, default: tuple) -> Any:
@@ -570,17 +595,26 @@ def _mean_std(name: str, v: Any, default: tuple) -> Any:
     arr = v.asnumpy() if isinstance(v, NDArray) else v
     if not isinstance(arr, np.ndarray) or arr.ndim < 1 or arr.shape[0] not in (1, 3):
         raise ValueError(
-            f"{name} must be True, None, or an array of 1 or 3 values (one per channel), got "
-            f"{v!r}."
+            f"{name} must be True, None, or an array of 1 or 3 values (one per channel), got {v!r}."
         )
     return arr
 
 
 def CreateAugmenter(  # noqa: N802 (MXNet's name)
-    data_shape: tuple[int, int, int], resize: int = 0, rand_crop: bool = False,
-    rand_resize: bool = False, rand_mirror: bool = False, mean: Any = None, std: Any = None,
-    brightness: float = 0, contrast: float = 0, saturation: float = 0, hue: float = 0,
-    pca_noise: float = 0, rand_gray: float = 0, inter_method: int = 2,
+    data_shape: tuple[int, int, int],
+    resize: int = 0,
+    rand_crop: bool = False,
+    rand_resize: bool = False,
+    rand_mirror: bool = False,
+    mean: Any = None,
+    std: Any = None,
+    brightness: float = 0,
+    contrast: float = 0,
+    saturation: float = 0,
+    hue: float = 0,
+    pca_noise: float = 0,
+    rand_gray: float = 0,
+    inter_method: int = 2,
 ) -> list:
     """MXNet's standard augmenter list: optional short-edge resize, a centre/random/random-sized
     crop to ``data_shape`` (C, H, W), optional flip, cast to float32, colour jitter, hue,
@@ -642,13 +676,24 @@ class ImageIter(DataIter):
     """
 
     def __init__(
-        self, batch_size: int, data_shape: tuple[int, int, int], label_width: int = 1,
-        path_imgrec: str | None = None, path_imglist: str | None = None,
-        path_root: str | None = None, path_imgidx: str | None = None, shuffle: bool = False,
-        part_index: int = 0, num_parts: int = 1, aug_list: list | None = None,
-        imglist: list | None = None, data_name: str = "data",
-        label_name: str = "softmax_label", dtype: str = "float32",
-        last_batch_handle: str = "pad", **kwargs: Any,
+        self,
+        batch_size: int,
+        data_shape: tuple[int, int, int],
+        label_width: int = 1,
+        path_imgrec: str | None = None,
+        path_imglist: str | None = None,
+        path_root: str | None = None,
+        path_imgidx: str | None = None,
+        shuffle: bool = False,
+        part_index: int = 0,
+        num_parts: int = 1,
+        aug_list: list | None = None,
+        imglist: list | None = None,
+        data_name: str = "data",
+        label_name: str = "softmax_label",
+        dtype: str = "float32",
+        last_batch_handle: str = "pad",
+        **kwargs: Any,
     ) -> None:
         super().__init__(batch_size)
         cls = type(self).__name__
@@ -658,8 +703,7 @@ class ImageIter(DataIter):
             raise ValueError(f"{cls}: dtype must be one of {_LABEL_DTYPES}, got {dtype!r}.")
         if last_batch_handle not in _LAST_BATCH:
             raise ValueError(
-                f"{cls}: last_batch_handle must be one of {_LAST_BATCH}, got "
-                f"{last_batch_handle!r}."
+                f"{cls}: last_batch_handle must be one of {_LAST_BATCH}, got {last_batch_handle!r}."
             )
         if path_imgrec:
             logging.info("%s: loading recordio %s...", cls, path_imgrec)
@@ -904,11 +948,37 @@ class ImageIter(DataIter):
 
 
 __all__ = [
-    "imread", "imdecode", "imresize", "scale_down", "copyMakeBorder", "resize_short",
-    "fixed_crop", "random_crop", "center_crop", "color_normalize", "random_size_crop",
-    "imrotate", "random_rotate", "Augmenter", "SequentialAug", "ResizeAug", "ForceResizeAug",
-    "RandomCropAug", "RandomSizedCropAug", "CenterCropAug", "RandomOrderAug",
-    "BrightnessJitterAug", "ContrastJitterAug", "SaturationJitterAug", "HueJitterAug",
-    "ColorJitterAug", "LightingAug", "ColorNormalizeAug", "RandomGrayAug", "HorizontalFlipAug",
-    "CastAug", "CreateAugmenter", "ImageIter",
+    "imread",
+    "imdecode",
+    "imresize",
+    "scale_down",
+    "copyMakeBorder",
+    "resize_short",
+    "fixed_crop",
+    "random_crop",
+    "center_crop",
+    "color_normalize",
+    "random_size_crop",
+    "imrotate",
+    "random_rotate",
+    "Augmenter",
+    "SequentialAug",
+    "ResizeAug",
+    "ForceResizeAug",
+    "RandomCropAug",
+    "RandomSizedCropAug",
+    "CenterCropAug",
+    "RandomOrderAug",
+    "BrightnessJitterAug",
+    "ContrastJitterAug",
+    "SaturationJitterAug",
+    "HueJitterAug",
+    "ColorJitterAug",
+    "LightingAug",
+    "ColorNormalizeAug",
+    "RandomGrayAug",
+    "HorizontalFlipAug",
+    "CastAug",
+    "CreateAugmenter",
+    "ImageIter",
 ]
