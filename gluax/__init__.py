@@ -10,12 +10,14 @@ from gluax import initializer as initializer
 from gluax import io as io
 from gluax import lr_scheduler as lr_scheduler
 from gluax import metric as metric
+from gluax import model as model
 from gluax import optimizer as optimizer
 from gluax import ndarray as ndarray
 from gluax import parallel as parallel
 from gluax import random as random
 from gluax import recordio as recordio
 from gluax import symbol as symbol
+from gluax import visualization as visualization
 from gluax._src.engine.base import MXNetError as MXNetError
 from gluax._src.engine.compile_cache import compilation_cache_dir as compilation_cache_dir
 from gluax._src.engine.compile_cache import set_compilation_cache as set_compilation_cache
@@ -30,5 +32,6 @@ from gluax.ndarray import NDArray as NDArray
 nd = ndarray
 init = initializer
 sym = symbol
+viz = visualization
 
 __version__ = "0.1.0"
