@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -79,7 +80,8 @@ class MXDataIter(DataIter):
     ) -> None:
         super().__init__()
         self.handle = handle
-        self._ctx = ctx
+        # MXNet's iterators take ctx as a string ('cpu', 'gpu')
+        self._ctx = Context(ctx) if isinstance(ctx, str) else ctx
         self._debug_skip_load = False
         self._debug_at_begin = True
         self._current: tuple[Any, Any, int, Any] | None = None
@@ -339,11 +341,15 @@ class CSVIter(MXDataIter):
 
 
 def _reject_unknown(where: str, kwargs: dict[str, Any]) -> None:
-    # MXNet's C++ iterators accept a few runtime knobs that mean nothing here
+    """MXNet's C++ iterators ignore arguments they do not define (scripts pass some, such as
+    ``input_shape``); gluax ignores them too, with a warning naming them."""
     for k in ("silent", "verbose", "prefetch_buffer", "device_id"):
         kwargs.pop(k, None)
     if kwargs:
-        raise TypeError(f"{where}: unknown arguments {sorted(kwargs)}.")
+        warnings.warn(
+            f"{where}: ignoring arguments MXNet 1.9 does not define for it: {sorted(kwargs)}.",
+            stacklevel=3,
+        )
 
 
 def _mt19937_shuffle(n: int, seed: int) -> list[int]:

@@ -305,10 +305,12 @@ class PrefetchingIter(DataIter):
 
     @property
     def provide_data(self) -> list[DataDesc]:
+        """The inputs of all iterators, renamed by ``rename_data``."""
         return self._renamed("provide_data", self.rename_data)
 
     @property
     def provide_label(self) -> list[DataDesc]:
+        """The labels of all iterators, renamed by ``rename_label``."""
         return self._renamed("provide_label", self.rename_label)
 
     def _raise_worker_error(self) -> None:
@@ -407,7 +409,8 @@ class NDArrayIter(DataIter):
 
     Examples
     --------
-    >>> it = NDArrayIter(np.arange(5), batch_size=2, last_batch_handle='pad')
+    >>> import numpy as np
+    >>> it = NDArrayIter(np.arange(5), batch_size=2, last_batch_handle="pad")
     >>> [(b.data[0].asnumpy().tolist(), b.pad) for b in it]
     [([0.0, 1.0], 0), ([2.0, 3.0], 0), ([4.0, 0.0], 1)]
     """

@@ -115,14 +115,17 @@ def get_tols(x: Any, y: Any, rtol: Any, atol: Any) -> tuple[float, float]:
 
 
 def get_atol(atol: Any = None, dtype: Any = np.dtype(np.float64)) -> float:
+    """``atol``, or float64's default when None."""
     return default_atols()[np.dtype(dtype)] if atol is None else atol
 
 
 def get_rtol(rtol: Any = None, dtype: Any = np.dtype(np.float64)) -> float:
+    """``rtol``, or float64's default when None."""
     return default_rtols()[np.dtype(dtype)] if rtol is None else rtol
 
 
 def get_etol(etol: Any = None) -> float:
+    """``etol`` (the tolerated fraction of mismatches), 0 when None."""
     return 0 if etol is None else etol
 
 
