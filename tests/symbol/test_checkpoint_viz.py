@@ -13,7 +13,7 @@ import pytest
 import gluax as mx
 from gluax import model
 from gluax import visualization as viz
-from gluax._src.gluon.symbol import NameManager
+from gluax.name import NameManager
 
 HERE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "symbol_graph")
 sys.path.insert(0, HERE)

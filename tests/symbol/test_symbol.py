@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import gluax as mx
-from gluax._src.gluon.symbol import NameManager
+from gluax.name import NameManager
 
 HERE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "symbol_graph")
 sys.path.insert(0, HERE)

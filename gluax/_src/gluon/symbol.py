@@ -26,6 +26,7 @@ from gluax._src.engine.base import MXNetError
 from gluax._src.engine.namespace import op_function, prefixed_function
 from gluax._src.engine.ndarray import NDArray
 from gluax._src.engine.ndarray import Symbol as _TracedSymbol
+from gluax._src.engine.scopes import Prefix, current_attr_scope, current_name_manager
 from gluax._src.engine.serialization import FLAG_OF, atomic_write
 from gluax._src.gluon.symbol_export import INPUT_COUNT_ATTR, MXNET_VERSION, dumps, format_attr
 from gluax._src.gluon.symbol_json import parse_attr
@@ -131,50 +132,6 @@ def _output_names(node: _Node) -> list[str]:
 
 
 # ---- names ------------------------------------------------------------------------------------
-
-
-class NameManager:
-    """Names nodes created without a ``name``: ``hint`` followed by a counter per hint
-    (``fullyconnected0``, ``fullyconnected1``). Use as a context manager for a fresh count."""
-
-    _stack: list[NameManager] = []
-
-    def __init__(self) -> None:
-        self._counter: dict[str, int] = {}
-        self._old: NameManager | None = None
-
-    def get(self, name: str | None, hint: str) -> str:
-        if name:
-            return name
-        k = self._counter.get(hint, 0)
-        self._counter[hint] = k + 1
-        return f"{hint}{k}"
-
-    def __enter__(self) -> NameManager:
-        NameManager._stack.append(self)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        NameManager._stack.pop()
-
-    @staticmethod
-    def current() -> NameManager:
-        return NameManager._stack[-1] if NameManager._stack else _DEFAULT
-
-
-class Prefix(NameManager):
-    """Prefixes every node name made inside it (also explicit names), as a Block's
-    ``name_scope`` does: ``Prefix('net_')`` turns ``fwd`` into ``net_fwd``."""
-
-    def __init__(self, prefix: str) -> None:
-        super().__init__()
-        self._prefix = prefix
-
-    def get(self, name: str | None, hint: str) -> str:
-        return self._prefix + super().get(name, hint)
-
-
-_DEFAULT = NameManager()
 
 
 class _BlockScope(Prefix):
@@ -684,7 +641,7 @@ def var(
     if not isinstance(name, str):
         raise TypeError(f"mx.sym.var: name must be a string, got {type(name).__name__}.")
     attrs: dict[str, str] = {}
-    for k, v in (attr or {}).items():
+    for k, v in current_attr_scope().get(attr).items():
         if not isinstance(v, str):
             raise ValueError(f"mx.sym.var({name!r}): attribute {k!r} must be a string.")
         attrs[k] = v
@@ -746,7 +703,7 @@ def _make(
     sattrs = {k: format_attr(v) for k, v in attrs.items()}
     if extra:
         sattrs.update(extra)
-    node = _Node(op, NameManager.current().get(name, hint), sattrs, entries)
+    node = _Node(op, current_name_manager().get(name, hint), sattrs, entries)
     if node.n_visible == 1:
         return Symbol([(node, 0)])
     return Symbol([(node, i) for i in range(node.n_visible)])
@@ -777,9 +734,8 @@ def apply_op(called: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Symb
     if opdef.variadic and mx_op in INPUT_COUNT_ATTR or called in INPUT_COUNT_ATTR:
         attrs.setdefault(INPUT_COUNT_ATTR.get(mx_op, INPUT_COUNT_ATTR.get(called)), len(inputs))
     attrs = {k: v for k, v in attrs.items() if v is not None}
-    if attr:
-        attrs.update(attr)
-    node_name = NameManager.current().get(name, called.lower())
+    attrs.update(current_attr_scope().get(attr))
+    node_name = current_name_manager().get(name, called.lower())
     sattrs = {k: format_attr(v) for k, v in attrs.items()}
     if not opdef.variadic:
         import inspect
