@@ -13,6 +13,8 @@ from gluax import metric as metric
 from gluax import model as model
 from gluax import optimizer as optimizer
 from gluax import ndarray as ndarray
+from gluax import numpy as numpy
+from gluax import numpy_extension as numpy_extension
 from gluax import parallel as parallel
 from gluax import random as random
 from gluax import recordio as recordio
@@ -30,6 +32,8 @@ from gluax._src.engine.context import num_gpus as num_gpus
 from gluax.ndarray import NDArray as NDArray
 
 nd = ndarray
+np = numpy
+npx = numpy_extension
 init = initializer
 sym = symbol
 viz = visualization

@@ -27,6 +27,8 @@ from gluax.ndarray import image as image
 from gluax.ndarray import linalg as linalg
 from gluax.ndarray import random as random
 from gluax.ndarray import sparse as sparse
+from gluax import numpy as np  # F.np inside hybrid_forward
+from gluax import numpy_extension as npx  # F.npx
 
 
 def __getattr__(name: str):  # operators come from the one registry

@@ -17,6 +17,8 @@ from gluax.symbol import contrib as contrib
 from gluax.ndarray import image as image
 from gluax.symbol import linalg as linalg
 from gluax.ndarray import random as random
+from gluax import numpy as np  # F.np inside hybrid_forward
+from gluax import numpy_extension as npx  # F.npx
 from gluax._src.gluon.symbol import Group as Group
 from gluax._src.gluon.symbol import Symbol as Symbol
 from gluax._src.gluon.symbol import Variable as Variable

@@ -54,6 +54,12 @@ def make_batch_array(arr: np.ndarray, ctx: Context | None = None) -> Any:
         return WireArray(arr)
     return _nd_array(arr, ctx=ctx, dtype=arr.dtype)
 
+    from gluax._src.engine import npmode  # (here: workers import no JAX)
+
+    if npmode.is_np_array():  # numpy mode: batches are mx.np.ndarray
+        from gluax._src.numpy.multiarray import to_np
+
+        return to_np(_nd_array(arr, ctx=ctx, dtype=arr.dtype))
 
 def _stack_numpy(data: list[Any]) -> np.ndarray:
     try:

@@ -38,6 +38,7 @@ from gluax._src.gluon.naming import HookHandle, _create_prefix, _indent, _Scope
 from gluax._src.gluon.parameter import Parameter, ParameterDict, ParamScope, select_params
 from gluax._src.gluon.symbol import Symbol as _GraphSymbol
 from gluax._src.gluon.symbol import block_forward as _symbol_block_forward
+from gluax._src.numpy.multiarray import array_types as _array_types
 
 NON_HYBRID_CHILD = (
     "Children of HybridBlock must also be HybridBlock, but {child} is a plain {type}. A plain "
@@ -597,6 +598,7 @@ class HybridBlock(Block):
     ) -> tuple[Any, dict[str, Any]]:
         lookup = dict(self._params_list())
         ctx = None
+        traced_type = _array_types()[1]  # np.ndarray in numpy mode
         values: dict[Parameter, NDArray] = {}
         for name, v in list(params.items()) + list(aux.items()):
             p = lookup.get(name)
@@ -604,12 +606,12 @@ class HybridBlock(Block):
                 raise KeyError(
                     f"{type(self).__name__} '{self.name}': no parameter with structural name {name!r}; expected one of {sorted(lookup)}."
                 )
-            values[p] = Symbol(v, ctx)
+            values[p] = traced_type(v, ctx)
         source = _random.TraceKeySource(key)
         scope = ParamScope(values)
         with _TraceState(training, source, valid), scope:
             args = jax.tree_util.tree_unflatten(
-                in_tree, [None if v is None else Symbol(v, ctx) for v in flat_inputs]
+                in_tree, [None if v is None else traced_type(v, ctx) for v in flat_inputs]
             )
             out = self._forward_inline(tuple(args))
         self._compile_sigs.append(
@@ -756,10 +758,11 @@ class HybridBlock(Block):
         if new_aux:
             self._write_aux(new_aux)
         if type(outs) not in (list, tuple, dict):
-            return NDArray(outs, ctx)
+            return out_type(outs, ctx)
         flat_outs, out_tree = jax.tree_util.tree_flatten(outs)
-        return jax.tree_util.tree_unflatten(out_tree, [NDArray(o, ctx) for o in flat_outs])
+        return jax.tree_util.tree_unflatten(out_tree, [out_type(o, ctx) for o in flat_outs])
 
+        out_type = _array_types()[0]  # np.ndarray in numpy mode
     def _call_recorded(
         self,
         params: dict[str, Any],
@@ -798,7 +801,7 @@ class HybridBlock(Block):
             var_infos + [flat[i]._ag for i in diff_idx],
             [(o.shape, o.dtype) for o in flat_outs],
         )
-        wrapped = [NDArray(o, ctx) for o in flat_outs]
+        wrapped = [_array_types()[0](o, ctx) for o in flat_outs]
         for k, w in enumerate(wrapped):
             w._ag = _tape.OutInfo(node, k)
         if new_aux:

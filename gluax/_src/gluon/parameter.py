@@ -27,6 +27,7 @@ from gluax._src.engine.ndarray import NDArray, Symbol, host_filled, mark_made
 from gluax._src.engine.serialization import load as nd_load
 from gluax._src.engine.serialization import save as nd_save
 from gluax._src.engine.state import STATE, eager_scope
+from gluax._src.numpy.multiarray import array_types as _array_types
 from gluax._src.gluon import init as _init
 
 NOT_INITIALIZED = (
@@ -278,8 +279,9 @@ class Parameter:
         LAYOUT_VERSION[0] += 1
         self._ctx_list = list(ctx_list)
         self._data = []
+        array_type = _array_types()[0]  # np.ndarray in numpy mode
         for c in ctx_list:
-            arr = NDArray(jax.device_put(value, c.jax_device), c)
+            arr = array_type(jax.device_put(value, c.jax_device), c)
             self._attach(arr)
             self._data.append(arr)
 
@@ -370,7 +372,7 @@ class Parameter:
                 f"Cannot get gradient array for Parameter '{self.name}' because grad_req='null'."
             )
         self._check_initialized()
-        return self._pick([d._ag.grad for d in self._data], ctx)  # type: ignore[union-attr]
+        return self._pick([d.grad for d in self._data], ctx)  # np.ndarray's grad is one too
 
     def list_grad(self) -> list[NDArray]:
         """The gradient of each copy, one per context (see ``list_ctx``).

@@ -80,6 +80,33 @@ LIST_OUT = frozenset(
     "atleast_3d".split()
 )
 
+
+
+def _rint(x: Any) -> Any:
+    """MXNet's rint: a half rounds down (``rint(3.5) == 3``), not to even."""
+    f = jnp.floor(x)
+    return jnp.where(x - f <= 0.5, f, f + 1)
+
+
+def _take(a: Any, indices: Any, axis: Any = None, mode: Any = None) -> Any:
+    """NumPy's take; float indices (MXNet's default dtype) are cast to integers."""
+    if not jnp.issubdtype(jnp.asarray(indices).dtype, jnp.integer):
+        indices = jnp.asarray(indices).astype(jnp.int32)
+    return jnp.take(a, indices, axis=axis, mode=mode)
+
+
+def _take_along_axis(arr: Any, indices: Any, axis: Any) -> Any:
+    """NumPy's take_along_axis; float indices are cast to integers."""
+    if not jnp.issubdtype(jnp.asarray(indices).dtype, jnp.integer):
+        indices = jnp.asarray(indices).astype(jnp.int32)
+    return jnp.take_along_axis(arr, indices, axis)
+
+
+# Functions where MXNet's numbers differ from jax.numpy's.
+OVERRIDES: dict[str, Callable[..., Any]] = {
+    "rint": _rint, "take": _take, "take_along_axis": _take_along_axis,
+}
+
 _SPECS: dict[str, tuple[Callable[..., Any], inspect.Signature, dict[str, str]]] = {}
 _OPS: dict[Any, OpDef] = {}
 
@@ -89,7 +116,7 @@ def _spec(name: str, module: Any = jnp) -> tuple[Callable[..., Any], inspect.Sig
     s = _SPECS.get(key)
     if s is None:
         jname, renames = RENAMES.get(name, (name, {})) if module is jnp else (name, {})
-        fn = getattr(module, jname)
+        fn = OVERRIDES[name] if module is jnp and name in OVERRIDES else getattr(module, jname)
         s = _SPECS[key] = (fn, inspect.signature(fn), renames)
     return s
 

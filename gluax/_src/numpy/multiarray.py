@@ -488,3 +488,12 @@ def wrap_value(value: Any, ctx: Any = None) -> ndarray:
 def default_dtype(dtype: Any) -> Any:
     """MXNet's numpy mode creates float32 unless told otherwise."""
     return "float32" if dtype is None else canonical_dtype(dtype)
+
+
+def array_types() -> tuple[type, type]:
+    """The wrapper types Gluon gives values (eager, traced): ``np.ndarray`` for both in
+    numpy mode (``npx.set_np()``), else ``NDArray`` and ``Symbol``."""
+    from gluax._src.engine import npmode
+    from gluax._src.engine.ndarray import Symbol
+
+    return (ndarray, ndarray) if npmode.is_np_array() else (NDArray, Symbol)
