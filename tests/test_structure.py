@@ -15,6 +15,7 @@ TIERS = {
     "optim": 4, "data": 4, "metric": 4, "io": 4, "parallel": 4, "model_zoo": 5,
     "estimator": 5, "image": 4,
     "compat": 5,  # mx.base/util/registry/runtime, amp, the mxnet alias, the absent-name table
+    "numpy": 1,  # mx.np / mx.npx: the np.ndarray type and the jax.numpy table, beside ops
 }
 
 
