@@ -23,6 +23,7 @@ from gluax._src.estimator.event_handler import (
     TrainBegin,
     TrainEnd,
     ValidationHandler,
+    _AssertionValueError,
     _check_event_handlers,
 )
 from gluax._src.estimator.utils import (
@@ -148,7 +149,7 @@ class Estimator:
                 )
             for ctx in context:
                 if ctx not in available and not str(ctx).startswith("cpu"):
-                    raise ValueError(
+                    raise _AssertionValueError(
                         f"Estimator: {ctx} is not available; use mx.cpu()"
                         + "".join(f", {c}" for c in available)
                         + "."
