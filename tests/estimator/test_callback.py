@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import pathlib
 import re
 import sys
@@ -57,18 +58,20 @@ def test_speedometer_without_metric_logs_speed(root_log):
     ) == ["2", "4"]
 
 
-def test_do_checkpoint_saves_every_period_through_mx_model(monkeypatch):
-    calls = []
-    fake = types.ModuleType("gluax.model")
-    fake.save_checkpoint = lambda prefix, epoch, sym, arg, aux: calls.append((prefix, epoch, sym))
-    monkeypatch.setitem(sys.modules, "gluax.model", fake)
-    cb = mx.callback.do_checkpoint("cp", 2)
+def test_do_checkpoint_writes_mxnets_files_every_period(tmp_path, root_log):
+    data = mx.sym.var("data")
+    sym = mx.sym.FullyConnected(data, num_hidden=2, name="fc")
+    args = {"fc_weight": mx.nd.ones((2, 3)), "fc_bias": mx.nd.zeros((2,))}
+    cb = mx.callback.do_checkpoint(str(tmp_path / "cp"), 2)
     for e in range(4):
-        cb(e, "SYM", {}, {})
-    # MXNet wrote cp-0002.params and cp-0004.params: epochs 2 and 4, counted from 1
-    saved = [f"cp-{epoch:04d}.params" for _, epoch, _ in calls]
-    assert saved == [f for f in REF["do_checkpoint"] if f.endswith(".params")]
-    assert {(p, s) for p, _, s in calls} == {("cp", "SYM")}
+        cb(e, sym, args, {})
+    assert sorted(os.listdir(tmp_path)) == REF["do_checkpoint"]
+    sym2, args2, aux2 = mx.model.load_checkpoint(str(tmp_path / "cp"), 4)
+    assert sym2.list_arguments() == ["data", "fc_weight", "fc_bias"] and aux2 == {}
+    assert {k: v.asnumpy().tolist() for k, v in args2.items()} == {
+        "fc_weight": [[1.0] * 3] * 2,
+        "fc_bias": [0.0, 0.0],
+    }
 
 
 def test_do_checkpoint_without_mx_model_says_what_to_use(monkeypatch):
