@@ -1,6 +1,8 @@
 """``mx.gluon.loss``: loss functions."""
 
 from gluax._src.loss.core import L1Loss as L1Loss
+from gluax._src.loss.core import _apply_weighting as _apply_weighting
+from gluax._src.loss.core import _reshape_like as _reshape_like
 from gluax._src.loss.core import L2Loss as L2Loss
 from gluax._src.loss.core import Loss as Loss
 from gluax._src.loss.core import SoftmaxCELoss as SoftmaxCELoss

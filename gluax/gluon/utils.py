@@ -1,6 +1,9 @@
 """``mx.gluon.utils``."""
 
 from gluax._src.gluon.block import HookHandle as HookHandle
+from gluax._src.compat.gluon_extra import _get_repo_file_url as _get_repo_file_url
+from gluax._src.compat.gluon_extra import _get_repo_url as _get_repo_url
+from gluax._src.compat.gluon_extra import replace_file as replace_file
 from gluax._src.gluon.utils import check_sha1 as check_sha1
 from gluax._src.gluon.utils import clip_global_norm as clip_global_norm
 from gluax._src.gluon.utils import download as download

@@ -10,6 +10,8 @@ from gluax._src.optim.rules import Updater as Updater
 from gluax._src.optim.rules import create as create
 from gluax._src.optim.rules import get_updater as get_updater
 from gluax._src.optim.rules import register as register
+from gluax.ndarray import abs as NDabs
+from gluax.optimizer.optimizer import Test as Test
 from gluax._src.optim.rules_more import DCASGD as DCASGD
 from gluax._src.optim.rules_more import FTML as FTML
 from gluax._src.optim.rules_more import LAMB as LAMB

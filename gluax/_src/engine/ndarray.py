@@ -627,3 +627,36 @@ FLUENT_METHODS = (
 
 for _name in FLUENT_METHODS:
     setattr(NDArray, _name, _method(_name))
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "argmax_channel",
+    "cbrt",
+    "rcbrt",
+    "degrees",
+    "radians",
+    "log2",
+    "log10",
+    "shape_array",
+    "size_array",
+    "slice_like",
+    "softmin",
+    "split_v2",
+
+
+def _slice_assign(self: NDArray, rhs: Any, begin: Any, end: Any, step: Any) -> NDArray:
+    """Write ``rhs`` into ``self[begin:end:step]`` in place; returns ``self``."""
+    return _call("_slice_assign", self, rhs, begin=begin, end=end, step=step, out=self)
+
+
+def _slice_assign_scalar(self: NDArray, value: float, begin: Any, end: Any,
+                         step: Any) -> NDArray:
+    """Fill ``self[begin:end:step]`` with ``value`` in place; returns ``self``."""
+    return _call("_slice_assign_scalar", self, scalar=value, begin=begin, end=end, step=step,
+                 out=self)
+
+
+NDArray.slice_assign = _slice_assign  # type: ignore[attr-defined]
+NDArray.slice_assign_scalar = _slice_assign_scalar  # type: ignore[attr-defined]
+# MXNet marks arrays it hands out read-only (DLPack views); every gluax NDArray is writable.
+NDArray.writable = property(lambda self: True, doc="Always True in gluax.")  # type: ignore

@@ -180,6 +180,9 @@ class Trainer:
         return np.stack([rows[pos.get(i, 0)] for i in slots])
 
     def _update(self, ignore_stale_grad: bool, reduce: bool = True) -> None:
+        scaler = getattr(self, "_amp_loss_scaler", None)  # mx.contrib.amp.init_trainer
+        if scaler is not None and scaler.has_overflow(self._params):
+            return  # skip the step: the loss scale was too large
         active: list[int] = []
         for i, p in enumerate(self._params):
             if p.grad_req == "null":

@@ -1,0 +1,7 @@
+"""``mx.contrib.autograd``: MXNet's deprecated first autograd; absent in gluax, use mx.autograd (see docs/modules.md)."""
+
+from gluax._src.compat.absent import absent_attribute as _absent_attribute
+
+
+def __getattr__(name: str):  # MXNet names gluax lacks: importable, raise when used
+    return _absent_attribute(__name__, name)
