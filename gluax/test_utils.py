@@ -16,10 +16,12 @@ from gluax._src.io.test_utils import assert_almost_equal_with_err as assert_almo
 from gluax._src.io.test_utils import assert_exception as assert_exception
 from gluax._src.io.test_utils import assign_each as assign_each
 from gluax._src.io.test_utils import assign_each2 as assign_each2
+from gluax._src.io.test_utils import check_consistency as check_consistency
 from gluax._src.io.test_utils import (
     check_gluon_hybridize_consistency as check_gluon_hybridize_consistency,
 )
 from gluax._src.io.test_utils import check_numeric_gradient as check_numeric_gradient
+from gluax._src.io.test_utils import check_speed as check_speed
 from gluax._src.io.test_utils import check_symbolic_backward as check_symbolic_backward
 from gluax._src.io.test_utils import check_symbolic_forward as check_symbolic_forward
 from gluax._src.io.test_utils import checkShapes as checkShapes
@@ -29,6 +31,7 @@ from gluax._src.io.test_utils import compare_ndarray_tuple as compare_ndarray_tu
 from gluax._src.io.test_utils import compare_optimizer as compare_optimizer
 from gluax._src.io.test_utils import create_2d_tensor as create_2d_tensor
 from gluax._src.io.test_utils import create_sparse_array as create_sparse_array
+from gluax._src.io.test_utils import create_sparse_array_zd as create_sparse_array_zd
 from gluax._src.io.test_utils import create_vector as create_vector
 from gluax._src.io.test_utils import default_atols as default_atols
 from gluax._src.io.test_utils import default_context as default_context
@@ -42,10 +45,12 @@ from gluax._src.io.test_utils import effective_dtype as effective_dtype
 from gluax._src.io.test_utils import environment as environment
 from gluax._src.io.test_utils import gen_buckets_probs_with_ppf as gen_buckets_probs_with_ppf
 from gluax._src.io.test_utils import get_atol as get_atol
+from gluax._src.io.test_utils import get_bz2_data as get_bz2_data
 from gluax._src.io.test_utils import get_cifar10 as get_cifar10
 from gluax._src.io.test_utils import get_etol as get_etol
 from gluax._src.io.test_utils import get_identity_mat as get_identity_mat
 from gluax._src.io.test_utils import get_identity_mat_batch as get_identity_mat_batch
+from gluax._src.io.test_utils import get_im2rec_path as get_im2rec_path
 from gluax._src.io.test_utils import get_mnist as get_mnist
 from gluax._src.io.test_utils import get_mnist_iterator as get_mnist_iterator
 from gluax._src.io.test_utils import get_mnist_pkl as get_mnist_pkl
@@ -88,7 +93,9 @@ from gluax._src.io.test_utils import random_uniform_arrays as random_uniform_arr
 from gluax._src.io.test_utils import retry as retry
 from gluax._src.io.test_utils import same as same
 from gluax._src.io.test_utils import same_array as same_array
+from gluax._src.io.test_utils import same_symbol_structure as same_symbol_structure
 from gluax._src.io.test_utils import set_default_context as set_default_context
+from gluax._src.io.test_utils import shuffle_csr_column_indices as shuffle_csr_column_indices
 from gluax._src.io.test_utils import simple_forward as simple_forward
 from gluax._src.io.test_utils import var_check as var_check
 from gluax._src.io.test_utils import verify_generator as verify_generator

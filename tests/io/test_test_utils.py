@@ -228,3 +228,54 @@ def test_check_gluon_hybridize_consistency():
 
     x = mx.nd.array(np.random.RandomState(1).uniform(size=(4, 2)))
     tu.check_gluon_hybridize_consistency(build, [x])
+
+
+def test_check_consistency_speed_and_structure():
+    a, b = mx.sym.var("a"), mx.sym.var("b")
+    sym = mx.sym.tanh(a) * b
+    shapes = {"a": (2, 3), "b": (2, 3)}
+    settings = [
+        dict(ctx=mx.cpu(0), type_dict={"a": t, "b": t}, **shapes) for t in (np.float32, np.float16)
+    ]
+    rs = np.random.RandomState(3)
+    params = {"a": rs.uniform(-1, 1, (2, 3)), "b": rs.uniform(-1, 1, (2, 3))}
+    gt = tu.check_consistency(sym, settings, arg_params=params)
+    out = sym.list_outputs()[0]
+    assert sorted(gt) == sorted([out, "a", "b"])
+    t = np.tanh(params["a"])
+    np.testing.assert_allclose(gt[out].asnumpy(), t * params["b"], rtol=1e-5)
+    # the head gradient is the least precise (float16) output, the same for every setting
+    np.testing.assert_allclose(gt["b"].asnumpy(), t * t * params["b"], rtol=2e-3, atol=1e-3)
+    with pytest.raises(AssertionError, match="Location of maximum error"):
+        tu.check_consistency([sym, sym * 1.1], settings[:1] * 2)
+    assert tu.check_speed(sym, N=2, **shapes) > 0
+    assert (
+        tu.check_speed(
+            sym, location={"a": np.ones((2, 3)), "b": np.ones((2, 3))}, typ="forward", N=2
+        )
+        > 0
+    )
+    with pytest.raises(ValueError, match="typ must be 'whole' or 'forward'"):
+        tu.check_speed(sym, typ="backward", **shapes)
+    assert tu.same_symbol_structure(sym, mx.sym.tanh(b) * a)
+    assert not tu.same_symbol_structure(sym, a + b)
+
+
+def test_local_file_helpers(tmp_path, monkeypatch):
+    import bz2
+
+    (tmp_path / "x.bz2").write_bytes(bz2.compress(b"hello"))
+    tu.get_bz2_data(str(tmp_path), "x.txt", "http://example.com/x.bz2", "x.bz2")
+    assert (tmp_path / "x.txt").read_bytes() == b"hello"
+    with pytest.raises(FileNotFoundError, match=r"gluax does not download.*y\.bz2"):
+        tu.get_bz2_data(str(tmp_path), "y.txt", "http://example.com/y.bz2", "y.bz2")
+    monkeypatch.setenv("MXNET_HOME", str(tmp_path))
+    with pytest.raises(OSError, match="Could not find path to tools/im2rec.py"):
+        tu.get_im2rec_path()
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "im2rec.py").write_text("")
+    assert tu.get_im2rec_path() == str(tmp_path / "tools" / "im2rec.py")
+    with pytest.raises(NotImplementedError, match="gluax stores every array densely"):
+        tu.rand_sparse_ndarray((2, 2), "row_sparse")
+    with pytest.raises(NotImplementedError, match="download_model"):
+        tu.download_model("vgg16")

@@ -140,6 +140,9 @@ class ImageRecordIter(DataIter):
     """
 
     _default_dtype = "float32"
+    _defaults = _DEFAULTS
+    _ignored = _IGNORED
+    _unsupported = _UNSUPPORTED
 
     def __init__(self, **kwargs: Any) -> None:
         name = type(self).__name__
@@ -149,16 +152,16 @@ class ImageRecordIter(DataIter):
         path_imgrec = kwargs.pop("path_imgrec")
         data_shape = kwargs.pop("data_shape")
         batch_size = int(kwargs.pop("batch_size"))
-        unknown = set(kwargs) - set(_DEFAULTS) - set(_IGNORED) - set(_UNSUPPORTED)
+        unknown = set(kwargs) - set(self._defaults) - set(self._ignored) - set(self._unsupported)
         if unknown:
             raise TypeError(f"{name}: unknown arguments {sorted(unknown)}.")
-        for k, default in _UNSUPPORTED.items():
+        for k, default in self._unsupported.items():
             if k in kwargs and kwargs[k] != default:
                 raise NotImplementedError(
-                    f"{name}: {k}={kwargs[k]!r} (rotation, shear, scale and HSL jitter) is not "
-                    "implemented in gluax; use mx.image.ImageIter with mx.image augmenters."
+                    f"{name}: {k}={kwargs[k]!r} is not implemented in gluax; use "
+                    f"{self._instead} with mx.image augmenters."
                 )
-        p = {k: kwargs.get(k, v) for k, v in _DEFAULTS.items()}
+        p = {k: kwargs.get(k, v) for k, v in self._defaults.items()}
         self.p = p
         super().__init__(batch_size)
         if batch_size <= 0:
@@ -187,10 +190,10 @@ class ImageRecordIter(DataIter):
         self._labels = self._read_imglist(p["path_imglist"]) if p["path_imglist"] else None
         self._rng = np.random.RandomState(111 + int(p["seed"]))  # MXNet's kRandMagic + seed
         self._aug_rng = np.random.RandomState(111 if p["seed_aug"] is None else None)
+        lw = self._label_columns()
         self._mean_img: np.ndarray | None = None
         if p["mean_img"]:
             self._mean_img = self._load_mean_img(p["mean_img"])
-        lw = int(p["label_width"])
         self.provide_data = [DataDesc(p["data_name"], (batch_size,) + shape, np.dtype(dtype).type)]
         lshape = (batch_size,) if lw == 1 else (batch_size, lw)
         self.provide_label = [DataDesc(p["label_name"], lshape, np.float32)]
@@ -200,6 +203,11 @@ class ImageRecordIter(DataIter):
         self._order = self._new_order()
         self._overflow = False
         self._done = False
+
+    _instead = "mx.image.ImageIter"
+
+    def _label_columns(self) -> int:
+        return int(self.p["label_width"])
 
     # ---- the record list ------------------------------------------------------------------
     def _record_offsets(self) -> list[int]:
@@ -421,6 +429,7 @@ class ImageRecordIter(DataIter):
         mirrored = bool(self.p["mirror"]) or (bool(self.p["rand_mirror"]) and rng.rand() < 0.5)
         if mirrored:
             x = x[:, ::-1]
+        label = self._final_label(label, x)
         chw = np.ascontiguousarray(x.transpose(2, 0, 1))
         if self.dtype == "uint8":
             return chw, label
@@ -450,6 +459,9 @@ class ImageRecordIter(DataIter):
             # MXNet subtracts the mean image before mirroring the pixel positions.
             out = (chw.astype(np.float32) - ref[:, :, ::-1]) * mult + bias
         return out.astype(np.float32), label
+
+    def _final_label(self, label: np.ndarray, x: np.ndarray) -> np.ndarray:
+        return label
 
     # ---- batching ---------------------------------------------------------------------------
     def reset(self) -> None:
@@ -513,6 +525,144 @@ class ImageRecordIter(DataIter):
 
     def getindex(self) -> Any:
         return self._current.index
+
+
+_DET_DEFAULTS: dict[str, Any] = {
+    "path_imglist": "",
+    "label_width": -1,
+    "label_pad_width": 0,
+    "label_pad_value": -1.0,
+    "shuffle": False,
+    "seed": 0,
+    "num_parts": 1,
+    "part_index": 0,
+    "round_batch": True,
+    "resize": -1,
+    "inter_method": 1,
+    "resize_mode": "force",
+    "fill_value": 127,
+    "mean_img": "",
+    "mean_r": 0.0,
+    "mean_g": 0.0,
+    "mean_b": 0.0,
+    "mean_a": 0.0,
+    "std_r": 1.0,
+    "std_g": 1.0,
+    "std_b": 1.0,
+    "std_a": 1.0,
+    "scale": 1.0,
+    "mirror": False,
+    "rand_mirror": False,
+    "max_random_contrast": 0.0,
+    "max_random_illumination": 0.0,
+    "data_name": "data",
+    "label_name": "softmax_label",
+    "dtype": None,
+    "seed_aug": None,
+    "path_imgidx": "",
+}
+# The random detection augmentations live in mx.image.ImageDetIter (CreateDetAugmenter).
+_DET_UNSUPPORTED = {
+    "rand_crop_prob": 0.0,
+    "rand_pad_prob": 0.0,
+    "rand_mirror_prob": 0.0,
+    "random_hue_prob": 0.0,
+    "random_saturation_prob": 0.0,
+    "random_illumination_prob": 0.0,
+    "random_contrast_prob": 0.0,
+    "min_crop_scales": (0.0,),
+    "max_crop_scales": (1.0,),
+    "min_crop_aspect_ratios": (1.0,),
+    "max_crop_aspect_ratios": (1.0,),
+    "min_crop_overlaps": (0.0,),
+    "max_crop_overlaps": (1.0,),
+    "min_crop_sample_coverages": (0.0,),
+    "max_crop_sample_coverages": (1.0,),
+    "min_crop_object_coverages": (0.0,),
+    "max_crop_object_coverages": (1.0,),
+    "num_crop_sampler": 1,
+    "crop_emit_mode": "center",
+    "emit_overlap_thresh": 0.3,
+    "max_crop_trials": (25,),
+    "max_pad_scale": 1.0,
+    "max_random_hue": 0,
+    "max_random_saturation": 0,
+}
+
+
+class ImageDetRecordIter(ImageRecordIter):
+    """Detection batches from ``path_imgrec``, as MXNet's C++ ``ImageDetRecordIter``: each
+    image is resized (``resize`` on the shorter edge, then forced to ``data_shape``) and
+    normalized; each label row is ``[C, H, W, n, record label (n values)...]`` padded with
+    ``label_pad_value`` to ``label_pad_width + 4`` (``label_pad_width`` 0: the longest label in
+    the file). The random detection augmentations are in ``mx.image.ImageDetIter``.
+    """
+
+    _defaults = _DET_DEFAULTS
+    _unsupported = _DET_UNSUPPORTED
+    _instead = "mx.image.ImageDetIter"
+
+    def _label_columns(self) -> int:
+        p = self.p
+        if p["resize_mode"] != "force":
+            raise NotImplementedError(
+                f"ImageDetRecordIter: resize_mode={p['resize_mode']!r} is not implemented in "
+                "gluax; use 'force', or mx.image.ImageDetIter."
+            )
+        widest = 0
+        for off in self._offsets:
+            buf, _ = recordio.read_record(self._rec._pread, off, self.path_imgrec)
+            widest = max(widest, self._label_of(recordio.unpack(buf)[0]).size)
+        pad = int(p["label_pad_width"])
+        if 0 < pad < widest:
+            raise ValueError(
+                f"ImageDetRecordIter: label_pad_width={pad} is smaller than the longest label "
+                f"in '{self.path_imgrec}' ({widest} values)."
+            )
+        self.label_pad_width = max(pad, widest)
+        return self.label_pad_width + 4
+
+    def _label_of(self, header: Any) -> np.ndarray:
+        if self._labels is not None:
+            return super()._label_of(header)
+        lab = np.asarray(header.label, np.float32).reshape(-1)
+        if header.flag <= 0:
+            raise ValueError(
+                f"ImageDetRecordIter: record id {header.id} of '{self.path_imgrec}' packs no "
+                "detection label (pack it as a list of floats)."
+            )
+        lw = int(self.p["label_width"])
+        if lw > 0 and lab.size != lw:
+            raise ValueError(
+                f"ImageDetRecordIter: the rec file provides {lab.size}-dimensional labels but "
+                f"label_width is {lw}."
+            )
+        return lab
+
+    def _read_imglist(self, path: str) -> dict[int, np.ndarray]:
+        out = {}
+        with open(path) as f:
+            for line in f:
+                parts = line.strip().split("\t")
+                if len(parts) >= 3:
+                    out[int(float(parts[0]))] = np.asarray(parts[1:-1], np.float32)
+        return out
+
+    def _augment(self, x: np.ndarray, rng: np.random.RandomState) -> np.ndarray:
+        p, (_, dh, dw) = self.p, self.data_shape
+        im = p["inter_method"]
+        if p["resize"] != -1:
+            r, (h, w) = int(p["resize"]), x.shape[:2]
+            nh, nw = (r * h // w, r) if h > w else (r, r * w // h)
+            x = _resize(x, nw, nh, _interp(im, w, h, nw, nh, rng))
+        h, w = x.shape[:2]
+        return _resize(x, dw, dh, _interp(im, w, h, dw, dh, rng))
+
+    def _final_label(self, label: np.ndarray, x: np.ndarray) -> np.ndarray:
+        row = np.full(self.label_pad_width + 4, self.p["label_pad_value"], np.float32)
+        row[:4] = (x.shape[2], x.shape[0], x.shape[1], label.size)
+        row[4 : 4 + label.size] = label
+        return row
 
 
 class ImageRecordUInt8Iter(ImageRecordIter):

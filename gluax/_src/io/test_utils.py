@@ -986,6 +986,163 @@ def check_symbolic_backward(
     return grads
 
 
+def check_speed(
+    sym: Any,
+    location: Any = None,
+    ctx: Any = None,
+    N: int = 20,  # noqa: N803
+    grad_req: Any = None,
+    typ: str = "whole",
+    **kwargs: Any,
+) -> float:
+    """Seconds per call of Symbol ``sym``: forward and backward (``typ='whole'``) or forward
+    only (``typ='forward'``), averaged over ``N`` calls after one warm-up (compilation)."""
+    import time
+
+    _require_symbol("check_speed", sym)
+    if typ not in ("whole", "forward"):
+        raise ValueError(f"check_speed: typ must be 'whole' or 'forward', got {typ!r}.")
+    ctx = ctx or default_context()
+    grad_req = grad_req or "write"
+    if location is None:
+        exe = sym.simple_bind(ctx=ctx, grad_req=grad_req, **kwargs)
+        location = {k: np.random.normal(size=a.shape, scale=1.0) for k, a in exe.arg_dict.items()}
+    else:
+        if not isinstance(location, dict):
+            raise TypeError(f"check_speed: location must be a dict, got {type(location).__name__}.")
+        exe = sym.simple_bind(
+            ctx=ctx, grad_req=grad_req, **{k: v.shape for k, v in location.items()}
+        )
+    for name, value in location.items():
+        exe.arg_dict[name][:] = _nd_array(_host(value), dtype=exe.arg_dict[name].dtype)
+
+    def step() -> None:
+        outs = exe.forward(is_train=typ == "whole")
+        if typ == "whole":
+            exe.backward(out_grads=exe.outputs)
+        for out in outs or exe.outputs:
+            out.wait_to_read()
+        for g in exe.grad_dict.values() if typ == "whole" else ():
+            if g is not None:
+                g.wait_to_read()
+
+    step()
+    tic = time.time()
+    for _ in range(N):
+        step()
+    return (time.time() - tic) / N
+
+
+def check_consistency(
+    sym: Any,
+    ctx_list: list[dict[str, Any]],
+    scale: float = 1.0,
+    grad_req: Any = "write",
+    arg_params: Any = None,
+    aux_params: Any = None,
+    rtol: Any = None,
+    atol: Any = None,
+    raise_on_err: bool = True,
+    ground_truth: Any = None,
+    equal_nan: bool = False,
+    use_uniform: bool = False,
+    rand_type: Any = np.float64,
+) -> dict[str, Any]:
+    """Run Symbol ``sym`` under several settings (each a dict of ``simple_bind`` arguments:
+    ``ctx``, input shapes, ``type_dict``) on the same random inputs and check outputs and
+    gradients against the most precise setting (or ``ground_truth``); returns the reference
+    ``{name: array}`` of outputs and gradients."""
+    if len(ctx_list) < 2:
+        raise ValueError(
+            f"check_consistency: ctx_list needs at least two settings, got {len(ctx_list)}."
+        )
+    syms = list(sym) if isinstance(sym, (list, tuple)) else [sym] * len(ctx_list)
+    if len(syms) != len(ctx_list):
+        raise ValueError(f"check_consistency: {len(syms)} symbols for {len(ctx_list)} settings.")
+    for s in syms:
+        _require_symbol("check_consistency", s)
+    output_names, arg_names = syms[0].list_outputs(), syms[0].list_arguments()
+    exes = [s.simple_bind(grad_req=grad_req, **dict(c)) for s, c in zip(syms, ctx_list)]
+    arg_params = {} if arg_params is None else dict(arg_params)
+    aux_params = {} if aux_params is None else dict(aux_params)
+    for n, arr in _sorted_items(exes[0].arg_dict):
+        if n not in arg_params:
+            if use_uniform:
+                arg_params[n] = np.random.uniform(
+                    -0.92 * scale, 0.92 * scale, size=arr.shape
+                ).astype(rand_type)
+            else:
+                arg_params[n] = np.random.normal(size=arr.shape, scale=scale).astype(rand_type)
+    for n in exes[0].aux_dict:
+        aux_params.setdefault(n, 0)
+    for exe in exes:
+        for name, arr in exe.arg_dict.items():
+            arr[:] = _nd_array(np.broadcast_to(_host(arg_params[name]), arr.shape), dtype=arr.dtype)
+        for name, arr in exe.aux_dict.items():
+            arr[:] = _nd_array(np.broadcast_to(_host(aux_params[name]), arr.shape), dtype=arr.dtype)
+
+    def check(
+        kind: str, i: int, gt_i: int, name: str, arr: Any, ref: Any, rt: Any, at: Any
+    ) -> None:
+        try:
+            assert_almost_equal(arr, ref, rtol=rt, atol=at, equal_nan=equal_nan)
+        except AssertionError as err:
+            print(f"{kind} Err: setting {i} vs setting {gt_i} at {name}")
+            if raise_on_err:
+                raise
+            print(str(err))
+
+    for exe in exes:
+        exe.forward(is_train=False)
+    dtypes = [np.dtype(exe.outputs[0].dtype) for exe in exes]
+    gt_i = int(np.argmax([d.itemsize for d in dtypes]))
+    gt = (
+        dict(ground_truth)
+        if ground_truth is not None
+        else dict(zip(output_names, exes[gt_i].outputs))
+    )
+    for i, exe in enumerate(exes):
+        if i != gt_i:
+            for name, arr in zip(output_names, exe.outputs):
+                check("Predict", i, gt_i, name, arr, gt[name], rtol, atol)
+    if grad_req == "null":
+        return gt
+    for exe in exes:
+        exe.forward(is_train=True)
+    # the same head gradient everywhere: the outputs of the least precise setting
+    least = min(range(len(exes)), key=lambda i: dtypes[i].itemsize)
+    heads = [o.asnumpy().astype(dtypes[least]) for o in exes[least].outputs]
+    for exe in exes:
+        exe.backward([_nd_array(h, dtype=o.dtype) for h, o in zip(heads, exe.outputs)])
+    if ground_truth is None:
+        gt.update(zip(output_names, exes[gt_i].outputs))
+        gt.update({n: exes[gt_i].grad_dict.get(n) for n in arg_names})
+    for i, exe in enumerate(exes):
+        if i == gt_i:
+            continue
+        pairs = list(zip(output_names, exe.outputs)) + [
+            (n, exe.grad_dict.get(n)) for n in arg_names
+        ]
+        for name, arr in pairs:
+            ref = gt.get(name)
+            if ref is None or arr is None:
+                continue
+            rt, at = rtol, atol
+            if dtypes[i].itemsize < np.dtype(ref.dtype).itemsize:
+                rt, at = get_tols(arr, ref, rtol, atol)
+            check("Train", i, gt_i, name, arr, ref, rt, at)
+    return gt
+
+
+def same_symbol_structure(sym1: Any, sym2: Any) -> bool:
+    """Whether two Symbols have the same operators, node by node (from their JSON)."""
+    import json
+
+    nodes1 = json.loads(sym1.tojson())["nodes"]
+    nodes2 = json.loads(sym2.tojson())["nodes"]
+    return all(n1["op"] == n2["op"] for n1, n2 in zip(nodes1, nodes2))
+
+
 def check_gluon_hybridize_consistency(
     net_builder: Callable[..., Any],
     data_l: list[NDArray],
@@ -1426,6 +1583,57 @@ def get_zip_data(data_dir: str, url: str, data_origin_name: str) -> None:
         )
     with zipfile.ZipFile(path) as zf:
         zf.extractall(path=data_dir)
+
+
+def get_bz2_data(data_dir: str, data_name: str, url: str, data_origin_name: str) -> None:
+    """Decompress ``data_dir/data_origin_name`` (a bz2 file that must already be there) into
+    ``data_dir/data_name``, unless that exists."""
+    import bz2
+
+    target = os.path.join(data_dir, data_name)
+    if os.path.exists(target):
+        return
+    origin = os.path.join(data_dir, data_origin_name)
+    if not os.path.exists(origin):
+        raise FileNotFoundError(
+            _NO_DOWNLOAD.format(what="get_bz2_data", url=url, where=repr(origin), cwd=os.getcwd())
+        )
+    tmp = target + ".part"
+    with bz2.BZ2File(origin, "rb") as src, open(tmp, "wb") as dst:
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            dst.write(chunk)
+    os.replace(tmp, target)
+
+
+def get_im2rec_path(home_env: str = "MXNET_HOME") -> str:
+    """The path of MXNet's ``tools/im2rec.py`` under ``$MXNET_HOME`` (gluax does not ship it)."""
+    base = os.environ.get(home_env)
+    for cand in (
+        [
+            os.path.join(base, "tools", "im2rec.py"),
+            os.path.join(base, "..", "..", "tools", "im2rec.py"),
+        ]
+        if base
+        else []
+    ):
+        if os.path.isfile(cand):
+            return cand
+    raise OSError(
+        f"Could not find path to tools/im2rec.py: gluax does not ship it; set {home_env} to an "
+        "MXNet source checkout that has tools/im2rec.py."
+    )
+
+
+def shuffle_csr_column_indices(csr: Any) -> Any:
+    """Not supported: gluax has no sparse storage."""
+    return rand_sparse_ndarray(getattr(csr, "shape", ()), "csr")
+
+
+def create_sparse_array_zd(
+    shape: Any, stype: str, density: float, *args: Any, **kwargs: Any
+) -> Any:
+    """Not supported: gluax has no sparse storage."""
+    return rand_sparse_ndarray(shape, stype)
 
 
 class DummyIter(DataIter):
