@@ -1,10 +1,21 @@
-"""DataLoader worker processes.
+"""DataLoader worker processes, which never import JAX.
 
-Each worker is a fresh Python interpreter (``python -c ...``), never a fork: the main process
-runs JAX, whose threads do not survive ``fork()``. The worker receives the dataset and the
-batchify function pickled (with cloudpickle when installed, so lambdas and functions defined in
-``__main__`` work), then answers one request per batch: sample indices in, the batch out. Batch
-arrays travel as numpy and become NDArrays in the main process.
+Workers are forked from a small fork server: a fresh Python interpreter that ``import gluax``
+starts in the background (``start_fork_server``) and that imports only this module and numpy,
+never JAX (nor ``gluax/__init__``: the ``gluax`` package is a stub there, see ``BOOT``). A
+fork of it starts in a few milliseconds, as MXNet's forked workers do, where a fresh
+interpreter importing JAX took seconds; forking the main process itself is not an option, as
+JAX's threads do not survive ``fork()``. With ``GLUAX_DATALOADER_FORKSERVER=0`` each worker is
+a fresh interpreter instead (``python -c WORKER_MAIN``), equally JAX-free.
+
+A worker receives the dataset and the batchify function pickled (with cloudpickle when
+installed, so lambdas and functions defined in ``__main__`` work), then answers one request per
+batch: sample indices in, the batch out. Batch arrays travel as numpy and become NDArrays in
+the main process. gluax's data modules (``dataset``, ``batchify``, ``sampler``) import no JAX
+at module level (they check for NDArrays with ``NDArray`` below), so unpickling gluax's
+datasets and batchify functions does not load it; a dataset whose items need JAX (gluax
+transforms on NDArrays, a module that uses ``import gluax as mx`` at import time) loads it
+then, in that worker.
 
 Messages on the worker's socket (``multiprocessing.connection`` framing):
 
@@ -12,6 +23,9 @@ Messages on the worker's socket (``multiprocessing.connection`` framing):
   the worker's seed; then ``(ticket, indices)`` per batch, ``None`` to stop;
 * worker -> main: ``(ticket, True, batch)`` or ``(ticket, False, (exception or None,
   traceback text))``.
+
+The fork server's socket carries one byte per worker to start, with the worker's end of its
+connection as an attached file descriptor; the server answers with the worker's pid.
 """
 
 from __future__ import annotations
@@ -21,16 +35,120 @@ import os
 import pickle
 import random
 import signal
+import socket
+import struct
 import sys
 import traceback
 from typing import Any
+
+ENV_IN_WORKER = "GLUAX_DATALOADER_WORKER"  # set in the fork server and the workers
+# The fork server's and a fresh worker's first lines: ``gluax`` as a bare package (its
+# ``__init__`` imports JAX), completed on first attribute access (``_complete_gluax``).
+BOOT = (
+    "import sys, types; g = types.ModuleType('gluax'); g.__path__ = [sys.argv[2]]; "
+    "g.__package__ = 'gluax'; sys.modules['gluax'] = g; "
+    "from gluax._src.data import _worker as w; w.install_stub(g); "
+)
+SERVER_MAIN = BOOT + "w.serve(int(sys.argv[1]))"
+WORKER_MAIN = BOOT + "w.main(int(sys.argv[1]))"
+
+
+class _LazyNDArrayType(type):
+    def __instancecheck__(cls, obj: Any) -> bool:
+        real = _REAL.get("NDArray")
+        if real is None:
+            mod = sys.modules.get("gluax._src.engine.ndarray")
+            real = getattr(mod, "NDArray", None)
+            if real is None:  # JAX not loaded here: no NDArray can exist
+                return False
+            _REAL["NDArray"] = real
+        return isinstance(obj, real)
+
+
+_REAL: dict[str, Any] = {}
+
+
+class NDArray(metaclass=_LazyNDArrayType):
+    """``isinstance(x, NDArray)`` for modules that must not import JAX: true exactly for
+    gluax's NDArrays (and false, without importing anything, while the engine is not loaded)."""
+
+
+def nd_array(arr: Any, ctx: Any = None, dtype: Any = None) -> Any:
+    """``mx.nd.array(arr, ctx, dtype)``, importing the engine on first use."""
+    from gluax._src.ops.creation import array
+
+    return array(arr, ctx=ctx, dtype=dtype)
+
+
+def install_stub(pkg: Any) -> None:
+    """Make the bare ``gluax`` package of a worker run its real ``__init__`` the first time
+    an attribute it lacks is asked for (``mx.nd`` in a user's module)."""
+
+    def __getattr__(name: str) -> Any:  # noqa: N807
+        if not pkg.__dict__.get("_gluax_completed"):
+            pkg._gluax_completed = True
+            init = os.path.join(pkg.__path__[0], "__init__.py")
+            pkg.__file__ = init
+            with open(init) as f:
+                exec(compile(f.read(), init, "exec"), pkg.__dict__)
+            if name in pkg.__dict__:
+                return pkg.__dict__[name]
+        raise AttributeError(f"module 'gluax' has no attribute {name!r}")
+
+    pkg.__getattr__ = __getattr__
+    os.environ[ENV_IN_WORKER] = "1"
+
+
+def serve(fd: int) -> None:
+    """The fork server: fork one worker per request until the main process goes away."""
+    # Loaded once here and shared by every fork: what a worker needs to unpickle gluax's
+    # datasets and batchify functions and to answer requests.
+    import multiprocessing.connection  # noqa: F401
+
+    import numpy.random  # noqa: F401 -- numpy imports its random module lazily (0.1 s)
+
+    import gluax._src.data.batchify  # noqa: F401
+    import gluax._src.data.dataset  # noqa: F401
+
+    try:
+        import cloudpickle  # noqa: F401
+    except ImportError:
+        pass
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # exited workers are reaped by the kernel
+    sock = socket.socket(fileno=fd)
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(sock, 1, 1)
+        except OSError:
+            return
+        if not msg or not fds:
+            return
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                sock.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                main(fds[0])
+            except BaseException:
+                traceback.print_exc()
+                code = 1
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        os.close(fds[0])
+        try:
+            sock.sendall(struct.pack("<q", pid))
+        except OSError:
+            return
 
 
 def dumps(obj: Any) -> bytes:
     """Pickle for a worker: cloudpickle if available (lambdas, ``__main__`` functions), and
     NDArrays as numpy arrays."""
-    from gluax._src.engine.ndarray import NDArray
-
     try:
         import cloudpickle
 
@@ -51,15 +169,12 @@ def dumps(obj: Any) -> bytes:
 
 
 def _rebuild_ndarray(arr: Any) -> Any:
-    from gluax._src.ops.creation import array
-
-    return array(arr, dtype=arr.dtype)
+    return nd_array(arr, dtype=arr.dtype)
 
 
 def to_wire(obj: Any) -> Any:
     """A batch made in a worker, with NDArrays replaced by ``WireArray``s."""
     from gluax._src.data.batchify import WireArray
-    from gluax._src.engine.ndarray import NDArray
 
     if isinstance(obj, NDArray):
         return WireArray(obj.asnumpy())
@@ -75,20 +190,22 @@ def to_wire(obj: Any) -> Any:
 def main(fd: int) -> None:
     from multiprocessing.connection import Connection
 
+    # Before taking the main process's sys.path, which may hold directories that shadow these
+    # (pytest puts tests/ there, and tests/numpy exists).
+    import numpy.random as np_random
+
+    from gluax._src.data.batchify import WHERE
+    from gluax._src.data.dataset import numpy_items
+
     # Ctrl-C reaches the whole process group; the main process stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn = Connection(fd)
     path, cwd = conn.recv()
     sys.path[:] = path
     os.chdir(cwd)
-    import numpy as np
-
-    from gluax._src.data.batchify import WHERE
-    from gluax._src.data.dataset import numpy_items
-
     dataset, batchify_fn, use_numpy = pickle.loads(conn.recv_bytes())
     seed = conn.recv()
-    np.random.seed(seed)
+    np_random.seed(seed)
     random.seed(seed)
     WHERE.in_worker = True
     while True:

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from gluax._src.engine.context import Context
-from gluax._src.engine.ndarray import NDArray
-from gluax._src.ops.creation import array as _nd_array
+from gluax._src.data._worker import NDArray  # no JAX import: workers unpickle this module
+from gluax._src.data._worker import nd_array as _nd_array
+
+if TYPE_CHECKING:
+    from gluax._src.engine.context import Context
 
 
 class _Where(threading.local):
@@ -52,14 +54,14 @@ def make_batch_array(arr: np.ndarray, ctx: Context | None = None) -> Any:
         )
     if WHERE.in_worker:
         return WireArray(arr)
-    return _nd_array(arr, ctx=ctx, dtype=arr.dtype)
-
     from gluax._src.engine import npmode  # (here: workers import no JAX)
 
     if npmode.is_np_array():  # numpy mode: batches are mx.np.ndarray
         from gluax._src.numpy.multiarray import to_np
 
         return to_np(_nd_array(arr, ctx=ctx, dtype=arr.dtype))
+    return _nd_array(arr, ctx=ctx, dtype=arr.dtype)
+
 
 def _stack_numpy(data: list[Any]) -> np.ndarray:
     try:

@@ -6,8 +6,13 @@ from __future__ import annotations
 import collections
 import multiprocessing
 import os
+import signal
+import socket
+import struct
 import subprocess
 import sys
+import threading
+import time
 import weakref
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +34,113 @@ from gluax._src.engine.context import Context, cpu, cpu_pinned
 from gluax._src.engine.ndarray import NDArray
 from gluax._src.ops.creation import array as _nd_array
 
-_WORKER_MAIN = "import sys; from gluax._src.data._worker import main; main(int(sys.argv[1]))"
+_GLUAX_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ENV_FORKSERVER = "GLUAX_DATALOADER_FORKSERVER"
+
+
+def _worker_env() -> dict[str, str]:
+    # Worker arrays live on the host; a worker that does load gluax starts no fork server.
+    return dict(os.environ, JAX_PLATFORMS="cpu", **{_worker.ENV_IN_WORKER: "1"})
+
+
+class _ForkServer:
+    """The JAX-free process DataLoader workers are forked from (see ``_worker``); started
+    in the background by ``import gluax``, restarted if it died."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._sock: socket.socket | None = None
+
+    def start(self) -> None:
+        with self._lock:
+            self._start()
+
+    def _start(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-c", _worker.SERVER_MAIN, str(theirs.fileno()), _GLUAX_DIR],
+                pass_fds=(theirs.fileno(),), env=_worker_env(), stdin=subprocess.DEVNULL,
+            )
+        finally:
+            theirs.close()
+        self._sock = mine
+        weakref.finalize(self, mine.close)
+
+    def fork(self, fd: int) -> int:
+        """A new worker on connection ``fd`` (sent, not closed); its pid."""
+        with self._lock:
+            for attempt in (0, 1):
+                self._start()
+                sock = self._sock
+                assert sock is not None
+                try:
+                    socket.send_fds(sock, [b"w"], [fd])
+                    got = b""
+                    while len(got) < 8:
+                        chunk = sock.recv(8 - len(got))
+                        if not chunk:
+                            raise OSError("fork server closed its socket")
+                        got += chunk
+                    return struct.unpack("<q", got)[0]
+                except OSError:
+                    if attempt:
+                        raise
+                    sock.close()
+                    self._proc = None  # start a new one and try once more
+        raise AssertionError("unreachable")
+
+
+_FORK_SERVER = _ForkServer()
+
+
+def start_fork_server() -> None:
+    """Start the fork server in the background unless ``GLUAX_DATALOADER_FORKSERVER=0`` or
+    this process is itself a DataLoader worker (called by ``import gluax``)."""
+    if os.environ.get(ENV_FORKSERVER, "1").strip().lower() in ("0", "off", "false", "no"):
+        return
+    if os.environ.get(_worker.ENV_IN_WORKER):
+        return
+    try:
+        _FORK_SERVER.start()
+    except OSError:  # no fork server: workers start as fresh interpreters
+        pass
+
+
+class _ForkedWorker:
+    """A worker forked by the fork server: not our child, so it is watched by pid."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def poll(self) -> int | None:
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return -1  # gone; its exit code went to the fork server
+        except PermissionError:
+            pass
+        return None
+
+    def wait(self, timeout: float | None = None) -> None:
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if end is not None and time.monotonic() > end:
+                raise subprocess.TimeoutExpired(f"DataLoader worker {self.pid}", timeout)
+            time.sleep(0.01)
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _use_fork_server() -> bool:
+    return _FORK_SERVER._proc is not None and not os.environ.get(_worker.ENV_IN_WORKER)
 
 
 def _as_in_context(data: Any, ctx: Context) -> Any:
@@ -76,16 +187,23 @@ class _ProcessPool:
         # Seeds differ per worker and follow np.random's state without drawing from it.
         state = np.random.get_state()
         base = zlib.crc32(state[1].tobytes() + int(state[2]).to_bytes(4, "little"))
-        env = dict(os.environ, JAX_PLATFORMS="cpu")  # worker arrays live on the host
-        self.procs: list[subprocess.Popen[bytes]] = []
+        forked = _use_fork_server()
+        env = None if forked else _worker_env()
+        self.procs: list[Any] = []
         self.conns: list[Any] = []
         for i in range(num_workers):
             mine, theirs = multiprocessing.Pipe(duplex=True)
             fd = theirs.fileno()
-            proc = subprocess.Popen(
-                [sys.executable, "-c", _WORKER_MAIN, str(fd)], pass_fds=(fd,), env=env
-            )
-            theirs.close()
+            try:
+                if forked:
+                    proc: Any = _ForkedWorker(_FORK_SERVER.fork(fd))
+                else:
+                    proc = subprocess.Popen(
+                        [sys.executable, "-c", _worker.WORKER_MAIN, str(fd), _GLUAX_DIR],
+                        pass_fds=(fd,), env=env,
+                    )
+            finally:
+                theirs.close()
             mine.send((list(sys.path), os.getcwd()))
             mine.send_bytes(payload)
             mine.send((base + i) % 2**32)
@@ -109,9 +227,10 @@ class _ProcessPool:
 
     def _dead(self, w: int) -> RuntimeError:
         proc = self.procs[w]
+        code = "" if isinstance(proc, _ForkedWorker) else f" (exit code {proc.poll()})"
         return RuntimeError(
-            f"DataLoader worker {w} (pid {proc.pid}) exited unexpectedly (exit code "
-            f"{proc.poll()}); its error, if any, is printed above."
+            f"DataLoader worker {w} (pid {proc.pid}) exited unexpectedly{code}; its error, if "
+            "any, is printed above."
         )
 
     def drop(self, tickets: Any) -> None:
@@ -164,7 +283,7 @@ def _shutdown(procs: list[Any], conns: list[Any]) -> None:
             p.wait(timeout=5)
         except subprocess.TimeoutExpired:
             p.kill()
-            p.wait()
+            p.wait(timeout=5)
 
 
 class _ThreadPool:
@@ -281,8 +400,10 @@ class DataLoader:
 
     Notes
     -----
-    Worker processes are fresh interpreters (MXNet forks; JAX's threads do not survive a
-    fork), started once per DataLoader. The dataset and ``batchify_fn`` are sent to them
+    Worker processes never import JAX: they are forked, in milliseconds, from a small
+    JAX-free server process that ``import gluax`` starts (MXNet forks the main process; JAX's
+    threads do not survive a fork), once per DataLoader. ``GLUAX_DATALOADER_FORKSERVER=0``
+    starts each worker as a fresh interpreter instead. The dataset and ``batchify_fn`` are sent to them
     pickled, with cloudpickle when it is installed (then lambdas and functions defined in the
     script work). Workers compute on the CPU and send numpy arrays; the batch becomes NDArrays
     in the main process. Each worker seeds numpy's and Python's generators differently (from
@@ -398,3 +519,6 @@ class DataLoader:
         pool = getattr(self, "_worker_pool", None)
         if pool is not None:
             pool.close()
+
+
+start_fork_server()

@@ -21,8 +21,8 @@ import numpy as np
 
 from gluax._src.data.recordio import MXIndexedRecordIO
 from gluax._src.data.sampler import FilterSampler, Sampler, SequentialSampler
-from gluax._src.engine.ndarray import NDArray
-from gluax._src.ops.creation import array as _nd_array
+from gluax._src.data._worker import NDArray  # no JAX import: workers unpickle this module
+from gluax._src.data._worker import nd_array as _nd_array
 
 
 class _ItemMode(threading.local):

@@ -1,0 +1,71 @@
+"""DataLoader worker processes never import JAX: forked from the JAX-free fork server, or,
+with the fork server off, started as fresh interpreters."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from gluax._src.data import dataloader as dl_mod
+from gluax.gluon.data import DataLoader
+
+
+def _probe_dataset():
+    # Defined here, so cloudpickle sends it by value and the worker imports nothing of this
+    # test module (which imports gluax). Each sample: [jax loaded?, engine loaded?, index].
+    class Probe:
+        def __len__(self):
+            return 8
+
+        def __getitem__(self, i):
+            mods = sys.modules
+            return np.array(
+                [float("jax" in mods), float("gluax._src.engine.ndarray" in mods), i],
+                dtype="float32",
+            )
+
+    return Probe()
+
+
+def _batches(loader):
+    return [b.asnumpy() for b in loader]
+
+
+@pytest.mark.parametrize("forked", [True, False], ids=["fork_server", "fresh_interpreter"])
+def test_workers_do_not_import_jax(forked, monkeypatch):
+    assert dl_mod._use_fork_server(), "import gluax starts the fork server"
+    if not forked:
+        monkeypatch.setattr(dl_mod, "_use_fork_server", lambda: False)
+    loader = DataLoader(_probe_dataset(), batch_size=3, num_workers=2)
+    kinds = {type(p).__name__ for p in loader._worker_pool.procs}
+    assert kinds == ({"_ForkedWorker"} if forked else {"Popen"})
+    got = _batches(loader)
+    # the same batches as in this process, where JAX is loaded: only the flags differ
+    here = _batches(DataLoader(_probe_dataset(), batch_size=3))
+    assert [b.shape for b in got] == [(3, 3), (3, 3), (2, 3)]
+    np.testing.assert_array_equal(np.concatenate(got)[:, 2], np.arange(8))
+    assert np.concatenate(here)[:, :2].min() == 1.0
+    assert np.concatenate(got)[:, :2].max() == 0.0
+
+
+def test_forked_worker_pids_are_distinct_and_stop_with_the_loader():
+    loader = DataLoader(_probe_dataset(), batch_size=4, num_workers=2)
+    procs = list(loader._worker_pool.procs)
+    assert len({p.pid for p in procs}) == 2
+    assert all(p.poll() is None for p in procs)
+    _batches(loader)
+    loader._worker_pool.close()
+    for p in procs:
+        p.wait(timeout=10)
+        assert p.poll() is not None
+
+
+def test_fork_server_restarts_after_it_died():
+    server = dl_mod._FORK_SERVER
+    server._proc.kill()
+    server._proc.wait()
+    got = _batches(DataLoader(_probe_dataset(), batch_size=8, num_workers=1))
+    np.testing.assert_array_equal(got[0][:, 2], np.arange(8))
+    assert server._proc.poll() is None
