@@ -24,6 +24,8 @@ NDARRAY_CASES = {
     "roll_over_exact": (8, 4, "roll_over", False, 2),
     "roll_over_shuffle": (7, 3, "roll_over", True, 3),
     "pad_shuffle": (7, 3, "pad", True, 3),
+    "roll_over_big": (3, 5, "roll_over", False, 2),
+    "discard_shuffle": (7, 3, "discard", True, 2),
 }
 
 
@@ -116,6 +118,15 @@ def test_ndarrayiter_errors():
         mx.io.NDArrayIter(3.0)
     with pytest.raises(TypeError, match="Invalid type 'object' for 'data'"):
         mx.io.NDArrayIter([object()])
+
+
+def test_ndarrayiter_roll_over_runs_out_as_mxnet():
+    it = mx.io.NDArrayIter(np.arange(3.0), batch_size=5, last_batch_handle="roll_over")
+    for _ in range(2):
+        list(it)
+        it.reset()
+    with pytest.raises(ValueError, match=r"batch_size=5 from 3 examples"):
+        list(it)  # MXNet 1.9 fails at this batch as well
 
 
 def test_databatch_and_datadesc():
@@ -315,3 +326,18 @@ def test_mnistiter_label_count_mismatch(tmp_path):
     shutil.copy(FIX / "img-idx3-ubyte", tmp_path / "img")
     with pytest.raises(ValueError, match="holds 23 images but label file .* holds 22 labels"):
         mx.io.MNISTIter(image=str(tmp_path / "img"), label=str(lab))
+
+
+class _Failing(_Counting):
+    def iter_next(self) -> bool:
+        if self.i == 1:
+            raise RuntimeError("disk gone")
+        return super().iter_next()
+
+
+def test_prefetchingiter_hands_worker_errors_to_the_caller():
+    it = mx.io.PrefetchingIter(_Failing(3))
+    assert next(it).data[0].asnumpy()[0] == 1
+    with pytest.raises(RuntimeError, match="disk gone"):
+        next(it)
+    it.close()

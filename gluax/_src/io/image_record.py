@@ -205,6 +205,7 @@ class ImageRecordIter(DataIter):
         self._done = False
 
     _instead = "mx.image.ImageIter"
+    _mirrors = True
 
     def _label_columns(self) -> int:
         return int(self.p["label_width"])
@@ -426,7 +427,9 @@ class ImageRecordIter(DataIter):
         if self.p["seed_aug"] is not None:
             rng = np.random.RandomState((int(header.id) + int(self.p["seed_aug"]) + 111) % 2**32)
         x = self._augment(x, rng)
-        mirrored = bool(self.p["mirror"]) or (bool(self.p["rand_mirror"]) and rng.rand() < 0.5)
+        mirrored = self._mirrors and (
+            bool(self.p["mirror"]) or (bool(self.p["rand_mirror"]) and rng.rand() < 0.5)
+        )
         if mirrored:
             x = x[:, ::-1]
         label = self._final_label(label, x)
@@ -601,6 +604,9 @@ class ImageDetRecordIter(ImageRecordIter):
     _defaults = _DET_DEFAULTS
     _unsupported = _DET_UNSUPPORTED
     _instead = "mx.image.ImageDetIter"
+    _mirrors = (
+        False  # MXNet accepts mirror/rand_mirror here and ignores them (boxes would not follow)
+    )
 
     def _label_columns(self) -> int:
         p = self.p

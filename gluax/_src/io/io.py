@@ -544,6 +544,14 @@ class NDArrayIter(DataIter):
         start = 0 if start is None else start
         if end is None:
             end = source[0][1].shape[0] if source else 0
+        if end > self.num_data:
+            # MXNet 1.9 fails here too (slice_axis past the end): roll_over with a batch
+            # larger than the data set runs out of examples to complete the rolled-over batch.
+            raise ValueError(
+                f"NDArrayIter: cannot complete a rolled-over batch of batch_size={self.batch_size} "
+                f"from {self.num_data} examples; use batch_size <= {self.num_data} or "
+                "last_batch_handle='pad'."
+            )
         ax = self._batch_axis
         out = []
         for _, arr in source:
