@@ -6,11 +6,12 @@ from gluax.io.io import CSVIter as CSVIter
 from gluax.io.io import DataBatch as DataBatch
 from gluax.io.io import DataDesc as DataDesc
 from gluax.io.io import DataIter as DataIter
-from gluax._src.io.image_record import ImageRecordInt8Iter as ImageRecordInt8Iter
-from gluax._src.io.image_record import ImageRecordIter as ImageRecordIter
-from gluax._src.io.image_record import ImageRecordIter_v1 as ImageRecordIter_v1
-from gluax._src.io.image_record import ImageRecordUInt8Iter as ImageRecordUInt8Iter
-from gluax._src.io.image_record import ImageRecordUInt8Iter_v1 as ImageRecordUInt8Iter_v1
+from gluax.io.io import ImageDetRecordIter as ImageDetRecordIter
+from gluax.io.io import ImageRecordInt8Iter as ImageRecordInt8Iter
+from gluax.io.io import ImageRecordIter as ImageRecordIter
+from gluax.io.io import ImageRecordIter_v1 as ImageRecordIter_v1
+from gluax.io.io import ImageRecordUInt8Iter as ImageRecordUInt8Iter
+from gluax.io.io import ImageRecordUInt8Iter_v1 as ImageRecordUInt8Iter_v1
 from gluax.io.io import LibSVMIter as LibSVMIter
 from gluax.io.io import MNISTIter as MNISTIter
 from gluax.io.io import MXDataIter as MXDataIter

@@ -94,6 +94,25 @@ CONFIGS = {
         "ImageRecordIter",
         dict(path_imgrec=path("multi.rec"), data_shape=(3, 8, 8), resize=8, label_width=2),
     ),
+    "det": ("ImageDetRecordIter", dict(path_imgrec=path("det.rec"), data_shape=(3, 10, 10))),
+    "det_norm": (
+        "ImageDetRecordIter",
+        dict(
+            path_imgrec=path("det.rec"),
+            data_shape=(3, 9, 11),
+            resize=12,
+            inter_method=2,
+            mirror=True,
+            mean_r=120,
+            mean_g=110,
+            mean_b=100,
+            std_r=50,
+            std_g=60,
+            std_b=70,
+            scale=0.5,
+            label_pad_width=20,
+        ),
+    ),
 }
 
 
@@ -114,7 +133,7 @@ def test_image_record_iter_matches_mxnet(name):
             want = Z[f"rec/{name}/{e}/{k}/data"]
             d, lab = d[: len(want)], lab[: len(want)]  # round_batch=False: MXNet's stale rest
             np.testing.assert_allclose(d, want, rtol=1e-5, atol=1e-5)
-            np.testing.assert_array_equal(lab, Z[f"rec/{name}/{e}/{k}/label"])
+            np.testing.assert_allclose(lab, Z[f"rec/{name}/{e}/{k}/label"], rtol=1e-7)
         it.reset()
 
 
@@ -205,3 +224,15 @@ def test_bad_input_names_file_or_argument(tmp_path):
     w.close()
     with pytest.raises(mx.MXNetError, match="record id 7 .*junk.rec.*does not decode"):
         next(iter(ir.ImageRecordIter(path_imgrec=str(tmp_path / "junk.rec"), **kw)))
+
+
+def test_det_record_iter_errors(tmp_path):
+    kw = dict(path_imgrec=path("det.rec"), data_shape=(3, 8, 8), batch_size=2)
+    with pytest.raises(ValueError, match="label_pad_width=5 is smaller than the longest label"):
+        ir.ImageDetRecordIter(label_pad_width=5, **kw)
+    with pytest.raises(NotImplementedError, match="rand_crop_prob=0.5 .*ImageDetIter"):
+        ir.ImageDetRecordIter(rand_crop_prob=0.5, **kw)
+    with pytest.raises(NotImplementedError, match="resize_mode='fit'"):
+        ir.ImageDetRecordIter(resize_mode="fit", **kw)
+    with pytest.raises(ValueError, match="packs no detection label"):
+        ir.ImageDetRecordIter(path_imgrec=REC, data_shape=(3, 8, 8), batch_size=2)

@@ -141,6 +141,8 @@ _names(MODULE_API, "gluon.Trainer for training; mx.model.load_checkpoint with gl
 _names(SPARSE, "dense NDArrays (gluax stores every array densely; see mx.nd.sparse in "
        "docs/operators.md)", "mxnet.ndarray.sparse",
        "BaseSparseNDArray CSRNDArray RowSparseNDArray _ndarray_cls")
+_names(SPARSE, "dense NDArrays (gluax stores every array densely)", "mxnet.io.utils",
+       "sparse_array")
 _names(NOT_YET, "mx.gluon.data.DataLoader(num_workers=n) (gluax's worker pool has its own "
        "iterator)", "mxnet.gluon.data.dataloader", "_MultiWorkerIter")
 
@@ -177,10 +179,6 @@ _pending_names(NUMPY, "mxnet.ndarray", "numpy numpy_extension")
 _pending_names(NUMPY, "mxnet.symbol", "numpy numpy_extension")
 _pending_names(SYMBOL, "mxnet.symbol", "histogram pow sparse")
 _pending_names(SYMBOL, "mxnet.autograd", "get_symbol")
-_pending_names(IMAGE, "mxnet.io", "ImageDetRecordIter")
-_pending_names(IMAGE, "mxnet.io.io", "ImageDetRecordIter ImageRecordIter ImageRecordUInt8Iter "
-               "ImageRecordIter_v1 ImageRecordInt8Iter ImageRecordUInt8Iter_v1")
-_pending_names(IO, "mxnet.io.utils", "sparse_array")
 
 
 def is_numpy_path(path: str) -> bool:
