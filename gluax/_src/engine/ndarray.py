@@ -237,6 +237,11 @@ class NDArray:
             raise TracerValueError(TRACER_VALUE.format(what="asnumpy()"))
         return np.array(self._value)
 
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """``np.asarray(x)`` / ``np.array(x)``: the data as a numpy array (numpy 2 needs this)."""
+        out = self.asnumpy()
+        return out if dtype is None else out.astype(dtype, copy=False)
+
     def asscalar(self) -> Any:
         """The single element as a numpy scalar; the array must have size 1."""
         if self.size != 1:
@@ -370,6 +375,8 @@ class NDArray:
             yield self[i]
 
     def __bool__(self) -> bool:
+        if self.size == 0:  # as in MXNet
+            return False
         if self.size != 1:
             raise ValueError(
                 f"The truth value of an NDArray with {self.size} elements (shape {self.shape}) is "
@@ -623,10 +630,6 @@ FLUENT_METHODS = (
     "depth_to_space",
     "space_to_depth",
     "cumsum",
-)
-
-for _name in FLUENT_METHODS:
-    setattr(NDArray, _name, _method(_name))
     "arcsinh",
     "arccosh",
     "arctanh",
@@ -642,6 +645,10 @@ for _name in FLUENT_METHODS:
     "slice_like",
     "softmin",
     "split_v2",
+)
+
+for _name in FLUENT_METHODS:
+    setattr(NDArray, _name, _method(_name))
 
 
 def _slice_assign(self: NDArray, rhs: Any, begin: Any, end: Any, step: Any) -> NDArray:

@@ -39,6 +39,8 @@ def _freeze(v: Any) -> Any:
     """Make an attribute value hashable (lists become tuples, dtypes their names)."""
     if isinstance(v, (list, tuple)):
         return tuple(_freeze(x) for x in v)
+    if isinstance(v, np.ndarray):  # shape=np.array([2, 3]): a tuple of Python numbers
+        return tuple(_freeze(x) for x in v.tolist()) if v.ndim else v.item()
     if isinstance(v, np.generic):
         return v.item()
     if isinstance(v, (np.dtype, type)) and v is not bool:

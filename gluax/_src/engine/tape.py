@@ -53,6 +53,15 @@ class VarInfo:
         self._zeros = zeros
         self.fresh = False
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> VarInfo:
+        # The zero-buffer recipe holds a jax Device (not copyable): it is shared, as it is
+        # immutable; a gradient buffer already made is copied.
+        import copy
+
+        new = VarInfo(self.grad_req, copy.deepcopy(self._grad, memo), self._zeros)
+        new.fresh = self.fresh
+        return new
+
     @property
     def grad(self) -> Any:
         if self._grad is None:

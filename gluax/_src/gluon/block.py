@@ -544,7 +544,7 @@ class HybridBlock(Block):
         else directly with ``F = mx.nd`` (or ``mx.sym`` inside a parent's trace)."""
         if type(x) is _GraphSymbol:  # net(mx.sym.var('data')): the Symbol of the graph
             return _symbol_block_forward(self, (x,) + args)
-        if not isinstance(x, NDArray) and _first_ctx(args) is None:
+        if not isinstance(x, NDArray) and not self._active and _first_ctx((x,) + args) is None:
             # As in MXNet, hybridized or not: all-None or all-Python arguments are refused.
             raise HybridInputError(
                 f"{type(self).__name__} '{self.name}': a HybridBlock needs at least one NDArray "
@@ -722,6 +722,11 @@ class HybridBlock(Block):
                         f"{type(self).__name__} '{self.name}': hybridized blocks take NDArray "
                         f"inputs (or None); input {i} is {type(a).__name__}."
                     )
+            if not flat:
+                raise HybridInputError(
+                    f"{type(self).__name__} '{self.name}': a HybridBlock needs at least one "
+                    f"NDArray input, got {[type(a).__name__ for a in args]}."
+                )
         if not self._initialized:
             self._ensure_initialized(args)
             for _, p in self._params_list():
@@ -757,12 +762,12 @@ class HybridBlock(Block):
         outs, new_aux = self._jit_fwd(params, aux, vals, tree, key, training, valid)
         if new_aux:
             self._write_aux(new_aux)
+        out_type = _array_types()[0]  # np.ndarray in numpy mode
         if type(outs) not in (list, tuple, dict):
             return out_type(outs, ctx)
         flat_outs, out_tree = jax.tree_util.tree_flatten(outs)
         return jax.tree_util.tree_unflatten(out_tree, [out_type(o, ctx) for o in flat_outs])
 
-        out_type = _array_types()[0]  # np.ndarray in numpy mode
     def _call_recorded(
         self,
         params: dict[str, Any],

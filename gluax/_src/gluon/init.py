@@ -258,7 +258,8 @@ class Constant(Initializer):
     """Fill with ``value`` (a scalar or an array broadcast to the parameter's shape)."""
 
     def __init__(self, value: Any) -> None:
-        super().__init__(value=value if np.isscalar(value) else np.asarray(value).tolist())
+        v = value.asnumpy() if isinstance(value, NDArray) else value
+        super().__init__(value=v if np.isscalar(v) else np.asarray(v).tolist())
         self.value = value
 
     def _init_weight(self, _: Any, arr: NDArray) -> None:

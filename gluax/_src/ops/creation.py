@@ -93,6 +93,10 @@ def _draw(sampler: Any, key: jax.Array, shape: tuple[int, ...], dtype: Any) -> j
 def _random_uniform(key: jax.Array, low: Any = 0.0, high: Any = 1.0, *, shape: Any = (), dtype: Any = "float32") -> jax.Array:
     """Uniform samples on ``[low, high)``; array parameters give one set of ``shape`` draws
     per element."""
+    # nd.uniform / nd.random_uniform (MXNet's aliases of this operator) pass None for bounds
+    # not given.
+    low, high = 0.0 if low is None else low, 1.0 if high is None else high
+    dtype = "float32" if dtype is None else dtype
     out_shape = _sample_shape("uniform", [low, high], shape)
     u = _draw(jax.random.uniform, key, out_shape, dtype_of(dtype))
     lo, hi = _bcast(low, out_shape), _bcast(high, out_shape)
@@ -103,6 +107,8 @@ def _random_uniform(key: jax.Array, low: Any = 0.0, high: Any = 1.0, *, shape: A
 def _random_normal(key: jax.Array, loc: Any = 0.0, scale: Any = 1.0, *, shape: Any = (), dtype: Any = "float32") -> jax.Array:
     """Normal samples with mean ``loc`` and standard deviation ``scale``; array parameters
     give one set of ``shape`` draws per element."""
+    loc, scale = 0.0 if loc is None else loc, 1.0 if scale is None else scale
+    dtype = "float32" if dtype is None else dtype
     out_shape = _sample_shape("normal", [loc, scale], shape)
     z = _draw(jax.random.normal, key, out_shape, dtype_of(dtype))
     return (_bcast(loc, out_shape) + _bcast(scale, out_shape) * z).astype(dtype_of(dtype))
@@ -117,6 +123,7 @@ def _random_randint(key: jax.Array, *, low: int, high: int, shape: Any = (), dty
 @register("_random_exponential", random=True, differentiable=False)
 def _random_exponential(key: jax.Array, lam: Any = 1.0, *, shape: Any = (), dtype: Any = "float32") -> jax.Array:
     """Exponential samples with rate ``lam`` (mean ``1 / lam``)."""
+    lam, dtype = 1.0 if lam is None else lam, "float32" if dtype is None else dtype
     out_shape = _sample_shape("exponential", [lam], shape)
     return (jax.random.exponential(key, out_shape, dtype_of(dtype)) / _bcast(lam, out_shape)).astype(dtype_of(dtype))
 

@@ -196,7 +196,9 @@ _PUBLIC = {
 
 
 def _make_binary(name: str, f: Callable[[Any, Any], Any], compare: bool) -> None:
-    def op(lhs: jax.Array, rhs: jax.Array) -> jax.Array:
+    def op(lhs: jax.Array, rhs: jax.Array, **ignored: Any) -> jax.Array:
+        # MXNet's broadcast operators have no attributes and ignore any given (MXNet's own
+        # test_loss passes axis=1 to broadcast_maximum).
         lhs, rhs = match_scalar(lhs, rhs)
         out = f(lhs, rhs)
         return out.astype(jnp.result_type(lhs, rhs)) if compare else out

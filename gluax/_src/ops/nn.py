@@ -146,7 +146,9 @@ def convolution(
                 f"{tuple(data.shape)}."
             )
     out_spatial = [(spatial[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i in range(nsp)]
-    if _use_shifted_matmuls(nsp, num_group, last, out_spatial):
+    if all(o == 1 for o in out_spatial) and math.prod(k) > 1:
+        y = _conv_one_window(data, weight.astype(data.dtype), k, p, d, num_group, last)
+    elif _use_shifted_matmuls(nsp, num_group, last, out_spatial):
         y = _conv2d_shifted(data, weight.astype(data.dtype), s, p, d, out_spatial)
     else:
         y = lax.conv_general_dilated(
@@ -178,6 +180,31 @@ def _use_shifted_matmuls(nsp: int, groups: int, last: bool, out_spatial: list[in
         and out_spatial[0] * out_spatial[1] <= SMALL_MAP
         and jax.default_backend() == "cpu"
     )
+
+
+def _conv_one_window(
+    x: jax.Array,
+    w: jax.Array,
+    k: tuple[int, ...],
+    p: tuple[int, ...],
+    d: tuple[int, ...],
+    groups: int,
+    last: bool,
+) -> jax.Array:
+    """A convolution with one output position per axis (a kernel as large as the padded input,
+    as in a 224x224 kernel over a 224x224 image) is one dense (grouped) matmul of the single
+    window with the weight. XLA's CPU convolution took minutes for that case (MXNet: 0.04 s)."""
+    nsp = len(k)
+    if last:  # to channels-first views; the result goes back below
+        x = jnp.moveaxis(x, -1, 1)
+        w = jnp.moveaxis(w, -1, 1)
+    x = jnp.pad(x, ((0, 0), (0, 0), *((q, q) for q in p)))
+    window = x[(slice(None), slice(None), *(slice(0, dd * (kk - 1) + 1, dd) for kk, dd in zip(k, d)))]
+    n, c, o = x.shape[0], x.shape[1], w.shape[0]
+    xg = window.reshape(n, groups, c // groups * math.prod(k))
+    wg = w.reshape(groups, o // groups, c // groups * math.prod(k))
+    y = jnp.einsum("ngk,gok->ngo", xg, wg).reshape((n, o) + (1,) * nsp)
+    return jnp.moveaxis(y, 1, -1) if last else y
 
 
 def _conv2d_shifted(
