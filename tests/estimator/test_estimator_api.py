@@ -298,3 +298,30 @@ def test_unavailable_gpu_is_rejected():
         AssertionError, match=rf"{re.escape(str(missing))} is not available; use mx.cpu\(\)"
     ):
         E.Estimator(net, gluon.loss.SoftmaxCrossEntropyLoss(), context=missing)
+
+
+def test_resume_counts_old_checkpoints_towards_max_checkpoints(tmp_path):
+    _, est, _ = make()
+    est.fit(loader(), epochs=3, event_handlers=[E.CheckpointHandler(str(tmp_path), "m")])
+    _, est, _ = make()
+    ckpt = E.CheckpointHandler(str(tmp_path), "m", max_checkpoints=2, resume_from_checkpoint=True)
+    est.fit(loader(), epochs=4, event_handlers=[ckpt])
+    assert sorted(f[:-7] for f in os.listdir(tmp_path) if f.endswith(".params")) == [
+        "m-epoch2batch9",
+        "m-epoch3batch12",
+    ]
+
+
+def test_removing_an_old_checkpoint_keeps_files_sharing_its_prefix(tmp_path):
+    # batch 1's checkpoint must go without taking batch 10's (MXNet matched the prefix only)
+    _, est, _ = make()
+    (tmp_path / "p-epoch0batch10.params").write_bytes(b"keep")
+    ckpt = E.CheckpointHandler(
+        str(tmp_path), "p", epoch_period=None, batch_period=1, max_checkpoints=1
+    )
+    est.fit(loader(), batches=5, event_handlers=[ckpt])
+    assert sorted(os.listdir(tmp_path)) == [
+        "p-epoch0batch10.params",
+        "p-epoch1batch4.params",
+        "p-epoch1batch4.states",
+    ]

@@ -9,6 +9,7 @@ the events it subclasses, in ascending ``priority`` (0 when the handler has none
 from __future__ import annotations
 
 import os
+import re
 import time
 import warnings
 from typing import Any
@@ -433,6 +434,12 @@ class CheckpointHandler(TrainBegin, BatchEnd, EpochEnd):
     ------
     ValueError
         ``save_best`` without an EvalMetric ``monitor``.
+
+    Notes
+    -----
+    When resuming, the checkpoints found in ``model_dir`` count towards ``max_checkpoints``
+    (oldest removed first), as documented; MXNet 1.9 never adds them to its list (it tests the
+    list while it is still empty), so it keeps every old file.
     """
 
     def __init__(
@@ -583,11 +590,14 @@ class CheckpointHandler(TrainBegin, BatchEnd, EpochEnd):
         estimator.trainer.save_states(os.path.join(self.model_dir, file_prefix + ".states"))
         if "best" not in file_prefix:
             self.saved_checkpoints.append(file_prefix)
-        if len(self.saved_checkpoints) > self.max_checkpoints:
+        while len(self.saved_checkpoints) > self.max_checkpoints:
             oldest = self.saved_checkpoints.pop(0)
-            for fname in os.listdir(self.model_dir):
-                if fname.startswith(oldest):
-                    os.remove(os.path.join(self.model_dir, fname))
+            # MXNet removes every file that starts with the prefix, which takes
+            # 'epoch0batch10.params' along with 'epoch0batch1'; only this checkpoint's go
+            for ext in (".params", ".states"):
+                path = os.path.join(self.model_dir, oldest + ext)
+                if os.path.exists(path):
+                    os.remove(path)
 
     def _resume_from_checkpoint(self, estimator: Any) -> None:
         prefix = self.model_prefix + "-epoch"
@@ -597,6 +607,8 @@ class CheckpointHandler(TrainBegin, BatchEnd, EpochEnd):
         self.trained_batch = self._find_max_iteration(
             self.model_dir, prefix + str(self.trained_epoch), "batch", ".params"
         )
+        # oldest first, by number ('epoch10' sorts before 'epoch2' as text)
+        self.saved_checkpoints.sort(key=lambda f: [int(n) for n in re.findall(r"\d+", f)[-2:]])
         if self.trained_epoch == -1:
             what = (
                 f"{estimator.max_batch} batches"
