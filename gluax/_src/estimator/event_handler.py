@@ -439,7 +439,9 @@ class CheckpointHandler(TrainBegin, BatchEnd, EpochEnd):
     -----
     When resuming, the checkpoints found in ``model_dir`` count towards ``max_checkpoints``
     (oldest removed first), as documented; MXNet 1.9 never adds them to its list (it tests the
-    list while it is still empty), so it keeps every old file.
+    list while it is still empty), so it keeps every old file. Removing a checkpoint removes its
+    own ``.params`` and ``.states``; MXNet removed every file starting with its prefix (so
+    ``epoch0batch1`` took ``epoch0batch10`` with it).
     """
 
     def __init__(
