@@ -53,3 +53,6 @@ from gluax._src.numpy.npx import smooth_l1 as smooth_l1
 from gluax._src.numpy.npx import softmax as softmax
 from gluax._src.numpy.npx import topk as topk
 from gluax.numpy_extension import random as random
+from gluax._src.numpy.npx import constraint_check as constraint_check
+from gluax._src.numpy.npx import get_cuda_compute_capability as get_cuda_compute_capability
+from gluax._src.numpy.npx import gpu_memory_info as gpu_memory_info

@@ -108,6 +108,9 @@ def _npx_shape(shape: tuple[int, ...], codes: tuple[int, ...], reverse: bool) ->
             d = shape[i]
             a = d // b if a == -1 else a
             b = d // a if b == -1 else b
+            if a * b != d:
+                raise MXNetError(f"npx.reshape: code -6 cannot split dimension {i} of size "
+                                 f"{d} into ({codes[j + 1]}, {codes[j + 2]}).")
             out.extend([a, b])
             i += 1
             j += 2
@@ -195,3 +198,42 @@ def _to_nd(arr: Any) -> Any:
 
 for _name in OPERATORS:  # npx.relu, npx.convolution, ...: one function per operator
     globals()[_name] = _operator(_name)
+
+
+def constraint_check(x: Any, msg: str = "Constraint violated") -> Any:
+    """Whether every element of the boolean array ``x`` is true (a 0-d bool array); eagerly,
+    raise ``ValueError(msg)`` when one is not."""
+    res = _f.call("all", x)
+    if not _is_traced(res) and not bool(res.item()):
+        raise ValueError(msg)
+    return res
+
+
+def _is_traced(a: Any) -> bool:
+    import jax
+
+    return isinstance(a._value, jax.core.Tracer)
+
+
+def gpu_memory_info(device_id: int = 0) -> tuple[int, int]:
+    """``(free, total)`` bytes of GPU ``device_id``, from the device's memory statistics."""
+    from gluax._src.engine.context import gpu
+
+    dev = gpu(device_id).jax_device
+    stats = dev.memory_stats() or {}
+    total = int(stats.get("bytes_limit", 0))
+    if not total:
+        raise MXNetError(f"gpu_memory_info: device {dev} reports no memory statistics.")
+    return total - int(stats.get("bytes_in_use", 0)), total
+
+
+def get_cuda_compute_capability(ctx: Any) -> int:
+    """The CUDA compute capability of a GPU context, as MXNet's integer (8.0 -> 80)."""
+    from gluax._src.engine.context import as_context
+
+    c = as_context(ctx)
+    cap = getattr(c.jax_device, "compute_capability", None)
+    if c.device_type != "gpu" or cap is None:
+        raise ValueError(f"get_cuda_compute_capability: {c} is not a CUDA GPU context.")
+    major, _, minor = str(cap).partition(".")
+    return int(major) * 10 + int(minor or 0)
