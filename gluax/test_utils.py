@@ -1,5 +1,13 @@
 """``mx.test_utils``: comparison, gradient-check and data helpers for tests (MXNet 1.9.1's names)."""
 
+from gluax._src.engine.context import Context as Context
+from gluax._src.engine.context import current_context as current_context
+from gluax._src.ops.creation import array as array
+from gluax.runtime import Features as Features
+from gluax.symbol import Symbol as Symbol
+from gluax.util import getenv as getenv
+from gluax.util import setenv as setenv
+from gluax.util import use_np as use_np
 from gluax._src.io.test_utils import DummyIter as DummyIter
 from gluax._src.io.test_utils import _find_max_violation as _find_max_violation
 from gluax._src.io.test_utils import _parse_aux_states as _parse_aux_states
