@@ -3,16 +3,11 @@ hybridized call. The same operators as ``mx.nd`` (one registry): on Symbols they
 nodes, on NDArrays (traced inside a hybridized block) they run."""
 
 from gluax._src import ops as _ops  # noqa: F401  (fills the operator registry)
+from gluax._src.compat.absent import absent_attribute as _absent_attribute
 from gluax._src.engine.namespace import op_names as _op_names
 from gluax._src.engine.ndarray import NDArray as NDArray
-from gluax._src.ops.creation import arange as arange
 from gluax._src.ops.creation import array as array
 from gluax._src.ops.creation import empty as empty
-from gluax._src.ops.creation import eye as eye
-from gluax._src.ops.creation import full as full
-from gluax._src.ops.creation import linspace as linspace
-from gluax._src.ops.creation import ones as ones
-from gluax._src.ops.creation import zeros as zeros
 from gluax.symbol import contrib as contrib
 from gluax.ndarray import image as image
 from gluax.symbol import linalg as linalg
@@ -20,6 +15,15 @@ from gluax.ndarray import random as random
 from gluax import numpy as np  # F.np inside hybrid_forward
 from gluax import numpy_extension as npx  # F.npx
 from gluax._src.gluon.symbol import Group as Group
+from gluax._src.gluon.symbol import arange as arange
+from gluax._src.gluon.symbol import eye as eye
+from gluax._src.gluon.symbol import full as full
+from gluax._src.gluon.symbol import hypot as hypot
+from gluax._src.gluon.symbol import linspace as linspace
+from gluax._src.gluon.symbol import ones as ones
+from gluax._src.gluon.symbol import pow as pow
+from gluax._src.gluon.symbol import power as power
+from gluax._src.gluon.symbol import zeros as zeros
 from gluax._src.gluon.symbol import Symbol as Symbol
 from gluax._src.gluon.symbol import Variable as Variable
 from gluax._src.gluon.symbol import load as load
@@ -32,7 +36,10 @@ from gluax._src.gluon.symbol_executor import Executor as Executor
 
 
 def __getattr__(name: str):  # operators come from the one registry
-    return _symbol_function(name)
+    try:
+        return _symbol_function(name)
+    except AttributeError as e:  # MXNet's non-operator names gluax lacks raise when used
+        return _absent_attribute(__name__, name, e)
 
 
 def __dir__() -> list[str]:

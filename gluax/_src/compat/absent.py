@@ -135,6 +135,10 @@ _names(NOT_YET, "sample with numpy.random / jax.random and evaluate jax.scipy.st
        "pdf_generalized_negative_binomial pdf_negative_binomial pdf_normal pdf_poisson "
        "pdf_uniform")
 
+_names(NOT_YET, "numpy.histogram on the values (gluax has no histogram operator)",
+       "mxnet.symbol.symbol", "histogram")
+_names(NOT_YET, "numpy.histogram on the values (gluax has no histogram operator)",
+       "mxnet.symbol", "histogram")
 _names(MODULE_API, "gluon.Trainer for training; mx.model.load_checkpoint with gluon.SymbolBlock "
        "to run a saved network", "mxnet.model", "FeedForward SKLEARN_INSTALLED")
 
@@ -164,7 +168,7 @@ def _pending(owner: str, paths: str) -> None:
 
 _pending(SYMBOL, "mxnet.operator mxnet.kvstore "
          "mxnet.kvstore.base mxnet.kvstore.kvstore mxnet.kvstore.kvstore_server mxnet.profiler "
-         "mxnet.symbol.symbol mxnet.symbol.op mxnet.symbol.gen_op mxnet.symbol._internal "
+         "mxnet.symbol.op mxnet.symbol.gen_op mxnet.symbol._internal "
          "mxnet.symbol.gen__internal mxnet.symbol.gen_contrib mxnet.symbol.gen_image "
          "mxnet.symbol.gen_linalg mxnet.symbol.gen_random mxnet.symbol.gen_sparse "
          "mxnet.symbol.image mxnet.symbol.random mxnet.symbol.sparse mxnet.symbol.register")
@@ -177,7 +181,7 @@ def _pending_names(owner: str, module: str, names: str) -> None:
 
 _pending_names(NUMPY, "mxnet.ndarray", "numpy numpy_extension")
 _pending_names(NUMPY, "mxnet.symbol", "numpy numpy_extension")
-_pending_names(SYMBOL, "mxnet.symbol", "histogram pow sparse")
+_pending_names(SYMBOL, "mxnet.symbol", "sparse")
 _pending_names(SYMBOL, "mxnet.autograd", "get_symbol")
 
 

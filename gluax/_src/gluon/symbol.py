@@ -821,6 +821,114 @@ def _minmax(kind: str, left: Any, right: Any) -> Any:
     return op_function(kind)(left, right)
 
 
+def pow(base: Any, exp: Any) -> Any:  # noqa: A001 - MXNet's name
+    """``base ** exp`` element-wise, for Symbols, NDArrays or numbers."""
+    if _is_graph(base):
+        return base._binary("pow", exp)
+    if _is_graph(exp):
+        return exp._binary("pow", base, True)
+    return op_function("power")(base, exp)
+
+
+power = pow
+
+
+def hypot(left: Any, right: Any) -> Any:
+    """``sqrt(left**2 + right**2)`` element-wise, for Symbols, NDArrays or numbers."""
+    if _is_graph(left) or _is_graph(right):
+        sym, other = (left, right) if _is_graph(left) else (right, left)
+        if _is_graph(other):
+            return _make("_hypot", "_hypot", [left, right], {}, None)
+        return _make("_hypot_scalar", "_hypotscalar", [sym], {"scalar": other}, None)
+    return op_function("hypot")(left, right)
+
+
+def _graph_creation() -> bool:
+    # Inside a hybridized trace mx.sym.zeros & co. make traced arrays (F is mx.sym there);
+    # elsewhere they make graph nodes, as MXNet's mx.sym.zeros does.
+    from gluax._src.engine.state import STATE
+
+    return STATE.tracing == 0
+
+
+def _creator(op: str, attrs: dict[str, Any], name: str | None) -> Symbol:
+    return _make(op, op, [], attrs, name)
+
+
+def zeros(shape: Any, dtype: Any = None, **kwargs: Any) -> Any:
+    """A Symbol of zeros (``_zeros`` node); inside a hybridized call, an array."""
+    if not _graph_creation():
+        from gluax._src.ops.creation import zeros as nd_zeros
+
+        return nd_zeros(shape, dtype=dtype, **kwargs)
+    return _creator("_zeros", {"dtype": _dt(dtype), "shape": _shape(shape)}, kwargs.get("name"))
+
+
+def ones(shape: Any, dtype: Any = None, **kwargs: Any) -> Any:
+    """A Symbol of ones (``_ones`` node); inside a hybridized call, an array."""
+    if not _graph_creation():
+        from gluax._src.ops.creation import ones as nd_ones
+
+        return nd_ones(shape, dtype=dtype, **kwargs)
+    return _creator("_ones", {"dtype": _dt(dtype), "shape": _shape(shape)}, kwargs.get("name"))
+
+
+def full(shape: Any, val: float, dtype: Any = None, **kwargs: Any) -> Any:
+    """A Symbol filled with ``val`` (``_full`` node); inside a hybridized call, an array."""
+    if not _graph_creation():
+        from gluax._src.ops.creation import full as nd_full
+
+        return nd_full(shape, val, dtype=dtype, **kwargs)
+    attrs = {"dtype": _dt(dtype), "shape": _shape(shape), "value": val}
+    return _creator("_full", attrs, kwargs.get("name"))
+
+
+def arange(start: float, stop: float | None = None, step: float = 1.0, repeat: int = 1,
+           infer_range: bool = False, name: str | None = None, dtype: Any = None,
+           **kwargs: Any) -> Any:  # fmt: skip
+    """A Symbol of evenly spaced values (``_arange`` node); inside a hybridized call, an
+    array."""
+    if not _graph_creation():
+        from gluax._src.ops.creation import arange as nd_arange
+
+        return nd_arange(start, stop, step, repeat, infer_range, dtype=dtype or "float32",
+                         **kwargs)  # fmt: skip
+    attrs = {"dtype": _dt(dtype), "infer_range": infer_range, "repeat": repeat,
+             "start": start, "step": step, "stop": stop}  # fmt: skip
+    return _creator("_arange", attrs, name)
+
+
+def eye(N: int, M: int = 0, k: int = 0, dtype: Any = None, **kwargs: Any) -> Any:
+    """A Symbol with ones on the ``k``-th diagonal (``_eye`` node); inside a hybridized
+    call, an array."""
+    if not _graph_creation():
+        from gluax._src.ops.creation import eye as nd_eye
+
+        return nd_eye(N, M, k, dtype=dtype, **kwargs)
+    return _creator("_eye", {"M": M, "N": N, "dtype": _dt(dtype), "k": k}, kwargs.get("name"))
+
+
+def linspace(start: float, stop: float, num: int, endpoint: bool = True, name: str | None = None,
+             dtype: Any = None, **kwargs: Any) -> Any:  # fmt: skip
+    """A Symbol of ``num`` evenly spaced values (``_linspace`` node); inside a hybridized
+    call, an array."""
+    if not _graph_creation():
+        from gluax._src.ops.creation import linspace as nd_linspace
+
+        return nd_linspace(start, stop, num, endpoint, dtype=dtype or "float32", **kwargs)
+    attrs = {"dtype": _dt(dtype), "endpoint": endpoint, "num": num, "start": start,
+             "stop": stop}  # fmt: skip
+    return _creator("_linspace", attrs, name)
+
+
+def _dt(dtype: Any) -> str:
+    return "float32" if dtype is None else np.dtype(dtype).name
+
+
+def _shape(shape: Any) -> tuple[int, ...]:
+    return (shape,) if isinstance(shape, int) else tuple(shape)
+
+
 # ---- files ------------------------------------------------------------------------------------
 
 

@@ -155,7 +155,7 @@ def _walk(sym: Symbol, shapes: dict[str, Any], dtypes: dict[str, Any]) -> tuple[
         for i, (c, _) in enumerate(n.inputs):
             if in_t[i] is None and c.op == "null":
                 var_t[c.name] = out_t[(id(c), 0)] = in_t[i] = first_t
-        if in_s and all(_known(s) for s in in_s):
+        if all(_known(s) for s in in_s):
             structs = [
                 jax.ShapeDtypeStruct(s, t if t is not None else np.float32)
                 for s, t in zip(in_s, in_t)

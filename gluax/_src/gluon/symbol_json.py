@@ -45,6 +45,7 @@ SPECIAL: dict[str, Callable[..., Any]] = {
     "_greater_equal_scalar": _scalar("broadcast_greater_equal"),
     "_lesser_scalar": _scalar("broadcast_lesser"),
     "_lesser_equal_scalar": _scalar("broadcast_lesser_equal"),
+    "_hypot_scalar": _scalar("broadcast_hypot"),
 }
 
 # Attributes MXNet writes that only steer its own kernels.
