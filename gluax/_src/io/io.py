@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from gluax._src.engine.ndarray import NDArray
-from gluax._src.io.utils import _getdata_by_idx, _init_data
+from gluax._src.io.utils import _init_data
 from gluax._src.ops.creation import array as _nd_array
 
 _LAST_BATCH = ("pad", "discard", "roll_over")
@@ -622,8 +622,17 @@ class NDArrayIter(DataIter):
 
     def _shuffle_data(self) -> None:
         # MXNet 1.9 shuffles the index in place and reorders the (already reordered) arrays by
-        # it, with numpy's global generator: the same seed gives MXNet's batches.
+        # it, with numpy's global generator: the same seed gives MXNet's batches. It rebuilds
+        # the arrays with nd.array, so they become float32 (_getdata_by_idx); this does the
+        # same from the host copies, without reading the arrays back from the device.
         np.random.shuffle(self.idx)
-        self.data = _getdata_by_idx(self.data, self.idx)
-        self.label = _getdata_by_idx(self.label, self.idx)
-        self._host = {}
+        host: dict[int, np.ndarray] = {}
+        for attr in ("data", "label"):
+            shuffled = []
+            for name, arr in getattr(self, attr):
+                values = self._host_array(arr)[self.idx].astype(np.float32)
+                new = _nd_array(values, arr.context)
+                host[id(new)] = values
+                shuffled.append((name, new))
+            setattr(self, attr, shuffled)
+        self._host = host
