@@ -159,12 +159,15 @@ def _get_interp_method(interp: int, sizes: tuple[int, ...] = ()) -> int:
 
 def resize_short(src: Any, size: int, interp: int = 2) -> NDArray:
     """Resize so that the shorter edge is ``size`` (the other edge scaled, truncated)."""
-    x = _np(src, "resize_short")
+    return _nd(_resize_short(_np(src, "resize_short"), size, interp))
+
+
+def _resize_short(x: np.ndarray, size: int, interp: int) -> np.ndarray:
     _hwc("resize_short", x)
     h, w = x.shape[:2]
     new_h, new_w = (size * h // w, size) if h > w else (size, size * w // h)
     method = _get_interp_method(interp, (h, w, new_h, new_w))
-    return _nd(_k.resize(np, x, (new_w, new_h), False, method))
+    return _k.resize(np, x, (new_w, new_h), False, method)
 
 
 def fixed_crop(
@@ -172,32 +175,47 @@ def fixed_crop(
 ) -> NDArray:
     """Crop the ``w`` x ``h`` window at (``x0``, ``y0``), then resize to ``size`` = (w, h)
     when given."""
-    x = _np(src, "fixed_crop")
+    return _nd(_fixed_crop(_np(src, "fixed_crop"), x0, y0, w, h, size, interp))
+
+
+def _fixed_crop(
+    x: np.ndarray, x0: int, y0: int, w: int, h: int, size: Any, interp: int
+) -> np.ndarray:
     _hwc("fixed_crop", x)
     out = x[y0 : y0 + h, x0 : x0 + w]
     if size is not None and (w, h) != tuple(size):
         method = _get_interp_method(interp, (h, w, size[1], size[0]))
         out = _k.resize(np, out, (int(size[0]), int(size[1])), False, method)
-    return _nd(out)
+    return out
 
 
 def random_crop(src: Any, size: tuple[int, int], interp: int = 2) -> tuple[NDArray, tuple]:
     """A random crop with the aspect ratio of ``size`` = (w, h) (shrunk to fit), resized to
     ``size``. Returns the image and the box (x0, y0, w, h)."""
-    h, w = _shape_hw(src, "random_crop")
+    out, box = _random_crop(_np(src, "random_crop"), size, interp)
+    return _nd(out), box
+
+
+def _random_crop(x: np.ndarray, size: tuple[int, int], interp: int) -> tuple[np.ndarray, tuple]:
+    h, w = _shape_hw(x, "random_crop")
     new_w, new_h = scale_down((w, h), size)
     x0 = random.randint(0, w - new_w)
     y0 = random.randint(0, h - new_h)
-    return fixed_crop(src, x0, y0, new_w, new_h, size, interp), (x0, y0, new_w, new_h)
+    return _fixed_crop(x, x0, y0, new_w, new_h, size, interp), (x0, y0, new_w, new_h)
 
 
 def center_crop(src: Any, size: tuple[int, int], interp: int = 2) -> tuple[NDArray, tuple]:
     """The centred crop with the aspect ratio of ``size`` = (w, h), resized to ``size``.
     Returns the image and the box (x0, y0, w, h)."""
-    h, w = _shape_hw(src, "center_crop")
+    out, box = _center_crop(_np(src, "center_crop"), size, interp)
+    return _nd(out), box
+
+
+def _center_crop(x: np.ndarray, size: tuple[int, int], interp: int) -> tuple[np.ndarray, tuple]:
+    h, w = _shape_hw(x, "center_crop")
     new_w, new_h = scale_down((w, h), size)
     x0, y0 = int((w - new_w) / 2), int((h - new_h) / 2)
-    return fixed_crop(src, x0, y0, new_w, new_h, size, interp), (x0, y0, new_w, new_h)
+    return _fixed_crop(x, x0, y0, new_w, new_h, size, interp), (x0, y0, new_w, new_h)
 
 
 def _shape_hw(src: Any, op: str) -> tuple[int, int]:
@@ -227,7 +245,6 @@ def random_size_crop(
     """A crop of random area (a fraction in ``area`` = (min, max), or ``(area, 1)``) and aspect
     ratio (log-uniform in ``ratio``), resized to ``size``; falls back to ``center_crop`` after
     10 tries. Returns the image and the box (x0, y0, w, h)."""
-    h, w = _shape_hw(src, "random_size_crop")
     if "min_area" in kwargs:
         warnings.warn(
             "`min_area` is deprecated. Please use `area` instead.", DeprecationWarning, stacklevel=2
@@ -235,6 +252,14 @@ def random_size_crop(
         area = kwargs.pop("min_area")
     if kwargs:
         raise TypeError(f"random_size_crop: unexpected keyword arguments {sorted(kwargs)}.")
+    out, box = _random_size_crop(_np(src, "random_size_crop"), size, area, ratio, interp)
+    return _nd(out), box
+
+
+def _random_size_crop(
+    x: np.ndarray, size: tuple[int, int], area: Any, ratio: tuple[float, float], interp: int
+) -> tuple[np.ndarray, tuple]:
+    h, w = _shape_hw(x, "random_size_crop")
     if isinstance(area, _NUMERIC):
         area = (area, 1.0)
     src_area = h * w
@@ -246,8 +271,8 @@ def random_size_crop(
         if new_w <= w and new_h <= h:
             x0 = random.randint(0, w - new_w)
             y0 = random.randint(0, h - new_h)
-            return fixed_crop(src, x0, y0, new_w, new_h, size, interp), (x0, y0, new_w, new_h)
-    return center_crop(src, size, interp)
+            return _fixed_crop(x, x0, y0, new_w, new_h, size, interp), (x0, y0, new_w, new_h)
+    return _center_crop(x, size, interp)
 
 
 def imrotate(
@@ -310,7 +335,29 @@ class Augmenter:
         raise NotImplementedError("Must override implementation.")
 
 
-class SequentialAug(Augmenter):
+class _NumpyAug(Augmenter):
+    """A built-in augmenter: the work is ``_apply_np`` on a numpy HWC image; ``__call__``
+    wraps it for NDArrays. Pipelines of built-in augmenters (``SequentialAug``, ``ImageIter``)
+    stay in numpy between steps."""
+
+    def _apply_np(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self, src: Any) -> Any:
+        return _nd(self._apply_np(_np(src, type(self).__name__)))
+
+
+def _run(augs: list, x: np.ndarray) -> np.ndarray:
+    """Apply ``augs`` to a numpy image: built-in ones directly, others through NDArrays."""
+    for aug in augs:
+        if type(aug).__call__ is _NumpyAug.__call__:
+            x = aug._apply_np(x)
+        else:
+            x = _np(aug(_nd(x)), type(aug).__name__)
+    return x
+
+
+class SequentialAug(_NumpyAug):
     """Apply the augmenters ``ts`` in order."""
 
     def __init__(self, ts: list) -> None:
@@ -320,47 +367,47 @@ class SequentialAug(Augmenter):
     def dumps(self) -> Any:
         return [self.__class__.__name__.lower(), [x.dumps() for x in self.ts]]
 
-    def __call__(self, src: Any) -> Any:
-        for aug in self.ts:
-            src = aug(src)
-        return src
+    def _apply_np(self, x: np.ndarray) -> np.ndarray:
+        return _run(self.ts, x)
 
 
-class ResizeAug(Augmenter):
+class ResizeAug(_NumpyAug):
     """Resize the shorter edge to ``size`` (``resize_short``)."""
 
     def __init__(self, size: int, interp: int = 2) -> None:
         super().__init__(size=size, interp=interp)
         self.size, self.interp = size, interp
 
-    def __call__(self, src: Any) -> NDArray:
-        return resize_short(src, self.size, self.interp)
+    def _apply_np(self, x: np.ndarray) -> np.ndarray:
+        return _resize_short(x, self.size, self.interp)
 
 
-class ForceResizeAug(Augmenter):
+class ForceResizeAug(_NumpyAug):
     """Resize to exactly ``size`` = (w, h), ignoring the aspect ratio."""
 
     def __init__(self, size: tuple[int, int], interp: int = 2) -> None:
         super().__init__(size=size, interp=interp)
         self.size, self.interp = size, interp
 
-    def __call__(self, src: Any) -> NDArray:
-        sizes = (src.shape[0], src.shape[1], self.size[1], self.size[0])
-        return imresize(src, *self.size, interp=_get_interp_method(self.interp, sizes))
+    def _apply_np(self, x: np.ndarray) -> np.ndarray:
+        _hwc("ForceResizeAug", x)
+        sizes = (x.shape[0], x.shape[1], self.size[1], self.size[0])
+        method = _get_interp_method(self.interp, sizes)
+        return _k.resize(np, x, (int(self.size[0]), int(self.size[1])), False, method)
 
 
-class RandomCropAug(Augmenter):
+class RandomCropAug(_NumpyAug):
     """``random_crop`` to ``size`` = (w, h)."""
 
     def __init__(self, size: tuple[int, int], interp: int = 2) -> None:
         super().__init__(size=size, interp=interp)
         self.size, self.interp = size, interp
 
-    def __call__(self, src: Any) -> NDArray:
-        return random_crop(src, self.size, self.interp)[0]
+    def _apply_np(self, x: np.ndarray) -> np.ndarray:
+        return _random_crop(x, self.size, self.interp)[0]
 
 
-class RandomSizedCropAug(Augmenter):
+class RandomSizedCropAug(_NumpyAug):
     """``random_size_crop`` to ``size`` with area fraction ``area`` and aspect ``ratio``."""
 
     def __init__(
@@ -384,22 +431,22 @@ class RandomSizedCropAug(Augmenter):
             raise TypeError(f"RandomSizedCropAug: unexpected keyword arguments {sorted(kwargs)}.")
         self.area, self.ratio, self.interp = area, ratio, interp
 
-    def __call__(self, src: Any) -> NDArray:
-        return random_size_crop(src, self.size, self.area, self.ratio, self.interp)[0]
+    def _apply_np(self, x: np.ndarray) -> np.ndarray:
+        return _random_size_crop(x, self.size, self.area, self.ratio, self.interp)[0]
 
 
-class CenterCropAug(Augmenter):
+class CenterCropAug(_NumpyAug):
     """``center_crop`` to ``size`` = (w, h)."""
 
     def __init__(self, size: tuple[int, int], interp: int = 2) -> None:
         super().__init__(size=size, interp=interp)
         self.size, self.interp = size, interp
 
-    def __call__(self, src: Any) -> NDArray:
-        return center_crop(src, self.size, self.interp)[0]
+    def _apply_np(self, x: np.ndarray) -> np.ndarray:
+        return _center_crop(x, self.size, self.interp)[0]
 
 
-class RandomOrderAug(Augmenter):
+class RandomOrderAug(_NumpyAug):
     """Apply the augmenters ``ts`` in a random order (``random.shuffle``, in place)."""
 
     def __init__(self, ts: list) -> None:
@@ -409,36 +456,32 @@ class RandomOrderAug(Augmenter):
     def dumps(self) -> Any:
         return [self.__class__.__name__.lower(), [x.dumps() for x in self.ts]]
 
-    def __call__(self, src: Any) -> Any:
+    def _apply_np(self, x: np.ndarray) -> np.ndarray:
         random.shuffle(self.ts)
-        for t in self.ts:
-            src = t(src)
-        return src
+        return _run(self.ts, x)
 
 
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
-def _float(src: Any, op: str) -> np.ndarray:
-    x = _np(src, op)
+def _float(x: np.ndarray, op: str) -> np.ndarray:
     _hwc(op, x)
-    return x
+    return x if x.dtype.kind == "f" else x.astype(np.float32)
 
 
-class BrightnessJitterAug(Augmenter):
+class BrightnessJitterAug(_NumpyAug):
     """Multiply by ``1 + U(-brightness, brightness)``."""
 
     def __init__(self, brightness: float) -> None:
         super().__init__(brightness=brightness)
         self.brightness = brightness
 
-    def __call__(self, src: Any) -> NDArray:
+    def _apply_np(self, x: np.ndarray) -> np.ndarray:
         alpha = 1.0 + random.uniform(-self.brightness, self.brightness)
-        x = _float(src, "BrightnessJitterAug")
-        return _nd(x * np.float32(alpha))
+        return _float(x, "BrightnessJitterAug") * np.float32(alpha)
 
 
-class ContrastJitterAug(Augmenter):
+class ContrastJitterAug(_NumpyAug):
     """Blend with the mean luma: ``x * alpha + (1 - alpha) * mean_gray``, alpha =
     ``1 + U(-contrast, contrast)``."""
 
@@ -447,16 +490,16 @@ class ContrastJitterAug(Augmenter):
         self.contrast = contrast
         self.coef = _nd(_LUMA.reshape(1, 1, 3))
 
-    def __call__(self, src: Any) -> NDArray:
+    def _apply_np(self, x: np.ndarray) -> np.ndarray:
         alpha = 1.0 + random.uniform(-self.contrast, self.contrast)
-        x = _float(src, "ContrastJitterAug")
+        x = _float(x, "ContrastJitterAug")
         gray = x * _LUMA
         # MXNet: 3 * (1 - alpha) / size * sum(gray), i.e. (1 - alpha) * mean over pixels.
         gray = np.float32(3.0 * (1.0 - alpha) / gray.size) * gray.sum(dtype=np.float32)
-        return _nd(x * np.float32(alpha) + gray)
+        return x * np.float32(alpha) + gray
 
 
-class SaturationJitterAug(Augmenter):
+class SaturationJitterAug(_NumpyAug):
     """Blend each pixel with its luma: ``x * alpha + (1 - alpha) * gray``, alpha =
     ``1 + U(-saturation, saturation)``."""
 
@@ -465,14 +508,14 @@ class SaturationJitterAug(Augmenter):
         self.saturation = saturation
         self.coef = _nd(_LUMA.reshape(1, 1, 3))
 
-    def __call__(self, src: Any) -> NDArray:
+    def _apply_np(self, x: np.ndarray) -> np.ndarray:
         alpha = 1.0 + random.uniform(-self.saturation, self.saturation)
-        x = _float(src, "SaturationJitterAug")
+        x = _float(x, "SaturationJitterAug")
         gray = (x * _LUMA).sum(axis=2, keepdims=True, dtype=np.float32) * np.float32(1.0 - alpha)
-        return _nd(x * np.float32(alpha) + gray)
+        return x * np.float32(alpha) + gray
 
 
-class HueJitterAug(Augmenter):
+class HueJitterAug(_NumpyAug):
     """Rotate the hue by ``U(-hue, hue) * 180`` degrees in YIQ space."""
 
     def __init__(self, hue: float) -> None:
@@ -483,12 +526,12 @@ class HueJitterAug(Augmenter):
         )
         self.ityiq = np.array([[1.0, 0.956, 0.621], [1.0, -0.272, -0.647], [1.0, -1.107, 1.705]])
 
-    def __call__(self, src: Any) -> NDArray:
+    def _apply_np(self, x: np.ndarray) -> np.ndarray:
         alpha = random.uniform(-self.hue, self.hue)
         u, w = np.cos(alpha * np.pi), np.sin(alpha * np.pi)
         bt = np.array([[1.0, 0.0, 0.0], [0.0, u, -w], [0.0, w, u]])
         t = (self.ityiq @ bt @ self.tyiq).T.astype(np.float32)
-        return _nd(_float(src, "HueJitterAug").astype(np.float32) @ t)
+        return _float(x, "HueJitterAug") @ t
 
 
 class ColorJitterAug(RandomOrderAug):
@@ -505,7 +548,7 @@ class ColorJitterAug(RandomOrderAug):
         super().__init__(ts)
 
 
-class LightingAug(Augmenter):
+class LightingAug(_NumpyAug):
     """AlexNet PCA lighting noise: add ``eigvec @ (alpha * eigval)``, alpha ~ N(0, alphastd)
     per channel (numpy's global RNG)."""
 
@@ -513,14 +556,13 @@ class LightingAug(Augmenter):
         super().__init__(alphastd=alphastd, eigval=eigval, eigvec=eigvec)
         self.alphastd, self.eigval, self.eigvec = alphastd, eigval, eigvec
 
-    def __call__(self, src: Any) -> NDArray:
+    def _apply_np(self, x: np.ndarray) -> np.ndarray:
         alpha = np.random.normal(0, self.alphastd, size=(3,))
         rgb = np.dot(np.asarray(self.eigvec) * alpha, np.asarray(self.eigval))
-        x = _float(src, "LightingAug")
-        return _nd(x + rgb.astype(np.float32))
+        return _float(x, "LightingAug") + rgb.astype(np.float32)
 
 
-class ColorNormalizeAug(Augmenter):
+class ColorNormalizeAug(_NumpyAug):
     """``(src - mean) / std`` per channel."""
 
     def __init__(self, mean: Any, std: Any) -> None:
@@ -528,54 +570,54 @@ class ColorNormalizeAug(Augmenter):
         self.mean = None if mean is None else _np32(mean)
         self.std = None if std is None else _np32(std)
 
-    def __call__(self, src: Any) -> NDArray:
-        x = _float(src, "ColorNormalizeAug").astype(np.float32)
-        return _nd(color_normalize(x, self.mean, self.std))
+    def _apply_np(self, x: np.ndarray) -> np.ndarray:
+        return color_normalize(_float(x, "ColorNormalizeAug").copy(), self.mean, self.std)
 
 
 def _np32(v: Any) -> np.ndarray:
     return np.asarray(v.asnumpy() if isinstance(v, NDArray) else v, np.float32)
 
 
-class RandomGrayAug(Augmenter):
+_GRAY_MIX = np.array([[0.21, 0.21, 0.21], [0.72, 0.72, 0.72], [0.07, 0.07, 0.07]], np.float32)
+
+
+class RandomGrayAug(_NumpyAug):
     """With probability ``p``, replace RGB by its luma (0.21 R + 0.72 G + 0.07 B) in all three
     channels."""
 
     def __init__(self, p: float) -> None:
         super().__init__(p=p)
         self.p = p
-        self.mat = _nd(
-            np.array([[0.21, 0.21, 0.21], [0.72, 0.72, 0.72], [0.07, 0.07, 0.07]], np.float32)
-        )
+        self.mat = _nd(_GRAY_MIX)
 
-    def __call__(self, src: Any) -> Any:
+    def _apply_np(self, x: np.ndarray) -> np.ndarray:
         if random.random() < self.p:
-            src = _nd(_float(src, "RandomGrayAug").astype(np.float32) @ self.mat.asnumpy())
-        return src
+            x = _float(x, "RandomGrayAug") @ _GRAY_MIX
+        return x
 
 
-class HorizontalFlipAug(Augmenter):
+class HorizontalFlipAug(_NumpyAug):
     """With probability ``p``, flip left-right."""
 
     def __init__(self, p: float) -> None:
         super().__init__(p=p)
         self.p = p
 
-    def __call__(self, src: Any) -> Any:
+    def _apply_np(self, x: np.ndarray) -> np.ndarray:
         if random.random() < self.p:
-            src = _nd(_np(src, "HorizontalFlipAug")[:, ::-1])
-        return src
+            x = x[:, ::-1]
+        return x
 
 
-class CastAug(Augmenter):
+class CastAug(_NumpyAug):
     """Cast to ``typ`` (float32 by default)."""
 
     def __init__(self, typ: str = "float32") -> None:
         super().__init__(type=typ)
         self.typ = typ
 
-    def __call__(self, src: Any) -> Any:
-        return src.astype(self.typ)
+    def _apply_np(self, x: np.ndarray) -> np.ndarray:
+        return x.astype(self.typ)
 
 
 # ImageNet's RGB statistics and PCA, MXNet's defaults for mean=True / std=True / pca_noise.
@@ -831,11 +873,27 @@ class ImageIter(DataIter):
         header, img = recordio.unpack(s)
         return header.label, img
 
+    def _numpy_path(self) -> bool:
+        """Whether decoding, augmenting and layout are ImageIter's own (then a batch is built in
+        numpy without an NDArray per step); a subclass overriding one goes through NDArrays."""
+        cls = type(self)
+        return all(
+            getattr(cls, m) is getattr(ImageIter, m)
+            for m in ("imdecode", "check_valid_image", "augmentation_transform", "postprocess_data")
+        )
+
     def _batchify(self, batch_data: np.ndarray, batch_label: np.ndarray, start: int = 0) -> int:
         i = start
+        fast = self._numpy_path()
         try:
             while i < self.batch_size:
                 label, s = self.next_sample()
+                if fast:
+                    x = _run(self.auglist, self._decode_np(s))
+                    self._store(batch_data, i, np.transpose(x, (2, 0, 1)))
+                    self._store_label(batch_label, i, label)
+                    i += 1
+                    continue
                 data = self.imdecode(s)
                 try:
                     self.check_valid_image(data)
@@ -919,8 +977,11 @@ class ImageIter(DataIter):
 
     def imdecode(self, s: Any) -> NDArray:
         """Decode one image; a broken one raises RuntimeError naming its file or record."""
+        return _nd(self._decode_np(s))
+
+    def _decode_np(self, s: Any) -> np.ndarray:
         try:
-            return imdecode(s)
+            return _k.decode_numpy(s, 1, True)
         except Exception as e:  # noqa: BLE001 (MXNet wraps whatever the decoder raises)
             raise RuntimeError(f"Broken image {self._locate()}, {e}") from None
 
