@@ -150,3 +150,22 @@ def test_symbols_refuse_arrays_and_truth():
         x + "a"
     with pytest.raises(NotImplementedError, match="no truth value"):
         bool(x)
+
+
+def test_compose_replaces_variables():
+    data = mx.sym.var("data")
+    fc = mx.sym.FullyConnected(data, num_hidden=3, name="fc")
+    z = mx.sym.var("z")
+    for composed in (fc(data=mx.sym.exp(z, name="e")), fc(mx.sym.exp(z, name="e"))):
+        assert composed.list_arguments() == ["z", "fc_weight", "fc_bias"]
+        assert fc.list_arguments() == ["data", "fc_weight", "fc_bias"]  # the original stays
+    a = np.array([[0.1, 0.2]], dtype=np.float32)
+    w, b = np.ones((3, 2), np.float32), np.arange(3, dtype=np.float32)
+    out = composed.eval(z=mx.nd.array(a), fc_weight=mx.nd.array(w), fc_bias=mx.nd.array(b))
+    np.testing.assert_allclose(out[0].asnumpy(), np.exp(a) @ w.T + b, rtol=1e-6)
+    block = mx.gluon.SymbolBlock(fc, data)
+    on_graph = block(mx.sym.relu(z, name="r"))
+    assert on_graph.list_arguments() == ["z", "fc_weight", "fc_bias"]
+    assert on_graph.get_children().list_outputs()[0] == "r_output"
+    with pytest.raises(TypeError, match="by position or by name"):
+        fc(z, data=z)

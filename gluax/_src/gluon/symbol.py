@@ -368,6 +368,39 @@ class Symbol(metaclass=_SymbolMeta):
             raise TypeError(f"Symbol.save: fname must be a path, got {type(fname).__name__}.")
         atomic_write(os.fspath(fname), self.tojson().encode())
 
+    # ---- composition ----------------------------------------------------------------------
+    def __call__(self, *args: Symbol, **kwargs: Any) -> Symbol:
+        """A copy of the graph with variables replaced by Symbols: positionally in
+        ``list_arguments()`` order, or by name (MXNet's ``compose``)."""
+        kwargs.pop("name", None)
+        names = self.list_arguments()
+        if args and kwargs:
+            raise TypeError("Symbol(...): give the replacements by position or by name, not both.")
+        if len(args) > len(names):
+            raise TypeError(f"Symbol(...): {len(args)} inputs for {len(names)} arguments.")
+        mapping = dict(zip(names, args)) if args else kwargs
+        return self._compose(mapping)
+
+    def _compose(self, mapping: dict[str, Any]) -> Symbol:
+        entries: dict[str, tuple[_Node, int]] = {}
+        for k, v in mapping.items():
+            if not _is_graph(v) or len(v) != 1:
+                raise TypeError(f"Symbol compose: {k!r} must be a single-output Symbol, got {v!r}.")
+            entries[k] = v._outputs[0]
+        copies: dict[int, _Node] = {}
+
+        def entry(e: tuple[_Node, int]) -> tuple[_Node, int]:
+            node, k = e
+            if node.op == "null" and node.name in entries:
+                return entries[node.name]
+            return copies[id(node)], k
+
+        for n in self._nodes():
+            if n.op == "null" and n.name in entries:
+                continue
+            copies[id(n)] = _Node(n.op, n.name, dict(n.attrs), [entry(e) for e in n.inputs])
+        return Symbol([entry(e) for e in self._outputs])
+
     # ---- evaluation (symbol_executor) ----------------------------------------------------
     def infer_shape(self, *args: Any, **kwargs: Any) -> Any:
         """``(arg_shapes, out_shapes, aux_shapes)`` from the shapes of some arguments (by
@@ -1012,4 +1045,12 @@ def block_forward(block: Any, args: tuple[Any, ...]) -> Any:
 
     with _BlockScope(block.prefix, _names_fwd(block)):
         params = {name: param_var(p) for name, p in block._reg_params.items()}
+        graph = getattr(block, "_symbol", None)
+        if graph is not None:  # a SymbolBlock over a graph: that graph, on these inputs
+            if len(args) != len(block._input_names):
+                raise ValueError(
+                    f"SymbolBlock: the graph takes {len(block._input_names)} input(s), got "
+                    f"{len(args)}."
+                )
+            return graph._compose({**params, **dict(zip(block._input_names, args))})
         return block.hybrid_forward(F, *args, **params)
