@@ -147,3 +147,30 @@ def test_image_det_iter_reshape_and_errors():
         it._parse_label(np.array([2, 5, 1.0]))
     with pytest.raises(NotImplementedError, match="draw_next"):
         it.draw_next()
+
+
+class _Plus1(img.Augmenter):
+    """A user augmenter on NDArrays (goes through the NDArray path inside a pipeline)."""
+
+    def __call__(self, src):
+        return src + 1
+
+
+def test_subclass_hooks_and_user_augmenters_take_the_ndarray_path():
+    kw = dict(path_imgrec=path("cls.rec"), path_imgidx=path("cls.idx"), resize=10)
+    fast = img.ImageIter(2, (3, 8, 8), **kw).next().data[0].asnumpy()
+
+    class Hooked(img.ImageIter):
+        def postprocess_data(self, datum):
+            assert isinstance(datum, mx.nd.NDArray)
+            return super().postprocess_data(datum)
+
+    np.testing.assert_array_equal(Hooked(2, (3, 8, 8), **kw).next().data[0].asnumpy(), fast)
+    augs = img.CreateAugmenter((3, 8, 8), resize=10) + [_Plus1()]
+    plus = img.ImageIter(
+        2, (3, 8, 8), aug_list=augs, **{k: v for k, v in kw.items() if k != "resize"}
+    )
+    np.testing.assert_allclose(plus.next().data[0].asnumpy(), fast + 1, rtol=1e-6)
+    seq = img.SequentialAug([img.CastAug(), _Plus1(), img.HorizontalFlipAug(1.0)])
+    x = img.imdecode(RAW["a.png"])
+    np.testing.assert_allclose(seq(x).asnumpy(), x.asnumpy()[:, ::-1] + 1.0)
