@@ -97,6 +97,14 @@ def test_ndarrayiter_list_names_sort_as_strings():
     assert [int(d.asnumpy()[0, 0]) for d in batch.data] == [int(n.split("_")[1]) for n in names]
 
 
+def test_ndarrayiter_takes_any_array_like():
+    import jax.numpy as jnp
+
+    it = mx.io.NDArrayIter(jnp.arange(4.0).reshape(4, 1), batch_size=2)
+    assert [d.name for d in it.provide_data] == ["data"]
+    np.testing.assert_array_equal(next(it).data[0].asnumpy().ravel(), [0.0, 1.0])
+
+
 def test_ndarrayiter_layout_batch_axis():
     x = np.arange(2 * 5).reshape(2, 5).astype(np.float32)
     it = mx.io.NDArrayIter(x.T.copy(), batch_size=2, layout="NC")

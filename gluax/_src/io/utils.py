@@ -22,8 +22,12 @@ def _init_data(data: Any, allow_empty: bool, default_name: str) -> list[tuple[st
         if not allow_empty:
             raise ValueError(f"'{default_name}' must be given: got None.")
         data = []
-    if isinstance(data, (np.ndarray, NDArray)):
-        data = [data]
+    if isinstance(data, (np.ndarray, NDArray)) or (
+        not isinstance(data, (list, tuple, dict, str))
+        and hasattr(data, "shape")
+        and hasattr(data, "__getitem__")
+    ):
+        data = [data]  # one array-like (an h5py.Dataset, a jax array): read into an NDArray
     if isinstance(data, (list, tuple)):
         if not allow_empty and len(data) == 0:
             raise ValueError(f"'{default_name}' must hold at least one array, got an empty list.")
