@@ -174,3 +174,20 @@ def test_subclass_hooks_and_user_augmenters_take_the_ndarray_path():
     seq = img.SequentialAug([img.CastAug(), _Plus1(), img.HorizontalFlipAug(1.0)])
     x = img.imdecode(RAW["a.png"])
     np.testing.assert_allclose(seq(x).asnumpy(), x.asnumpy()[:, ::-1] + 1.0)
+
+
+def test_numpy_mode_gives_np_arrays():
+    from gluax._src.io.image_record import ImageRecordIter
+
+    mx.npx.set_np()
+    try:
+        assert isinstance(img.imdecode(RAW["a.png"]), mx.np.ndarray)
+        b = img.ImageIter(2, (3, 8, 8), path_imgrec=path("cls.rec"), resize=10).next()
+        assert isinstance(b.data[0], mx.np.ndarray) and isinstance(b.label[0], mx.np.ndarray)
+        b = ImageRecordIter(
+            path_imgrec=path("cls.rec"), data_shape=(3, 8, 8), batch_size=2, resize=8
+        ).next()
+        assert isinstance(b.data[0], mx.np.ndarray) and isinstance(b.label[0], mx.np.ndarray)
+    finally:
+        mx.npx.reset_np()
+    assert not isinstance(img.imdecode(RAW["a.png"]), mx.np.ndarray)

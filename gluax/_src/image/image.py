@@ -25,8 +25,10 @@ import numpy as np
 
 from gluax._src.data import recordio
 from gluax._src.data.vision import image as _k
+from gluax._src.engine import npmode
 from gluax._src.engine.ndarray import NDArray
 from gluax._src.io.io import DataBatch, DataIter
+from gluax._src.numpy.multiarray import to_np
 from gluax._src.ops.creation import array as _array
 
 _NUMERIC = (int, float, np.integer, np.floating)
@@ -42,8 +44,10 @@ def _np(src: Any, where: str = "src") -> np.ndarray:
 
 
 def _nd(x: np.ndarray) -> NDArray:
+    """An NDArray of ``x``; an ``mx.np.ndarray`` in NumPy mode (``npx.set_np()``), as MXNet."""
     x = np.ascontiguousarray(x)
-    return _array(x, dtype=x.dtype)
+    out = _array(x, dtype=x.dtype)
+    return to_np(out) if npmode.is_np_array() else out
 
 
 def _hwc(op: str, x: np.ndarray) -> None:

@@ -25,9 +25,10 @@ import numpy as np
 
 from gluax._src.data import recordio
 from gluax._src.data.vision import image as _k
-from gluax._src.engine import serialization
+from gluax._src.engine import npmode, serialization
 from gluax._src.engine.base import MXNetError
 from gluax._src.io.io import DataBatch, DataDesc, DataIter
+from gluax._src.numpy.multiarray import to_np
 from gluax._src.ops.creation import array as _array
 
 _PCA = np.array(
@@ -501,9 +502,12 @@ class ImageRecordIter(DataIter):
             self._label[n] = label
             n += 1
         label = self._label[:, 0] if self._label.shape[1] == 1 else self._label
+        data, label = _array(self._data.copy(), dtype=self.dtype), _array(label.copy())
+        if npmode.is_np_array():  # NumPy mode: mx.np.ndarray batches, as MXNet
+            data, label = to_np(data), to_np(label)
         return DataBatch(
-            [_array(self._data.copy(), dtype=self.dtype)],
-            [_array(label.copy())],
+            [data],
+            [label],
             pad=pad,
             index=np.zeros(self.batch_size, np.uint64),
             provide_data=self.provide_data,
