@@ -251,3 +251,12 @@ def test_imrotate_matches_mxnet():
         img.imrotate(x.astype("uint8"), 90)
     with pytest.raises(ValueError, match="cannot be both True"):
         img.imrotate(x, 90, zoom_in=True, zoom_out=True)
+
+
+def test_out_argument_is_filled_and_returned():
+    out = mx.nd.zeros((20, 30, 3), dtype="uint8")
+    assert img.imdecode(RAW["a.png"], out=out) is out
+    np.testing.assert_array_equal(out.asnumpy(), Z["decode/a.png/1"])
+    small = mx.nd.zeros((9, 13, 3), dtype="uint8")
+    img.imresize(out, 13, 9, interp=1, out=small)
+    np.testing.assert_array_equal(small.asnumpy(), Z["imresize/a.png/1/13x9"])
