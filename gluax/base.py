@@ -1,5 +1,6 @@
 """``mx.base``: MXNet's error types, type tuples and small helpers that ported code imports."""
 
+from gluax._src.compat.absent import absent_attribute as _absent_attribute
 from gluax._src.compat.base import NotImplementedForSymbol as NotImplementedForSymbol
 from gluax._src.compat.base import NotSupportedForSparseNDArray as NotSupportedForSparseNDArray
 from gluax._src.compat.base import _as_list as _as_list
@@ -14,7 +15,6 @@ from gluax._src.compat.base import py_str as py_str
 from gluax._src.compat.base import string_types as string_types
 from gluax._src.compat.base import with_metaclass as with_metaclass
 from gluax._src.engine.base import MXNetError as MXNetError
-from gluax._src.compat.absent import absent_attribute as _absent_attribute
 
 
 def __getattr__(name: str):  # MXNet names gluax lacks: importable, raise when used

@@ -1,5 +1,6 @@
 """``mx.util``: NumPy-mode switches and decorators, environment variables, GPU count."""
 
+from gluax._src.compat.absent import absent_attribute as _absent_attribute
 from gluax._src.compat.base import py_str as py_str
 from gluax._src.compat.util import get_gpu_count as get_gpu_count
 from gluax._src.compat.util import getenv as getenv
@@ -18,7 +19,6 @@ from gluax._src.compat.util import use_np_array as use_np_array
 from gluax._src.compat.util import use_np_shape as use_np_shape
 from gluax._src.compat.util import wrap_np_binary_func as wrap_np_binary_func
 from gluax._src.compat.util import wrap_np_unary_func as wrap_np_unary_func
-from gluax._src.compat.absent import absent_attribute as _absent_attribute
 
 
 def __getattr__(name: str):  # MXNet names gluax lacks: importable, raise when used

@@ -5,6 +5,7 @@ a reason (tests/fixtures/module_inventory, made by MXNet 1.9.1; gluax/_src/compa
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import pathlib
 import sys
@@ -154,6 +155,7 @@ def test_absent_table_is_short_and_reasoned():
         assert len(alternative) > 10, f"{key}: say what to use instead"
     for key, (reason, alternative) in absent.ABSENT_MODULES.items():
         assert reason in absent.REASONS, key
+        assert len(alternative) > 10, f"{key}: say what to use instead"
         assert key in _inventory(), f"{key} is not an MXNet 1.9.1 module"
     names = [n for p in MODULES if _pending_module(p) is None
              for n in _inventory()[p]["names"]]
@@ -197,3 +199,12 @@ def test_every_inventory_module_imports_under_mx():
         for part in path.split(".")[1:]:
             obj = getattr(obj, part)
         assert isinstance(obj, types.ModuleType), path
+
+
+def test_docs_table_is_current():
+    spec = importlib.util.spec_from_file_location(
+        "make_module_table", FIXTURE.parents[3] / "tools" / "make_module_table.py")
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+    current = (FIXTURE.parents[3] / "docs" / "modules.md").read_text()
+    assert current == table.render(), "docs/modules.md is stale: run tools/make_module_table.py"

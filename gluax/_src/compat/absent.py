@@ -29,10 +29,11 @@ DOCS = "docstring holder, not code"
 INTERNAL = "internal to MXNet, not used by Gluon code"
 FUSED = "fused optimizer kernel"
 SPARSE = "sparse storage"
+INTEGRATION = "third-party tool integration of the Module API era"
 NOT_YET = "not yet implemented"
 
-REASONS = (NOT_YET, MODULE_API, DEPRECATED, FUSED, SPARSE, ONNX, QUANT, BACKEND, FFI, DOCS,
-           INTERNAL)
+REASONS = (NOT_YET, MODULE_API, DEPRECATED, FUSED, SPARSE, ONNX, QUANT, BACKEND, INTEGRATION,
+           FFI, DOCS, INTERNAL)
 
 # MXNet module path -> (reason, alternative): every public name of the module is absent.
 ABSENT_MODULES: dict[str, tuple[str, str]] = {}
@@ -63,8 +64,8 @@ _modules(MODULE_API, "mx.gluon (Block, HybridBlock, Trainer); the symbolic Modul
          "mxnet.rnn.rnn_cell mxnet.executor_manager mxnet.executor mxnet.monitor "
          "mxnet.contrib.svrg_optimization mxnet.contrib.svrg_optimization.svrg_module "
          "mxnet.contrib.svrg_optimization.svrg_optimizer")
-_modules(ONNX, "HybridBlock.export (StableHLO) or jax2onnx-style converters on the pure "
-         "function (block.functional())", "mxnet.onnx mxnet.onnx.mx2onnx mxnet.contrib.onnx "
+_modules(ONNX, "HybridBlock.export (serialized StableHLO), or an ONNX converter for JAX "
+         "functions applied to net.functional()", "mxnet.onnx mxnet.onnx.mx2onnx mxnet.contrib.onnx "
          "mxnet.contrib.onnx.onnx2mx mxnet.contrib.onnx.onnx2mx.import_model "
          "mxnet.contrib.onnx.onnx2mx.import_onnx mxnet.contrib.onnx.onnx2mx.import_to_gluon")
 _modules(QUANT, "float32/bfloat16 networks (mx.contrib.amp); XLA has no MXNet int8 graph "
@@ -73,9 +74,9 @@ _modules(BACKEND, "jax.jit (XLA compiles the kernels) or jax.experimental.pallas
          "kernels", "mxnet.rtc mxnet.tvmop mxnet.space mxnet.torch mxnet.library")
 _modules(DEPRECATED, "mx.autograd (record, pause, train_mode, grad)", "mxnet.contrib.autograd")
 _modules(DEPRECATED, "mx.lr_scheduler (FactorScheduler)", "mxnet.misc")
-_modules(BACKEND, "mx.gluon.contrib.estimator handlers or any plotting library on the logged "
-         "metrics", "mxnet.notebook mxnet.notebook.callback")
-_modules(BACKEND, "mx.gluon.contrib.estimator handlers writing to TensorBoard through any "
+_modules(INTEGRATION, "mx.gluon.contrib.estimator handlers or any plotting library on the "
+         "logged metrics", "mxnet.notebook mxnet.notebook.callback")
+_modules(INTEGRATION, "mx.gluon.contrib.estimator handlers writing to TensorBoard through any "
          "summary writer", "mxnet.contrib.tensorboard")
 _modules(DOCS, "help() on the gluax function", "mxnet.ndarray_doc mxnet.symbol_doc")
 _modules(NOT_YET, "GluonNLP's gluonnlp.embedding and gluonnlp.Vocab (the maintained successors "

@@ -43,6 +43,10 @@ CONDITIONAL_FP32_FUNCS: list[tuple[str, str, list[str]]] = []
 WIDEST_TYPE_CASTS: list[str] = []
 LOSS_OUTPUT_FUNCTIONS = ["SoftmaxOutput", "LinearRegressionOutput", "LogisticRegressionOutput",
                          "MAERegressionOutput"]
+# the same policy under the names of MXNet's symbol_fp16 / symbol_bf16 lists
+FP16_FUNCS = BF16_FUNCS = LP16_FUNCS
+FP16_FP32_FUNCS = BF16_FP32_FUNCS = LP16_FP32_FUNCS
+BF16_USE_FP32_PARAMS: list[str] = []
 
 
 def _canonical(target_dtype: Any) -> str:

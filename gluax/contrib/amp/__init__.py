@@ -3,9 +3,6 @@ float16 or bfloat16 (JAX's low-precision dtypes) with float32 at its boundary; `
 and ``scale_loss`` give MXNet's dynamic loss scaling. ``amp._amp_initialized`` is a live view
 of the flag ``amp.init()`` sets."""
 
-from gluax.contrib.amp import amp as amp
-from gluax.contrib.amp import lists as lists
-from gluax.contrib.amp import loss_scaler as loss_scaler
 from gluax._src.compat.amp import LossScaler as LossScaler
 from gluax._src.compat.amp import convert_hybrid_block as convert_hybrid_block
 from gluax._src.compat.amp import convert_model as convert_model
@@ -22,3 +19,6 @@ from gluax._src.compat.amp import list_widest_type_cast as list_widest_type_cast
 from gluax._src.compat.amp import scale_loss as scale_loss
 from gluax._src.compat.amp import unscale as unscale
 from gluax._src.compat.amp_state import __getattr__ as __getattr__
+from gluax.contrib.amp import amp as amp
+from gluax.contrib.amp import lists as lists
+from gluax.contrib.amp import loss_scaler as loss_scaler

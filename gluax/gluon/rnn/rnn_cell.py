@@ -10,5 +10,5 @@ from gluax._src.rnn.cell_wrappers import ZoneoutCell as ZoneoutCell
 from gluax._src.rnn.rnn_cell import GRUCell as GRUCell
 from gluax._src.rnn.rnn_cell import HybridRecurrentCell as HybridRecurrentCell
 from gluax._src.rnn.rnn_cell import LSTMCell as LSTMCell
-from gluax._src.rnn.rnn_cell import RNNCell as RNNCell
 from gluax._src.rnn.rnn_cell import RecurrentCell as RecurrentCell
+from gluax._src.rnn.rnn_cell import RNNCell as RNNCell

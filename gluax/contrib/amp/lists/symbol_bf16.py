@@ -1,9 +1,9 @@
 """``mx.contrib.amp.lists.symbol_bf16``: gluax's bfloat16 policy in MXNet's list names."""
 
+from gluax._src.compat.amp import BF16_FP32_FUNCS as BF16_FP32_FUNCS
+from gluax._src.compat.amp import BF16_FUNCS as BF16_FUNCS
+from gluax._src.compat.amp import BF16_USE_FP32_PARAMS as BF16_USE_FP32_PARAMS
 from gluax._src.compat.amp import CONDITIONAL_FP32_FUNCS as CONDITIONAL_FP32_FUNCS
 from gluax._src.compat.amp import FP32_FUNCS as FP32_FUNCS
 from gluax._src.compat.amp import LOSS_OUTPUT_FUNCTIONS as LOSS_OUTPUT_FUNCTIONS
-from gluax._src.compat.amp import LP16_FP32_FUNCS as BF16_FP32_FUNCS
-from gluax._src.compat.amp import LP16_FUNCS as BF16_FUNCS
-from gluax._src.compat.amp import FP32_FUNCS as BF16_USE_FP32_PARAMS
 from gluax._src.compat.amp import WIDEST_TYPE_CASTS as WIDEST_TYPE_CASTS
