@@ -113,6 +113,16 @@ CONFIGS = {
             label_pad_width=20,
         ),
     ),
+    "det_shrink": (
+        "ImageDetRecordIter",
+        dict(path_imgrec=path("det.rec"), data_shape=(3, 10, 12), resize_mode="shrink", mean_r=10),
+    ),
+    "det_fit": (
+        "ImageDetRecordIter",
+        dict(
+            path_imgrec=path("det.rec"), data_shape=(3, 30, 41), resize_mode="fit", inter_method=9
+        ),
+    ),
 }
 
 
@@ -232,7 +242,7 @@ def test_det_record_iter_errors(tmp_path):
         ir.ImageDetRecordIter(label_pad_width=5, **kw)
     with pytest.raises(NotImplementedError, match="rand_crop_prob=0.5 .*ImageDetIter"):
         ir.ImageDetRecordIter(rand_crop_prob=0.5, **kw)
-    with pytest.raises(NotImplementedError, match="resize_mode='fit'"):
-        ir.ImageDetRecordIter(resize_mode="fit", **kw)
+    with pytest.raises(ValueError, match="resize_mode must be 'force', 'shrink' or 'fit'"):
+        ir.ImageDetRecordIter(resize_mode="fill", **kw)
     with pytest.raises(ValueError, match="packs no detection label"):
         ir.ImageDetRecordIter(path_imgrec=REC, data_shape=(3, 8, 8), batch_size=2)

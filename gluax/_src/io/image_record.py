@@ -434,6 +434,7 @@ class ImageRecordIter(DataIter):
         if mirrored:
             x = x[:, ::-1]
         label = self._final_label(label, x)
+        x = self._canvas(x)
         chw = np.ascontiguousarray(x.transpose(2, 0, 1))
         if self.dtype == "uint8":
             return chw, label
@@ -466,6 +467,9 @@ class ImageRecordIter(DataIter):
 
     def _final_label(self, label: np.ndarray, x: np.ndarray) -> np.ndarray:
         return label
+
+    def _canvas(self, x: np.ndarray) -> np.ndarray:
+        return x
 
     # ---- batching ---------------------------------------------------------------------------
     def reset(self) -> None:
@@ -614,10 +618,10 @@ class ImageDetRecordIter(ImageRecordIter):
 
     def _label_columns(self) -> int:
         p = self.p
-        if p["resize_mode"] != "force":
-            raise NotImplementedError(
-                f"ImageDetRecordIter: resize_mode={p['resize_mode']!r} is not implemented in "
-                "gluax; use 'force', or mx.image.ImageDetIter."
+        if p["resize_mode"] not in ("force", "shrink", "fit"):
+            raise ValueError(
+                f"ImageDetRecordIter: resize_mode must be 'force', 'shrink' or 'fit', got "
+                f"{p['resize_mode']!r}."
             )
         widest = 0
         for off in self._offsets:
@@ -666,7 +670,24 @@ class ImageDetRecordIter(ImageRecordIter):
             nh, nw = (r * h // w, r) if h > w else (r, r * w // h)
             x = _resize(x, nw, nh, _interp(im, w, h, nw, nh, rng))
         h, w = x.shape[:2]
-        return _resize(x, dw, dh, _interp(im, w, h, dw, dh, rng))
+        mode = p["resize_mode"]
+        if mode == "force":
+            return _resize(x, dw, dh, _interp(im, w, h, dw, dh, rng))
+        if mode == "shrink" and h <= dh and w <= dw:
+            return x
+        # 'shrink' (only when too large) and 'fit' keep the aspect ratio (float32, truncated)
+        ratio = min(np.float32(dh) / np.float32(h), np.float32(dw) / np.float32(w))
+        nh, nw = int(ratio * np.float32(h)), int(ratio * np.float32(w))
+        return _resize(x, nw, nh, _interp(im, w, h, nw, nh, rng))
+
+    def _canvas(self, x: np.ndarray) -> np.ndarray:
+        """'shrink'/'fit' images sit at the top left of a zero data_shape canvas, as MXNet's."""
+        _, dh, dw = self.data_shape
+        if x.shape[:2] == (dh, dw):
+            return x
+        out = np.zeros((dh, dw, x.shape[2]), x.dtype)
+        out[: x.shape[0], : x.shape[1]] = x
+        return out
 
     def _final_label(self, label: np.ndarray, x: np.ndarray) -> np.ndarray:
         row = np.full(self.label_pad_width + 4, self.p["label_pad_value"], np.float32)
