@@ -149,6 +149,21 @@ class _BlockScope(Prefix):
         return super().get(name, hint)
 
 
+class _SharedScope(_BlockScope):
+    """The scope of a Block made with ``prefix=''``: as in MXNet it names its nodes in its
+    parent's scope, continuing the parent's counts (``stage1__plus0``, ``stage1__plus1``)."""
+
+    def __init__(self, outer: Any, fwd: bool) -> None:
+        super().__init__("", fwd)
+        self.outer = outer
+
+    def get(self, name: str | None, hint: str) -> str:
+        if name is None and self.fwd:
+            name = "fwd"
+        self.fwd = False
+        return self.outer.get(name, hint)
+
+
 # ---- nodes and symbols ------------------------------------------------------------------------
 
 
@@ -1043,7 +1058,13 @@ def block_forward(block: Any, args: tuple[Any, ...]) -> Any:
     block's name prefix, with each Parameter as its variable. Returns the output Symbol(s)."""
     from gluax import symbol as F
 
-    with _BlockScope(block.prefix, _names_fwd(block)):
+    fwd = _names_fwd(block)
+    scope = (
+        _SharedScope(current_name_manager(), fwd)
+        if getattr(block, "_empty_prefix", False)
+        else _BlockScope(block.prefix, fwd)
+    )
+    with scope:
         params = {name: param_var(p) for name, p in block._reg_params.items()}
         graph = getattr(block, "_symbol", None)
         if graph is not None:  # a SymbolBlock over a graph: that graph, on these inputs
