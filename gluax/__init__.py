@@ -8,6 +8,7 @@ from gluax import base as base
 from gluax import callback as callback
 from gluax import context as context
 from gluax import gluon as gluon
+from gluax import image as image
 from gluax import initializer as initializer
 from gluax import io as io
 from gluax import lr_scheduler as lr_scheduler
@@ -22,6 +23,7 @@ from gluax import random as random
 from gluax import recordio as recordio
 from gluax import symbol as symbol
 from gluax import visualization as visualization
+from gluax import test_utils as test_utils
 from gluax import contrib as contrib
 from gluax import engine as engine
 from gluax import error as error
