@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-_BULK_SIZE = [15]  # MXNet's default MXNET_EXEC_BULK_EXEC_MAX_NODE_TRAIN
+_BULK_SIZE = [0]  # what MXNet 1.9.1 reports before any set_bulk_size
 
 
 def set_bulk_size(size: int) -> int:
