@@ -234,3 +234,12 @@ def test_mode_switches_and_decorators(tmp_path):
     net = gluon.nn.Dense(2, in_units=3)
     net.initialize()
     assert type(net.weight.data()) is mx.nd.NDArray
+
+
+def test_docs_page_lists_every_name():
+    page = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "numpy.md").read_text()
+    for module, names in INVENTORY.items():
+        assert f"### mx.{module}\n" in page
+        for name, kind in names.items():
+            if kind != "module":
+                assert f"| `{name}` |" in page, (module, name)

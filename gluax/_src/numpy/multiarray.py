@@ -144,8 +144,8 @@ class ndarray(NDArray):  # noqa: N801 - MXNet's name
     >>> x
     array([[1., 2.],
            [3., 4.]])
-    >>> (x > 2).sum()
-    array(2)
+    >>> (x > 2).sum().item()
+    2
     """
 
     __slots__ = ()
