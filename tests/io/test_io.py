@@ -294,6 +294,14 @@ def test_libsvmiter_matches_mxnet():
         _compare(f"libsvm_part{part}", it, 1)
 
 
+def test_file_iter_errors_are_mxnet_errors(tmp_path):
+    # MXNet's C++ iterators raise MXNetError; gluax's errors are that and the Python kind
+    with pytest.raises(mx.MXNetError, match="does not exist"):
+        mx.io.CSVIter(data_csv=str(tmp_path / "none.csv"), data_shape=(6,), batch_size=2)
+    with pytest.raises(mx.MXNetError, match="holds 6 values"):
+        mx.io.CSVIter(data_csv=str(FIX / "data.csv"), data_shape=(4,), batch_size=2)
+
+
 def test_file_iter_errors(tmp_path):
     missing = tmp_path / "nope.csv"
     with pytest.raises(FileNotFoundError, match=r"data_csv file '.*nope\.csv' does not exist"):

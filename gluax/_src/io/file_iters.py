@@ -19,11 +19,22 @@ from typing import Any, Callable
 
 import numpy as np
 
+from gluax._src.engine.base import MXNetError
 from gluax._src.engine.context import Context
 from gluax._src.io.io import DataBatch, DataDesc, DataIter
 from gluax._src.ops.creation import array as _nd_array
 
 _DTYPES = {"float32": np.float32, "int32": np.int32, "int64": np.int64}
+
+
+class DataFileError(MXNetError, ValueError):
+    """A data file or iterator argument the iterator cannot use: both ``MXNetError`` (what
+    MXNet's C++ iterators raise) and ``ValueError``."""
+
+
+class DataFileNotFoundError(MXNetError, FileNotFoundError):
+    """A data file that does not exist: both ``MXNetError`` (as in MXNet) and
+    ``FileNotFoundError``."""
 
 
 def _read_file(path: Any, arg: str, where: str) -> bytes:
@@ -34,11 +45,11 @@ def _read_file(path: Any, arg: str, where: str) -> bytes:
         with open(path, "rb") as f:
             return f.read()
     except FileNotFoundError:
-        raise FileNotFoundError(
+        raise DataFileNotFoundError(
             f"{where}: {arg} file {os.fspath(path)!r} does not exist."
         ) from None
     except OSError as err:
-        raise OSError(f"{where}: cannot read {arg} file {os.fspath(path)!r}: {err}") from None
+        raise DataFileError(f"{where}: cannot read {arg} file {os.fspath(path)!r}: {err}") from None
 
 
 def _shape(value: Any, arg: str, where: str) -> tuple[int, ...]:
@@ -47,17 +58,17 @@ def _shape(value: Any, arg: str, where: str) -> tuple[int, ...]:
     try:
         shape = tuple(int(v) for v in value)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise DataFileError(
             f"{where}: {arg} must be a tuple of positive ints, got {value!r}."
         ) from None
     if not shape or any(v <= 0 for v in shape):
-        raise ValueError(f"{where}: {arg} must be a tuple of positive ints, got {value!r}.")
+        raise DataFileError(f"{where}: {arg} must be a tuple of positive ints, got {value!r}.")
     return shape
 
 
 def _positive(value: Any, arg: str, where: str) -> int:
     if isinstance(value, bool) or int(value) != value or value < 1:
-        raise ValueError(f"{where}: {arg} must be a positive integer, got {value!r}.")
+        raise DataFileError(f"{where}: {arg} must be a positive integer, got {value!r}.")
     return int(value)
 
 
@@ -191,7 +202,7 @@ class _RowBatcher:
         if not self._round:
             return self._out(self._bs - top)
         if self._count < self._bs - top:
-            raise ValueError(
+            raise DataFileError(
                 f"{self._where}: batch_size={self._bs} needs more examples than the file holds "
                 f"({self._count}) to complete a batch with round_batch=True."
             )
@@ -218,7 +229,17 @@ class _RowBatcher:
         return self._data.copy(), label.copy(), pad, self._index.copy()
 
 
+def _number(text: str, integer: bool) -> float | int:
+    if integer:  # int rows parse exactly (2**53 and above do not survive a float)
+        try:
+            return int(text)
+        except ValueError:
+            return int(float(text))
+    return float(text)
+
+
 def _parse_csv(raw: bytes, path: Any, arg: str, width: int, dtype: Any) -> np.ndarray:
+    integer = np.issubdtype(dtype, np.integer)
     rows = []
     for n, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
         line = line.strip()
@@ -226,20 +247,20 @@ def _parse_csv(raw: bytes, path: Any, arg: str, width: int, dtype: Any) -> np.nd
             continue
         fields = line.split(",")
         try:
-            values = [float(v) for v in fields]
+            values = [_number(v, integer) for v in fields]
         except ValueError:
-            raise ValueError(
+            raise DataFileError(
                 f"CSVIter: {arg} file {os.fspath(path)!r} line {n} is not a row of numbers: {line[:60]!r}."
             ) from None
         if len(values) != width:
-            raise ValueError(
+            raise DataFileError(
                 f"CSVIter: {arg} file {os.fspath(path)!r} line {n} holds {len(values)} values, but "
                 f"the shape argument asks for {width} per row."
             )
         rows.append(values)
     if not rows:
-        raise ValueError(f"CSVIter: {arg} file {os.fspath(path)!r} holds no rows.")
-    return np.asarray(rows, dtype=np.float64).astype(dtype)
+        raise DataFileError(f"CSVIter: {arg} file {os.fspath(path)!r} holds no rows.")
+    return np.asarray(rows, dtype=np.int64 if integer else np.float64).astype(dtype)
 
 
 class CSVIter(MXDataIter):
@@ -285,13 +306,13 @@ class CSVIter(MXDataIter):
     ) -> None:
         where = "CSVIter"
         if data_csv is None:
-            raise ValueError(f"{where}: data_csv (the path of the data file) is required.")
+            raise DataFileError(f"{where}: data_csv (the path of the data file) is required.")
         if data_shape is None:
-            raise ValueError(f"{where}: data_shape (the shape of one row) is required.")
+            raise DataFileError(f"{where}: data_shape (the shape of one row) is required.")
         if batch_size is None:
-            raise ValueError(f"{where}: batch_size is required.")
+            raise DataFileError(f"{where}: batch_size is required.")
         if str(dtype) not in _DTYPES:
-            raise ValueError(f"{where}: dtype must be one of {sorted(_DTYPES)}, got {dtype!r}.")
+            raise DataFileError(f"{where}: dtype must be one of {sorted(_DTYPES)}, got {dtype!r}.")
         _reject_unknown(where, kwargs)
         data_shape = _shape(data_shape, "data_shape", where)
         label_shape = _shape(label_shape, "label_shape", where)
@@ -313,7 +334,7 @@ class CSVIter(MXDataIter):
                 dt,
             ).reshape((-1,) + label_shape)
             if label.shape[0] < data.shape[0]:
-                raise ValueError(
+                raise DataFileError(
                     f"{where}: label_csv {os.fspath(label_csv)!r} has {label.shape[0]} rows, fewer "
                     f"than data_csv {os.fspath(data_csv)!r} ({data.shape[0]})."
                 )
@@ -376,18 +397,18 @@ def _idx_payload(path: Any, arg: str, magic: int, header: int) -> tuple[tuple[in
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as err:
-            raise ValueError(
+            raise DataFileError(
                 f"MNISTIter: {arg} file {os.fspath(path)!r} is a corrupt gzip file: {err}"
             ) from None
     if len(raw) < header or struct.unpack(">i", raw[:4])[0] != magic:
-        raise ValueError(
+        raise DataFileError(
             f"MNISTIter: {arg} file {os.fspath(path)!r} is not an MNIST idx file (expected magic "
             f"number {magic} in its first 4 bytes)."
         )
     dims = struct.unpack(">" + "i" * ((header - 4) // 4), raw[4:header])
     need = int(np.prod(dims))
     if len(raw) - header < need:
-        raise ValueError(
+        raise DataFileError(
             f"MNISTIter: {arg} file {os.fspath(path)!r} is truncated: its header announces "
             f"{need} bytes of data, it holds {len(raw) - header}."
         )
@@ -442,13 +463,13 @@ class MNISTIter(MXDataIter):
         batch_size = _positive(batch_size, "batch_size", where)
         num_parts = _positive(num_parts, "num_parts", where)
         if not 0 <= int(part_index) < num_parts:
-            raise ValueError(
+            raise DataFileError(
                 f"{where}: part_index must be in [0, num_parts={num_parts}), got {part_index!r}."
             )
         (count, rows, cols), pixels = _idx_payload(image, "image", 2051, 16)
         (lcount,), labels = _idx_payload(label, "label", 2049, 8)
         if lcount != count:
-            raise ValueError(
+            raise DataFileError(
                 f"{where}: image file {os.fspath(image)!r} holds {count} images but label file "
                 f"{os.fspath(label)!r} holds {lcount} labels."
             )
@@ -467,7 +488,7 @@ class MNISTIter(MXDataIter):
         self._bs = batch_size
         self._loc = 0
         if len(self._img) < batch_size:
-            raise ValueError(
+            raise DataFileError(
                 f"{where}: batch_size={batch_size} is larger than the {len(self._img)} images "
                 f"read from {os.fspath(image)!r}; MNISTIter drops incomplete batches."
             )
@@ -519,13 +540,13 @@ def _libsvm_rows(
                 col, val = tok.split(":")
                 feats.append((int(col), float(val)))
         except ValueError:
-            raise ValueError(
+            raise DataFileError(
                 f"LibSVMIter: {arg} file {os.fspath(path)!r} line {n} is not in LibSVM format "
                 f"('<label> <column>:<value> ...'): {line[:60]!r}."
             ) from None
         for col, _ in feats:
             if not 0 <= col < width:
-                raise ValueError(
+                raise DataFileError(
                     f"LibSVMIter: {arg} file {os.fspath(path)!r} line {n} has column {col}, "
                     f"outside the shape argument's {width} columns."
                 )
@@ -580,13 +601,13 @@ class LibSVMIter(MXDataIter):
         where = "LibSVMIter"
         _reject_unknown(where, kwargs)
         if data_libsvm is None:
-            raise ValueError(f"{where}: data_libsvm (the path of the data file) is required.")
+            raise DataFileError(f"{where}: data_libsvm (the path of the data file) is required.")
         if data_shape is None:
-            raise ValueError(f"{where}: data_shape (the number of columns) is required.")
+            raise DataFileError(f"{where}: data_shape (the number of columns) is required.")
         if batch_size is None:
-            raise ValueError(f"{where}: batch_size is required.")
+            raise DataFileError(f"{where}: batch_size is required.")
         if not round_batch:
-            raise ValueError(
+            raise DataFileError(
                 f"{where}: round_batch=False is not supported (nor is it by MXNet 1.9)."
             )
         data_shape = _shape(data_shape, "data_shape", where)
@@ -594,7 +615,7 @@ class LibSVMIter(MXDataIter):
         batch_size = _positive(batch_size, "batch_size", where)
         num_parts = _positive(num_parts, "num_parts", where)
         if not 0 <= int(part_index) < num_parts:
-            raise ValueError(
+            raise DataFileError(
                 f"{where}: part_index must be in [0, num_parts={num_parts}), got {part_index!r}."
             )
         width = int(np.prod(data_shape))
@@ -607,7 +628,7 @@ class LibSVMIter(MXDataIter):
             int(part_index),
         )
         if not rows:
-            raise ValueError(
+            raise DataFileError(
                 f"{where}: data_libsvm file {os.fspath(data_libsvm)!r} holds no rows for part {part_index}."
             )
         data = np.zeros((len(rows), width), dtype=np.float32)
@@ -617,7 +638,7 @@ class LibSVMIter(MXDataIter):
         if label_libsvm != "NULL":
             lwidth = int(np.prod(label_shape))
             if lwidth <= 1:
-                raise ValueError(
+                raise DataFileError(
                     f"{where}: label_shape must have more than one element when label_libsvm is set, got {label_shape}."
                 )
             _, lrows = _libsvm_rows(
@@ -629,7 +650,7 @@ class LibSVMIter(MXDataIter):
                 int(part_index),
             )
             if len(lrows) < len(rows):
-                raise ValueError(
+                raise DataFileError(
                     f"{where}: label_libsvm {os.fspath(label_libsvm)!r} has {len(lrows)} rows, "
                     f"fewer than data_libsvm {os.fspath(data_libsvm)!r} ({len(rows)})."
                 )
@@ -640,7 +661,7 @@ class LibSVMIter(MXDataIter):
             label = label.reshape((-1,) + label_shape)
         else:
             if int(np.prod(label_shape)) != 1:
-                raise ValueError(
+                raise DataFileError(
                     f"{where}: label_shape must be (1,) when label_libsvm is not set, got {label_shape}."
                 )
             label_shape = (1,)
