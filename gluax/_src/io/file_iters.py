@@ -238,7 +238,9 @@ def _number(text: str, integer: bool) -> float | int:
     return float(text)
 
 
-def _parse_csv(raw: bytes, path: Any, arg: str, width: int, dtype: Any) -> np.ndarray:
+def _parse_csv(
+    raw: bytes, path: Any, arg: str, width: int, dtype: Any, shape_desc: str
+) -> np.ndarray:
     integer = np.issubdtype(dtype, np.integer)
     rows = []
     for n, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
@@ -255,7 +257,7 @@ def _parse_csv(raw: bytes, path: Any, arg: str, width: int, dtype: Any) -> np.nd
         if len(values) != width:
             raise DataFileError(
                 f"CSVIter: {arg} file {os.fspath(path)!r} line {n} holds {len(values)} values, but "
-                f"the shape argument asks for {width} per row."
+                f"{shape_desc} asks for {width} per row."
             )
         rows.append(values)
     if not rows:
@@ -324,6 +326,7 @@ class CSVIter(MXDataIter):
             "data_csv",
             int(np.prod(data_shape)),
             dt,
+            f"data_shape={data_shape}",
         ).reshape((-1,) + data_shape)
         if label_csv != "NULL":
             label = _parse_csv(
@@ -332,6 +335,7 @@ class CSVIter(MXDataIter):
                 "label_csv",
                 int(np.prod(label_shape)),
                 dt,
+                f"label_shape={label_shape}",
             ).reshape((-1,) + label_shape)
             if label.shape[0] < data.shape[0]:
                 raise DataFileError(
@@ -506,7 +510,7 @@ class MNISTIter(MXDataIter):
 
 
 def _libsvm_rows(
-    raw: bytes, path: Any, arg: str, width: int, num_parts: int, part_index: int
+    raw: bytes, path: Any, arg: str, width: int, num_parts: int, part_index: int, shape_desc: str
 ) -> tuple[list[float], list[list[tuple[int, float]]]]:
     """Labels and ``(column, value)`` lists of the lines of part ``part_index``. Parts split
     the file by bytes, each starting after the first line end at or past its offset, as
@@ -548,7 +552,7 @@ def _libsvm_rows(
             if not 0 <= col < width:
                 raise DataFileError(
                     f"LibSVMIter: {arg} file {os.fspath(path)!r} line {n} has column {col}, "
-                    f"outside the shape argument's {width} columns."
+                    f"outside the {width} columns of {shape_desc}."
                 )
         rows.append(feats)
     return labels, rows
@@ -626,6 +630,7 @@ class LibSVMIter(MXDataIter):
             width,
             num_parts,
             int(part_index),
+            f"data_shape={data_shape}",
         )
         if not rows:
             raise DataFileError(
@@ -648,6 +653,7 @@ class LibSVMIter(MXDataIter):
                 lwidth,
                 num_parts,
                 int(part_index),
+                f"label_shape={label_shape}",
             )
             if len(lrows) < len(rows):
                 raise DataFileError(
