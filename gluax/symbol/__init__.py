@@ -9,9 +9,10 @@ from gluax._src.engine.ndarray import NDArray as NDArray
 from gluax._src.ops.creation import array as array
 from gluax._src.ops.creation import empty as empty
 from gluax.symbol import contrib as contrib
-from gluax.ndarray import image as image
+from gluax.symbol import image as image
 from gluax.symbol import linalg as linalg
-from gluax.ndarray import random as random
+from gluax.symbol import random as random
+from gluax.symbol import sparse as sparse
 from gluax import numpy as np  # F.np inside hybrid_forward
 from gluax import numpy_extension as npx  # F.npx
 from gluax._src.gluon.symbol import Group as Group

@@ -168,11 +168,7 @@ def _pending(owner: str, paths: str) -> None:
 
 
 _pending(SYMBOL, "mxnet.operator mxnet.kvstore "
-         "mxnet.kvstore.base mxnet.kvstore.kvstore mxnet.kvstore.kvstore_server mxnet.profiler "
-         "mxnet.symbol.op mxnet.symbol.gen_op mxnet.symbol._internal "
-         "mxnet.symbol.gen__internal mxnet.symbol.gen_contrib mxnet.symbol.gen_image "
-         "mxnet.symbol.gen_linalg mxnet.symbol.gen_random mxnet.symbol.gen_sparse "
-         "mxnet.symbol.image mxnet.symbol.random mxnet.symbol.sparse mxnet.symbol.register")
+         "mxnet.kvstore.base mxnet.kvstore.kvstore mxnet.kvstore.kvstore_server mxnet.profiler")
 
 
 def _pending_names(owner: str, module: str, names: str) -> None:
@@ -182,7 +178,6 @@ def _pending_names(owner: str, module: str, names: str) -> None:
 
 _pending_names(NUMPY, "mxnet.ndarray", "numpy numpy_extension")
 _pending_names(NUMPY, "mxnet.symbol", "numpy numpy_extension")
-_pending_names(SYMBOL, "mxnet.symbol", "sparse")
 _pending_names(SYMBOL, "mxnet.autograd", "get_symbol")
 
 
