@@ -279,3 +279,17 @@ def test_local_file_helpers(tmp_path, monkeypatch):
         tu.rand_sparse_ndarray((2, 2), "row_sparse")
     with pytest.raises(NotImplementedError, match="download_model"):
         tu.download_model("vgg16")
+
+
+def test_compare_optimizer_and_discard_stderr(capfd):
+    sgd = mx.optimizer.SGD(learning_rate=0.1, momentum=0.9)
+    tu.compare_optimizer(sgd, mx.optimizer.SGD(learning_rate=0.1, momentum=0.9), (3, 4), np.float32)
+    with pytest.raises(AssertionError, match="Location of maximum error"):
+        tu.compare_optimizer(
+            sgd, mx.optimizer.SGD(learning_rate=0.2, momentum=0.9), (3, 4), np.float32
+        )
+    capfd.readouterr()
+    with tu.discard_stderr():
+        os.write(2, b"hidden\n")
+    os.write(2, b"shown\n")
+    assert capfd.readouterr().err == "shown\n"
