@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 import os
+import secrets
 import struct
-import tempfile
 from typing import Any, BinaryIO
 
 import jax
@@ -41,15 +41,49 @@ TYPE_FLAGS = {
 FLAG_OF = {v: k for k, v in TYPE_FLAGS.items()}
 
 
+class FileFormatError(MXNetError, ValueError):
+    """A file gluax reads is corrupt, truncated or of another format.
+
+    The message names the reader, the file, where in it the problem is (an offset or a
+    field) and what was expected there. Being an ``MXNetError`` it is what MXNet raises for
+    a bad file; being a ``ValueError`` it is caught as bad input. The parts are also kept as
+    attributes: ``fname``, ``where`` and ``expected``.
+
+    Examples
+    --------
+    >>> e = FileFormatError("nd.load", "w.params", "offset 0 (header)", "0x112", "0x0")
+    >>> str(e)
+    "nd.load: 'w.params': offset 0 (header): expected 0x112, got 0x0."
+    """
+
+    def __init__(
+        self, reader: str, fname: Any, where: str, expected: str, got: Any = None, hint: str = ""
+    ) -> None:
+        self.reader, self.fname, self.where, self.expected = reader, str(fname), where, expected
+        tail = "" if got is None else f", got {got}"
+        hint = f"; {hint}" if hint else ""
+        super().__init__(f"{reader}: {self.fname!r}: {where}: expected {expected}{tail}{hint}.")
+
+    def __reduce__(self) -> Any:
+        return (MXNetError, (str(self),))
+
+
 class _Reader:
     def __init__(self, buf: bytes, fname: str) -> None:
         self.buf, self.pos, self.fname = buf, 0, fname
 
+    def fail(self, what: str, expected: str, got: Any = None, hint: str = "") -> FileFormatError:
+        return FileFormatError(
+            "nd.load", self.fname, f"offset {self.pos} ({what})", expected, got, hint
+        )
+
     def take(self, n: int, what: str) -> bytes:
         if n < 0 or self.pos + n > len(self.buf):
-            raise MXNetError(
-                f"nd.load: {self.fname!r} is truncated or not an MXNet NDArray file (needed "
-                f"{n} bytes for {what} at offset {self.pos}, file has {len(self.buf)})."
+            raise self.fail(
+                what,
+                f"{n} more bytes",
+                f"{len(self.buf) - self.pos}",
+                "the file is truncated or not an MXNet NDArray file",
             )
         out = self.buf[self.pos : self.pos + n]
         self.pos += n
@@ -65,11 +99,11 @@ def _read_shape(r: _Reader, dim_fmt: str = "q") -> tuple[int, ...] | None:
     if ndim < 0:
         return None
     if ndim > 32:
-        raise MXNetError(f"nd.load: {r.fname!r}: implausible ndim {ndim}; the file is corrupt.")
+        raise r.fail("ndim", "at most 32 dimensions", ndim)
     dims = r.unpack(dim_fmt * ndim, "shape") if ndim else ()
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if any(d < 0 for d in dims):
-        raise MXNetError(f"nd.load: {r.fname!r}: negative dimension in shape {dims}.")
+        raise r.fail("shape", "non-negative dimensions", dims)
     return dims
 
 
@@ -93,9 +127,7 @@ def _read_array(r: _Reader) -> np.ndarray | None:
         # Before V1 the first word was ndim itself, followed by uint32 dims.
         ndim = magic
         if ndim > 32:
-            raise MXNetError(
-                f"nd.load: {r.fname!r} is not an MXNet NDArray file (bad array magic {magic:#x})."
-            )
+            raise r.fail("array magic", "0xf993fac9 (an MXNet NDArray record)", f"{magic:#x}")
         if ndim == 0:
             return None
         dims = r.unpack("I" * ndim, "shape")
@@ -103,12 +135,14 @@ def _read_array(r: _Reader) -> np.ndarray | None:
     r.unpack("ii", "context")
     flag = r.unpack("i", "dtype flag")
     if flag not in TYPE_FLAGS:
-        raise MXNetError(f"nd.load: {r.fname!r}: unknown dtype flag {flag}.")
+        raise r.fail("dtype flag", f"one of MXNet's type flags 0-{max(TYPE_FLAGS)}", flag)
     name = TYPE_FLAGS[flag]
     dt = np.dtype("<u2") if name == "bfloat16" else np.dtype(name).newbyteorder("<")
-    if any(d > len(r.buf) for d in shape):
-        raise MXNetError(f"nd.load: {r.fname!r}: implausible shape {shape}; the file is corrupt.")
     count = math.prod(shape)  # Python ints: a corrupt shape must not overflow into a valid size
+    if count * dt.itemsize > len(r.buf) - r.pos:
+        raise r.fail(
+            "array data", f"{count * dt.itemsize} bytes for shape {shape}", len(r.buf) - r.pos
+        )
     data = np.frombuffer(r.take(count * dt.itemsize, "array data"), dtype=dt).reshape(shape)
     if name == "bfloat16":
         import ml_dtypes
@@ -122,18 +156,44 @@ def loads(buf: bytes, fname: str = "<bytes>") -> dict[str, np.ndarray] | list[np
     r = _Reader(buf, fname)
     header = r.unpack("Q", "header")
     if header != LIST_MAGIC:
-        raise MXNetError(
-            f"nd.load: {fname!r} is not an MXNet NDArray file (header {header:#x}, expected 0x112)."
+        r.pos = 0
+        raise r.fail(
+            "header", "0x112", hint=f"it is not an MXNet NDArray file (header {header:#x})"
         )
     r.unpack("Q", "reserved")
     n = r.unpack("Q", "array count")
     if n > len(buf):
-        raise MXNetError(f"nd.load: {fname!r}: implausible array count {n}; the file is corrupt.")
-    arrays = [_read_array(r) for _ in range(n)]
+        r.pos -= 8
+        raise r.fail("array count", f"at most {len(buf)} arrays for a file this size", n)
+    arrays = []
+    for i in range(n):
+        start = r.pos
+        a = _read_array(r)
+        if a is None:
+            r.pos = start
+            raise r.fail(
+                f"array {i}",
+                "an array with a shape (this record holds none)",
+                hint="the file is truncated or not an MXNet NDArray file",
+            )
+        arrays.append(a)
     n_names = r.unpack("Q", "name count")
     if n_names not in (0, n):
-        raise MXNetError(f"nd.load: {fname!r} has {n} arrays but {n_names} names.")
-    names = [r.take(r.unpack("Q", "name length"), "name").decode("utf-8") for _ in range(n_names)]
+        r.pos -= 8
+        raise r.fail("name count", f"0 or {n} (one per array)", n_names)
+    names = []
+    for i in range(n_names):
+        raw = r.take(r.unpack("Q", f"length of name {i}"), f"name {i}")
+        try:
+            names.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            r.pos -= len(raw)
+            raise r.fail(f"name {i}", "UTF-8 text", repr(raw[:40])) from None
+    if len(set(names)) != len(names):
+        dup = sorted({k for k in names if names.count(k) > 1})
+        raise r.fail("names", "distinct names", f"{dup[:5]} more than once")
+    if r.pos != len(buf):
+        raise r.fail("end of file", "the end of the file", f"{len(buf) - r.pos} more bytes")
     if names:
         return dict(zip(names, arrays))  # type: ignore[arg-type]
     return arrays  # type: ignore[return-value]
@@ -193,22 +253,94 @@ def dumps(data: Any) -> bytes:
     return f.getvalue()
 
 
-def atomic_write(fname: str, payload: bytes) -> None:
-    """Write ``payload`` to ``fname`` atomically: a temporary file in the same folder, then
-    rename, so a crash never leaves a half-written file behind."""
-    fname = os.fspath(fname)
-    folder = os.path.dirname(os.path.abspath(fname))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+TMP_MARK = ".gluax-tmp-"
+
+
+def temp_name(fname: str) -> str:
+    """A fresh temporary next to ``fname``: ``.<name>.gluax-tmp-<pid>-<random>``, so a
+    leftover says which file it was for and which process wrote it."""
+    folder, base = os.path.split(os.path.abspath(fname))
+    return os.path.join(folder, f".{base}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def remove_stale_temporaries(fname: str) -> list[str]:
+    """Delete temporaries of ``fname`` left by saves that were killed part-way (those whose
+    writing process is gone); returns the paths removed."""
+    folder, base = os.path.split(os.path.abspath(fname))
+    prefix = f".{base}{TMP_MARK}"
+    removed = []
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.startswith(prefix):
+            continue
+        pid_text = entry[len(prefix) :].split("-", 1)[0]
+        if pid_text.isdigit() and _pid_alive(int(pid_text)):
+            continue
+        try:
+            os.unlink(os.path.join(folder, entry))
+            removed.append(os.path.join(folder, entry))
+        except OSError:
+            pass
+    return removed
+
+
+def write_temporary(fname: str, payload: bytes) -> str:
+    """Write ``payload`` to a new temporary next to ``fname`` (flushed to disk) and return its
+    path. The file gets the permissions ``open()`` would give (0666 less the umask)."""
+    tmp = temp_name(fname)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, fname)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    return tmp
+
+
+def atomic_write_many(files: list[tuple[str, bytes]]) -> None:
+    """Write several files as one unit as far as a file system allows: every payload goes to
+    its temporary first, and only when all are on disk are they renamed into place, in the
+    order given. A failure before the renames leaves the old files untouched."""
+    names = [os.fspath(f) for f, _ in files]
+    for fname in names:
+        remove_stale_temporaries(fname)
+    temps: list[str] = []
+    try:
+        for fname, (_, payload) in zip(names, files):
+            temps.append(write_temporary(fname, payload))
+        for tmp, fname in zip(temps, names):
+            os.replace(tmp, fname)
+    except BaseException:
+        for tmp in temps:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        raise
+
+
+def atomic_write(fname: str, payload: bytes) -> None:
+    """Write ``payload`` to ``fname`` atomically: a temporary file in the same folder, then
+    rename, so a crash never leaves a half-written file behind. Temporaries left by earlier
+    saves of ``fname`` that were killed are removed first."""
+    atomic_write_many([(fname, payload)])
 
 
 def save(fname: str, data: Any) -> None:
@@ -224,6 +356,8 @@ def load(fname: str, ctx: Any = None) -> dict[str, NDArray] | list[NDArray]:
     fname = os.fspath(fname)
     if not os.path.exists(fname):
         raise FileNotFoundError(f"nd.load: no such file {fname!r}.")
+    if os.path.isdir(fname):
+        raise IsADirectoryError(f"nd.load: {fname!r} is a folder, not a file.")
     with open(fname, "rb") as f:
         raw = loads(f.read(), fname)
 

@@ -887,24 +887,27 @@ class HybridBlock(Block):
         arrays made with ``jax.numpy`` inside ``hybrid_forward``).
         """
         from gluax._src.gluon.symbol_block import export_block
-        from gluax._src.gluon.symbol_export import SymbolExportError, write_symbol_json
+        from gluax._src.gluon.symbol_export import SymbolExportError, symbol_json_file
 
         if not self._active or self._last_call is None:
             raise RuntimeError(
                 f"{type(self).__name__} '{self.name}': please first call block.hybridize() and "
                 "then run forward with this block at least once before calling export."
             )
-        files = export_block(self, path, epoch)
+        extra, skipped = [], None
         if symbol_json is not False:
             try:
-                write_symbol_json(self, path, *self._last_call)
+                extra.append(symbol_json_file(self, path, *self._last_call))
             except SymbolExportError as e:
                 if symbol_json:
                     raise
-                warnings.warn(
-                    f"{e} Skipped {path}-symbol.json; {files[0]} and {files[1]} were written.",
-                    stacklevel=2,
-                )
+                skipped = e
+        files = export_block(self, path, epoch, extra)  # all files written as one unit
+        if skipped is not None:
+            warnings.warn(
+                f"{skipped} Skipped {path}-symbol.json; {files[0]} and {files[1]} were written.",
+                stacklevel=2,
+            )
         return files
 
 

@@ -4,31 +4,168 @@ An exported graph is the block's pure forward in inference mode, serialized by `
 (StableHLO), taking ``(arg_params, aux_params, *inputs)`` with parameters keyed by their full
 (prefixed) names, and a ``.params`` file holding ``arg:``/``aux:`` + those names, as MXNet's
 ``export`` writes them. Loading needs neither the Python class nor the code that made it.
+
+File layout of ``-symbol.stablehlo`` (format 1): the 8 bytes ``GLUAXHLO``, a little-endian
+``u32`` format version and ``u32`` header length, a UTF-8 JSON header
+(``payload_size``, ``payload_sha256``, and the name, size and SHA-256 of the ``.params`` file
+written by the same export), then the payload: ``jax.export``'s serialized program with its
+source locations stripped. The digest is checked before the payload reaches JAX's
+deserializer, which must not see corrupt bytes (it can crash or hang on them). The payload
+is a program: load exported files only from sources you trust.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import os
+import struct
 from typing import Any, Sequence
 
 import jax
+import numpy as np
 from jax import export as jax_export
 
 from gluax._src.engine import random as _random
-from gluax._src.engine.base import MXNetError
 from gluax._src.engine.registry import OpDef, invoke
-from gluax._src.engine.serialization import atomic_write
+from gluax._src.engine.serialization import FileFormatError, atomic_write_many
+from gluax._src.engine.serialization import dumps as nd_dumps
 from gluax._src.engine.serialization import load as nd_load
-from gluax._src.engine.serialization import save as nd_save
 from gluax._src.gluon.block import HybridBlock
 from gluax._src.gluon.parameter import Parameter
 from gluax._src.gluon.symbol import Symbol, from_spec
 from gluax._src.gluon.symbol_json import Graph
 
 SUFFIX = "-symbol.stablehlo"
+MAGIC = b"GLUAXHLO"
+FORMAT_VERSION = 1
+_MAX_HEADER = 1 << 16
+_READER = "SymbolBlock.imports"
 
 
-def export_block(block: HybridBlock, path: str, epoch: int) -> tuple[str, str]:
+def _strip_locations(exported: Any) -> Any:
+    """``exported`` with JAX's source locations (paths of gluax's and the user's files,
+    line numbers) removed from its program and from the program of its derivative, so the
+    bytes depend only on the network and leak no local paths."""
+    from jax._src.export import _export as jax_export_impl
+    from jax._src.interpreters import mlir as jax_mlir
+    from jax._src.lib.mlir import ir, passmanager
+
+    with jax_mlir.make_ir_context():
+        module = ir.Module.parse(exported.mlir_module())
+        passmanager.PassManager.parse("builtin.module(strip-debuginfo)").run(module.operation)
+        blob = jax_export_impl._module_to_bytecode(module)
+    get_vjp = exported._get_vjp
+    return dataclasses.replace(
+        exported,
+        mlir_module_serialized=blob,
+        _get_vjp=None if get_vjp is None else (lambda e: _strip_locations(get_vjp(e))),
+    )
+
+
+def pack_exported(payload: bytes, params_name: str, params_bytes: bytes) -> bytes:
+    """The ``-symbol.stablehlo`` file's bytes: header (format version, SHA-256 of the payload
+    and of the ``.params`` file of the same export), then the payload."""
+    header = {
+        "format": "gluax-stablehlo",
+        "payload_size": len(payload),
+        "payload_sha256": hashlib.sha256(payload).hexdigest(),
+        "params_file": params_name,
+        "params_size": len(params_bytes),
+        "params_sha256": hashlib.sha256(params_bytes).hexdigest(),
+    }
+    text = json.dumps(header, sort_keys=True).encode("utf-8")
+    return MAGIC + struct.pack("<II", FORMAT_VERSION, len(text)) + text + payload
+
+
+def read_exported(fname: str) -> tuple[Any, dict[str, Any]]:
+    """Read a ``-symbol.stablehlo`` file: check its header and the payload's SHA-256, then
+    deserialize. Returns ``(jax.export.Exported, header)``.
+
+    Raises
+    ------
+    FileFormatError
+        When the file is not one ``HybridBlock.export`` wrote, or its bytes changed.
+    """
+    with open(fname, "rb") as f:
+        buf = f.read()
+
+    def fail(where: str, expected: str, got: Any = None, hint: str = "") -> FileFormatError:
+        return FileFormatError(_READER, fname, where, expected, got, hint)
+
+    if buf[:8] != MAGIC:
+        raise fail(
+            "offset 0 (magic)",
+            "b'GLUAXHLO'",
+            repr(buf[:8]),
+            "it is not a graph written by HybridBlock.export (files written before gluax "
+            "added this header must be exported again)",
+        )
+    if len(buf) < 16:
+        raise fail("offset 8 (version, header length)", "8 bytes", len(buf) - 8)
+    version, n = struct.unpack("<II", buf[8:16])
+    if version != FORMAT_VERSION:
+        raise fail(
+            "offset 8 (format version)", f"{FORMAT_VERSION}", version,
+            "the file was written by another gluax version" if version > 0 else "",
+        )
+    if n > _MAX_HEADER or 16 + n > len(buf):
+        raise fail("offset 12 (header length)", f"at most {min(_MAX_HEADER, len(buf) - 16)}", n)
+    try:
+        header = json.loads(buf[16 : 16 + n].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise fail("offset 16 (header)", "UTF-8 JSON", f"{type(e).__name__}: {e}") from None
+    keys = {"payload_size": int, "payload_sha256": str, "params_file": str,
+            "params_size": int, "params_sha256": str}
+    if not isinstance(header, dict) or header.get("format") != "gluax-stablehlo" or any(
+        not isinstance(header.get(k), t) or isinstance(header.get(k), bool)
+        for k, t in keys.items()
+    ):
+        raise fail("offset 16 (header)", f"a gluax-stablehlo header with {sorted(keys)}", header)
+    payload = buf[16 + n :]
+    if len(payload) != header["payload_size"]:
+        raise fail(
+            f"offset {16 + n} (payload)", f"{header['payload_size']} bytes", len(payload),
+            "the file is truncated or was appended to",
+        )
+    digest = hashlib.sha256(payload).hexdigest()
+    if digest != header["payload_sha256"]:
+        raise fail(
+            f"offset {16 + n} (payload)", f"SHA-256 {header['payload_sha256']}", digest,
+            "the file is corrupt; it was not deserialized",
+        )
+    try:
+        exported = jax_export.deserialize(bytearray(payload))
+    except Exception as e:  # noqa: BLE001 - any failure of the deserializer is a bad file
+        raise fail(
+            f"offset {16 + n} (payload)", "a program serialized by jax.export", f"{type(e).__name__}: {e}",
+            "it is not a graph written by HybridBlock.export",
+        ) from e
+    return exported, header
+
+
+def _check_params_file(sym_file: str, header: dict[str, Any], param_file: str) -> None:
+    """The ``.params`` file of the export that wrote ``sym_file`` must be that export's."""
+    if os.path.basename(param_file) != header["params_file"]:
+        return  # another epoch's parameters: checked by names, shapes and dtypes instead
+    with open(param_file, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    if digest != header["params_sha256"]:
+        raise FileFormatError(
+            _READER,
+            param_file,
+            "whole file",
+            f"the parameters written with {sym_file!r} (SHA-256 {header['params_sha256']})",
+            digest,
+            "the two files come from different exports (an export interrupted between its "
+            "files, or one file copied over); export the network again",
+        )
+
+
+def export_block(
+    block: HybridBlock, path: str, epoch: int, extra_files: Sequence[tuple[str, bytes]] = ()
+) -> tuple[str, str]:
     tree, vals = block._last_call
     items = block._params_list()
     trainable = [(k, p) for k, p in items if p.grad_req != "null"]
@@ -58,10 +195,13 @@ def export_block(block: HybridBlock, path: str, epoch: int) -> tuple[str, str]:
     del block._compile_sigs[compiles:]  # exporting is not a compilation of the block itself
     sym_file = f"{path}{SUFFIX}"
     param_file = f"{path}-{epoch:04d}.params"
-    atomic_write(sym_file, bytes(exported.serialize(vjp_order=1)))
+    payload = bytes(_strip_locations(exported).serialize(vjp_order=1))
     arrays = {f"arg:{p.name}": p._reduce() for _, p in trainable}
     arrays.update({f"aux:{p.name}": p._reduce() for _, p in aux_items})
-    nd_save(param_file, arrays)
+    params_bytes = nd_dumps(arrays)
+    sym_bytes = pack_exported(payload, os.path.basename(param_file), params_bytes)
+    # All files reach disk as temporaries before any is renamed into place.
+    atomic_write_many([(param_file, params_bytes), *extra_files, (sym_file, sym_bytes)])
     return sym_file, param_file
 
 
@@ -218,13 +358,9 @@ class SymbolBlock(HybridBlock):
         else:
             if not os.path.exists(symbol_file):
                 raise FileNotFoundError(f"SymbolBlock.imports: no such file {symbol_file!r}.")
-            with open(symbol_file, "rb") as f:
-                try:
-                    exported = jax_export.deserialize(bytearray(f.read()))
-                except Exception as e:  # noqa: BLE001
-                    raise MXNetError(
-                        f"SymbolBlock.imports: {symbol_file!r} is not a graph written by HybridBlock.export ({e})."
-                    ) from e
+            exported, header = read_exported(symbol_file)
+            if param_file is not None:
+                _check_params_file(symbol_file, header, param_file)
             block = SymbolBlock(_exported=exported)
             if len(names) != block._n_inputs:
                 raise ValueError(
@@ -234,6 +370,8 @@ class SymbolBlock(HybridBlock):
             loaded = nd_load(param_file)
             if not isinstance(loaded, dict):
                 raise ValueError(f"SymbolBlock.imports: {param_file!r} holds no parameter names.")
+            if block._exported is not None:
+                _check_params_match(block, symbol_file, param_file, loaded)
             block.collect_params().load_dict(
                 loaded,
                 ctx,
@@ -244,6 +382,33 @@ class SymbolBlock(HybridBlock):
                 dtype_source="saved",
             )
         return block
+
+
+def _check_params_match(
+    block: SymbolBlock, sym_file: str, param_file: str, loaded: dict[str, Any]
+) -> None:
+    """Every array of ``param_file`` that names a parameter of the exported graph has that
+    parameter's shape and dtype (a ``.params`` file of another network is refused)."""
+    avals = block._exported.in_avals
+    expected = {
+        n: (tuple(a.shape), a.dtype.name)
+        for n, a in zip(block._arg_names + block._aux_names, avals)
+    }
+    for key, arr in loaded.items():
+        name = key.split(":", 1)[1] if key.startswith(("arg:", "aux:")) else key
+        if name not in expected:
+            continue
+        shape, dtype = expected[name]
+        got = (tuple(arr.shape), np.dtype(arr.dtype).name)
+        if got != (shape, dtype):
+            raise FileFormatError(
+                _READER,
+                param_file,
+                f"array {key!r}",
+                f"shape {shape} and dtype {dtype}, as the graph in {sym_file!r} takes it",
+                f"shape {got[0]} and dtype {got[1]}",
+                "the files belong to different networks",
+            )
 
 
 def _from_symbols(outputs: Any, inputs: Any) -> tuple[Symbol, list[str]]:

@@ -420,10 +420,21 @@ def write_symbol_json(block: Any, path: str, in_tree: Any, vals: list[Any]) -> s
     SymbolExportError
         When the graph uses something MXNet 1.9.1's graph format cannot express.
     """
-    graph = graph_json(block, in_tree, vals)
-    fname = f"{path}{SUFFIX}"
-    atomic_write(fname, dumps(graph).encode())
+    fname, payload = symbol_json_file(block, path, in_tree, vals)
+    atomic_write(fname, payload)
     return fname
+
+
+def symbol_json_file(block: Any, path: str, in_tree: Any, vals: list[Any]) -> tuple[str, bytes]:
+    """The name and bytes of ``path-symbol.json`` for ``block`` (written by the caller, e.g.
+    with the other files of an export as one unit).
+
+    Raises
+    ------
+    SymbolExportError
+        When the graph uses something MXNet 1.9.1's graph format cannot express.
+    """
+    return f"{path}{SUFFIX}", dumps(graph_json(block, in_tree, vals)).encode()
 
 
 def dumps(graph: dict[str, Any]) -> str:
