@@ -1344,10 +1344,7 @@ def environment(*args: Any) -> Iterator[None]:
 @contextmanager
 def discard_stderr() -> Iterator[None]:
     """Silence file descriptor 2 (also C-level writes) inside the ``with`` block."""
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        fd = 2  # sys.stderr replaced (pytest's capture): the process's stderr is still fd 2
+    fd = 2  # the process's stderr, where C libraries write (sys.stderr may be replaced)
     sys.stderr.flush()
     saved = os.dup(fd)
     try:
