@@ -330,18 +330,22 @@ class Executor:
     # ---- MXNet's views --------------------------------------------------------------------
     @property
     def arg_arrays(self) -> list[NDArray]:
+        """The argument arrays, in ``list_arguments()`` order."""
         return [self.arg_dict[n] for n in self._arg_names]
 
     @property
     def grad_arrays(self) -> list[NDArray | None]:
+        """The gradient arrays, in ``list_arguments()`` order (None where grad_req is null)."""
         return [self.grad_dict.get(n) for n in self._arg_names]
 
     @property
     def aux_arrays(self) -> list[NDArray]:
+        """The auxiliary-state arrays, in ``list_auxiliary_states()`` order."""
         return [self.aux_dict[n] for n in self._aux_names]
 
     @property
     def output_dict(self) -> dict[str, NDArray]:
+        """The last forward's outputs by ``list_outputs()`` name."""
         return dict(zip(self._symbol.list_outputs(), self.outputs))
 
     # ---- running --------------------------------------------------------------------------
