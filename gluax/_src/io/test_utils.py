@@ -435,6 +435,7 @@ def assert_almost_equal(
         checkShapes(a, b)
     rtol, atol = get_tols(a, b, rtol, atol)
     a, b = _host(a), _host(b)
+    shown = [a, b]  # the message prints scalars as scalars, as MXNet's does
     a = np.asarray(a) if not isinstance(a, np.ndarray) else a
     b = np.asarray(b) if not isinstance(b, np.ndarray) else b
     if a.dtype == np.bool_ and b.dtype == np.bool_:
@@ -445,7 +446,7 @@ def assert_almost_equal(
     a_b, b_b = np.broadcast_arrays(a, b)
     msg = _violation_report(a_b, b_b, rtol, atol, names, equal_nan, mismatches)
     with np.printoptions(threshold=4, suppress=True):
-        raise AssertionError(npt.build_err_msg([a, b], err_msg=msg))
+        raise AssertionError(npt.build_err_msg(shown, err_msg=msg))
 
 
 def assert_allclose(
