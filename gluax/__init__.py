@@ -15,6 +15,7 @@ from gluax import lr_scheduler as lr_scheduler
 from gluax import metric as metric
 from gluax import model as model
 from gluax import optimizer as optimizer
+from gluax import operator as operator
 from gluax import ndarray as ndarray
 from gluax import numpy as numpy
 from gluax import numpy_extension as numpy_extension

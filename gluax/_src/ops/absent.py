@@ -149,13 +149,14 @@ _add(OPTIMIZER, "mx.gluon.Trainer with the matching mx.optimizer class (optax up
 
 # --- MXNet runtime features with a different shape in JAX. ----------------------------------
 _add(RUNTIME, "a HybridBlock of gluax operators; for a hand-written gradient, jax.custom_vjp",
-     "Custom _CustomFunction _NDArray _Native")
+     "_NDArray _Native")
 _add(RUNTIME, "HybridBlock.hybridize() (one jax.jit per input signature)",
      "_CachedOp _CachedOpThreadSafe")
 
 # --- Internal: what MXNet's engine, NDArray methods or autograd call, not user code. --------
 _add(INTERNAL, "NDArray.copyto or NDArray.as_in_context", "_CrossDeviceCopy _copyto")
 _add(INTERNAL, "mx.nd.stop_gradient", "_NoGradient")
+_add(INTERNAL, "mx.autograd.Function (gluax records it on the tape directly)", "_CustomFunction")
 _add(INTERNAL, "grad_req='add' on the Parameter or in attach_grad", "_grad_add")
 _add(INTERNAL, "mx.nd.identity", "_identity_with_attr_like_rhs")
 _add(INTERNAL, "mx.nd.concat", "_rnn_param_concat")
