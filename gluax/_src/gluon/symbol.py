@@ -177,6 +177,10 @@ class _Node:
         self.n_out, self.n_visible = (1, 1) if op == "null" else _n_outputs(op, attrs)
 
     def aux_slots(self) -> tuple[int, ...]:
+        if self.op == "Custom":  # a Python operator's auxiliary states follow its arguments
+            from gluax._src.ops.custom import aux_slots
+
+            return aux_slots(self.attrs, len(self.inputs))
         return AUX_INPUTS.get(self.op, ())
 
 
