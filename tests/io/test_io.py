@@ -363,3 +363,37 @@ def test_prefetchingiter_hands_worker_errors_to_the_caller():
     with pytest.raises(RuntimeError, match="disk gone"):
         next(it)
     it.close()
+
+
+def test_gluon_script_over_ndarrayiter_gives_mxnets_numbers():
+    """The same training script as MXNet 1.9.1's in make_io.py: NDArrayIter (shuffled, padded)
+    inside ResizeIter feeding a Dense net; per-batch losses and per-epoch accuracy."""
+    net = mx.gluon.nn.Dense(3, in_units=4)
+    net.initialize()
+    net.weight.set_data(mx.nd.array(REF["train/w"]))
+    trainer = mx.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.5})
+    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    metric = mx.metric.Accuracy()
+    state = np.random.get_state()
+    np.random.seed(4)
+    try:
+        it = mx.io.ResizeIter(
+            mx.io.NDArrayIter(REF["train/x"], REF["train/y"], batch_size=4, shuffle=True), 5
+        )
+        losses, accs = [], []
+        for _ in range(2):
+            it.reset()
+            metric.reset()
+            for batch in it:
+                with mx.autograd.record():
+                    out = net(batch.data[0])
+                    loss = loss_fn(out, batch.label[0])
+                loss.backward()
+                trainer.step(batch.data[0].shape[0])
+                metric.update([batch.label[0]], [out])
+                losses.append(float(loss.mean().asscalar()))
+            accs.append(metric.get()[1])
+    finally:
+        np.random.set_state(state)
+    np.testing.assert_allclose(losses, REF["train/losses"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(accs, REF["train/accs"])
