@@ -12,6 +12,7 @@ last batch and shuffles once, at construction, as MXNet's C++ ``std::shuffle`` w
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 import struct
 import warnings
@@ -490,6 +491,14 @@ class MNISTIter(MXDataIter):
         )
         self._lab = lab
         self._bs = batch_size
+        if not silent:  # MXNet logs this line at INFO level
+            shape = (batch_size, rows * cols) if flat else (batch_size, 1, rows, cols)
+            logging.getLogger(__name__).info(
+                "MNISTIter: load %d images, shuffle=%d, shape=%s",
+                len(img),
+                int(bool(shuffle)),
+                shape,
+            )
         self._loc = 0
         if len(self._img) < batch_size:
             raise DataFileError(
