@@ -199,3 +199,41 @@ def test_autograd_function_still_works():
         y = Square()(x)
     y.backward(mx.nd.array([1.0, 2.0, 3.0]))
     np.testing.assert_allclose(x.grad.asnumpy(), [2.0, -8.0, 18.0])
+
+
+class _NumpySigmoid(mx.operator.NumpyOp):
+    def __init__(self):
+        super().__init__(need_top_grad=True)
+
+    def forward(self, in_data, out_data):
+        out_data[0][:] = 1.0 / (1.0 + np.exp(-in_data[0]))
+
+    def backward(self, out_grad, in_data, out_data, in_grad):
+        y = out_data[0]
+        in_grad[0][:] = out_grad[0] * y * (1 - y)
+
+
+class _NDArrayDouble(mx.operator.NDArrayOp):
+    def forward(self, in_data, out_data):
+        out_data[0][:] = in_data[0] * 2
+
+    def backward(self, out_grad, in_data, out_data, in_grad):
+        in_grad[0][:] = out_grad[0] * 2
+
+
+def test_deprecated_numpy_and_ndarray_ops_build_symbols():
+    xn = np.array([[0.5, -1.0], [2.0, 0.0]], "float32")
+    s = _NDArrayDouble()(data=_NumpySigmoid()(data=mx.sym.var("x")))
+    ex = s.simple_bind(mx.cpu(), x=(2, 2))
+    ex.arg_dict["x"][:] = xn
+    y = ex.forward(is_train=True)[0].asnumpy()
+    ex.backward(mx.nd.ones((2, 2)))
+    sig = 1 / (1 + np.exp(-xn))
+    np.testing.assert_allclose(y, 2 * sig, **TOL)
+    np.testing.assert_allclose(ex.grad_dict["x"].asnumpy(), 2 * sig * (1 - sig), **TOL)
+
+
+def test_get_operator_arguments():
+    a = mx.operator.get_operator_arguments("FullyConnected")
+    assert a.names[:3] == ["data", "weight", "bias"] and "num_hidden" in a.names
+    assert a.narg == len(a.names) == len(a.types)

@@ -167,7 +167,7 @@ def _pending(owner: str, paths: str) -> None:
         PENDING_MODULES[p] = owner
 
 
-_pending(SYMBOL, "mxnet.operator mxnet.kvstore "
+_pending(SYMBOL, "mxnet.kvstore "
          "mxnet.kvstore.base mxnet.kvstore.kvstore mxnet.kvstore.kvstore_server mxnet.profiler")
 
 
