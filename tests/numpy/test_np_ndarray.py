@@ -243,3 +243,9 @@ def test_docs_page_lists_every_name():
         for name, kind in names.items():
             if kind != "module":
                 assert f"| `{name}` |" in page, (module, name)
+
+
+def test_dtype_is_a_numpy_dtype_as_in_mxnet_numpy_mode():
+    x = np.ones((2,))
+    assert isinstance(x.dtype, onp.dtype) and x.dtype == onp.float32 and x.dtype.name == "float32"
+    assert mx.nd.ones((2,)).dtype is onp.float32  # legacy NDArray: the scalar type

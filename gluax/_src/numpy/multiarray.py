@@ -123,11 +123,19 @@ def _expand_bool(index: Any) -> Any:
 
 
 def _scalar_for(dtype: Any, v: Any) -> Any:
-    """MXNet casts a Python float operand to an integer array's dtype (``i * 2.5`` multiplies
-    by 2); other operands follow jax's promotion."""
-    if isinstance(v, float) and jnp.issubdtype(dtype, jnp.integer):
+    """MXNet casts a Python float operand to an integer (or boolean) array's dtype (``i * 2.5``
+    multiplies by 2); other operands follow jax's promotion."""
+    if isinstance(v, float) and (jnp.issubdtype(dtype, jnp.integer) or dtype == jnp.bool_):
         return int(v)
     return v
+
+
+def _bool_as_int(x: ndarray) -> Any:
+    """MXNet computes arithmetic of a boolean array with a Python number in int64 (int32
+    here): ``(x > 0) * 2`` is an integer array."""
+    from gluax._src.numpy import functions as _f
+
+    return _f.call("astype", x, "int32") if x._value.dtype == jnp.bool_ else x
 
 
 _REPR_FLOAT32 = re.compile(r",\s*dtype=float32\)$")
@@ -180,6 +188,12 @@ class ndarray(NDArray):  # noqa: N801 - MXNet's name
             return str(self)
         raise TypeError("Cannot format an mx.np.ndarray with a format spec; use .item() "
                         "or .asnumpy().")
+
+    @property
+    def dtype(self) -> Any:  # type: ignore[override]
+        """The element type as a ``numpy.dtype`` (``dtype('float32')``), as in MXNet's numpy
+        mode (``NDArray.dtype`` is the scalar type ``numpy.float32``)."""
+        return jnp.dtype(self._value.dtype)
 
     # ---- conversion ---------------------------------------------------------------------
     def __array__(self, dtype: Any = None, copy: Any = None) -> onp.ndarray:
@@ -284,8 +298,10 @@ class ndarray(NDArray):  # noqa: N801 - MXNet's name
             return NotImplemented
         from gluax._src.numpy import functions as _f
 
-        if op in _f.SCALAR_CAST:
+        if op in _f.SCALAR_CAST and isinstance(other, (int, float)):
             other = _scalar_for(self._value.dtype, other)
+            if not isinstance(other, bool):
+                self = _bool_as_int(self)
         return _f.binary(op, other, self) if reverse else _f.binary(op, self, other)
 
     def __add__(self, o: Any) -> Any:
@@ -365,7 +381,7 @@ class ndarray(NDArray):  # noqa: N801 - MXNet's name
     def __neg__(self) -> Any:
         from gluax._src.numpy import functions as _f
 
-        return _f.unary("negative", self)
+        return _f.unary("negative", _bool_as_int(self))
 
     def __abs__(self) -> Any:
         from gluax._src.numpy import functions as _f
