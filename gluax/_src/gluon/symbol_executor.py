@@ -320,12 +320,9 @@ class Executor:
             }
         self.grad_dict = grads
         self.outputs: list[NDArray] = []
-        spec = sym._json_dict()
-        self._graph = Graph(spec, f"Symbol {sym.name or 'group'}")
-        self._fwd: dict[bool, Any] = {}
-        self._bwd: Any = None
+        self._program = _program(sym)
+        self._graph, self._bn = self._program.graph, self._program.bn
         self._last: tuple[Any, ...] | None = None
-        self._bn = _batchnorm_updates(sym)
 
     # ---- MXNet's views --------------------------------------------------------------------
     @property
@@ -350,7 +347,7 @@ class Executor:
 
     # ---- running --------------------------------------------------------------------------
     def _function(self, training: bool) -> Any:
-        f = self._fwd.get(training)
+        f = self._program.fwd.get(training)
         if f is None:
             graph, bn = self._graph, self._bn
 
@@ -359,7 +356,7 @@ class Executor:
                 outs = _run_graph(graph, values, training, key)
                 return outs, _aux_after(bn, graph, values, training, key)
 
-            f = self._fwd[training] = jax.jit(run)
+            f = self._program.fwd[training] = jax.jit(run)
         return f
 
     def forward(self, is_train: bool = False, **kwargs: Any) -> list[NDArray]:
@@ -395,7 +392,7 @@ class Executor:
                 )
             cts = [g._value if isinstance(g, NDArray) else jnp.asarray(g) for g in og]
         diff = [n for n in self._arg_names if self._grad_req[n] != "null"]
-        if self._bwd is None:
+        if self._program.bwd is None:
             graph = self._graph
 
             def bwd(d: dict, rest: dict, aux: dict, key: Any, cts: list, training: bool) -> Any:
@@ -405,10 +402,10 @@ class Executor:
                 _, vjp = jax.vjp(f, d)
                 return vjp(cts)[0]
 
-            self._bwd = jax.jit(bwd, static_argnums=5)
+            self._program.bwd = jax.jit(bwd, static_argnums=5)
         d = {n: arg[n] for n in diff}
         rest = {n: v for n, v in arg.items() if n not in d}
-        grads = self._bwd(d, rest, aux, key, cts, training)
+        grads = self._program.bwd(d, rest, aux, key, cts, training)
         for n in diff:
             g = grads[n]
             if self._grad_req[n] == "add":
@@ -465,6 +462,31 @@ class Executor:
         args = pick(self._arg_names, arg_shapes, self.arg_dict)
         aux = pick(self._aux_names, aux_shapes, self.aux_dict)
         return Executor(self._symbol, self._ctx, args, None, self._grad_req, aux)
+
+
+class _Program:
+    """The compiled functions of one graph, shared by every Executor of the same graph (so
+    ``eval`` in a loop compiles once)."""
+
+    def __init__(self, sym: Symbol) -> None:
+        self.graph = Graph(sym._json_dict(), f"Symbol {sym.name or 'group'}")
+        self.bn = _batchnorm_updates(sym)
+        self.fwd: dict[bool, Any] = {}
+        self.bwd: Any = None
+
+
+_PROGRAMS: dict[str, _Program] = {}
+_MAX_PROGRAMS = 64
+
+
+def _program(sym: Symbol) -> _Program:
+    key = sym.tojson()
+    prog = _PROGRAMS.get(key)
+    if prog is None:
+        if len(_PROGRAMS) >= _MAX_PROGRAMS:
+            _PROGRAMS.pop(next(iter(_PROGRAMS)))
+        prog = _PROGRAMS[key] = _Program(sym)
+    return prog
 
 
 def simple_bind(sym: Symbol, ctx: Any, grad_req: Any, type_dict: Any, shapes: dict) -> Executor:
