@@ -202,3 +202,20 @@ def test_convolution_over_the_whole_input_is_one_matmul():
     w = jax.ShapeDtypeStruct((16, 3, 224, 224), np.float32)
     text = jax.jit(lambda a, b: convolution(a, b, kernel=(224, 224), num_filter=16, no_bias=True)).lower(x, w).as_text()
     assert "convolution" not in text and "dot_general" in text
+
+
+def test_fresh_grad_flag_follows_backward_and_detach():
+    # MXNet's test_autograd.test_detach_updated_grad: the flag a backward pass sets.
+    x, y = mx.nd.ones((2, 2)), mx.nd.ones((2, 2))
+    dx, dy = mx.nd.zeros((2, 2)), mx.nd.zeros((2, 2))
+    mx.autograd.mark_variables([x, y], [dx, dy])
+    assert x._fresh_grad is False and y._fresh_grad is False
+    with mx.autograd.record():
+        (x + 2 + y).backward()
+    assert x._fresh_grad is True and y._fresh_grad is True
+    x._fresh_grad = y._fresh_grad = False
+    dx[:] = 0
+    with mx.autograd.record():
+        ((x + 2).detach() + y).backward()
+    assert x._fresh_grad is False and y._fresh_grad is True
+    assert not dx.asnumpy().any()

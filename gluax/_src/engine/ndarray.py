@@ -344,6 +344,16 @@ class NDArray:
         """The gradient buffer attached by ``attach_grad`` (None if none)."""
         return self._ag.grad if isinstance(self._ag, _tape.VarInfo) else None
 
+    @property
+    def _fresh_grad(self) -> bool:
+        """MXNet's flag: a backward pass wrote this variable's gradient since it was cleared."""
+        return isinstance(self._ag, _tape.VarInfo) and self._ag.fresh
+
+    @_fresh_grad.setter
+    def _fresh_grad(self, value: bool) -> None:
+        if isinstance(self._ag, _tape.VarInfo):
+            self._ag.fresh = bool(value)
+
     def backward(
         self, out_grad: NDArray | None = None, retain_graph: bool = False, train_mode: bool = True
     ) -> None:
