@@ -140,7 +140,7 @@ def test_open_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"no index file .*none.idx"):
         recordio.MXIndexedRecordIO(str(tmp_path / "none.idx"), str(FIX / "records.rec"), "r")
     (tmp_path / "bad.idx").write_text("0\t0\nnot-a-line\n")
-    with pytest.raises(ValueError, match=r"bad.idx', line 2: expected 'key<TAB>offset'"):
+    with pytest.raises(ValueError, match=r"bad.idx': line 2: expected 'key<TAB>offset'"):
         recordio.MXIndexedRecordIO(str(tmp_path / "bad.idx"), str(FIX / "records.rec"), "r")
 
 

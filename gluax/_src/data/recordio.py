@@ -259,25 +259,14 @@ class MXIndexedRecordIO(MXRecordIO):
             self.fidx = open(self.idx_path, "w")
             return
         try:
-            with open(self.idx_path) as f:
-                lines = f.read().splitlines()
+            with open(self.idx_path, "rb") as f:
+                raw = f.read()
         except FileNotFoundError:
             raise FileNotFoundError(
                 f"RecordIO: no index file '{self.idx_path}' for '{self.uri}'. Random access "
                 "needs the .idx written next to the .rec (MXNet's im2rec writes both)."
             ) from None
-        for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            fields = line.strip().split("\t")
-            if len(fields) < 2:
-                raise ValueError(
-                    f"RecordIO index '{self.idx_path}', line {n}: expected 'key<TAB>offset', "
-                    f"got {line!r}."
-                )
-            key = self.key_type(fields[0])
-            self.idx[key] = int(fields[1])
-            self.keys.append(key)
+        self.idx, self.keys = _parse_index(raw, self.idx_path, self.key_type)
 
     def close(self) -> None:
         """Close the record file and the index file (written out when writing)."""
@@ -331,6 +320,45 @@ class MXIndexedRecordIO(MXRecordIO):
         self.fidx.write(f"{key}\t{pos}\n")
         self.idx[key] = pos
         self.keys.append(key)
+
+
+def _parse_index(raw: bytes, path: str, key_type: type) -> tuple[dict[Any, int], list[Any]]:
+    """Parse a ``.idx`` file's bytes (``key<TAB>offset`` lines) into (key -> offset, keys);
+    a line that is not one raises ``FileFormatError`` naming the file, line and byte offset."""
+    from gluax._src.engine.serialization import FileFormatError
+
+    idx: dict[Any, int] = {}
+    keys: list[Any] = []
+    pos = 0
+    for n, line in enumerate(raw.split(b"\n"), 1):
+        start, pos = pos, pos + len(line) + 1
+        text = line.strip()
+        if not text:
+            continue
+
+        def fail(expected: str, got: Any, n: int = n, start: int = start) -> FileFormatError:
+            return FileFormatError(
+                "MXIndexedRecordIO", path, f"line {n}", expected, got, f"the line starts at byte {start}"
+            )
+
+        try:
+            fields = text.decode("ascii").split("\t")
+        except UnicodeDecodeError:
+            raise fail("ASCII 'key<TAB>offset'", repr(line[:40])) from None
+        if len(fields) < 2:
+            raise fail("'key<TAB>offset'", repr(line[:40]))
+        try:
+            key = key_type(fields[0])
+        except (ValueError, TypeError, OverflowError):
+            raise fail(f"a key of type {key_type.__name__}", repr(fields[0][:40])) from None
+        off = fields[1].strip()
+        if not off.isdigit() or len(off) > 19 or int(off) >= 2**63:
+            raise fail("a byte offset (a non-negative integer below 2**63)", repr(off[:40]))
+        if key in idx:
+            raise fail("a key not listed before", repr(key))
+        idx[key] = int(off)
+        keys.append(key)
+    return idx, keys
 
 
 IRHeader = namedtuple("HEADER", ["flag", "label", "id", "id2"])

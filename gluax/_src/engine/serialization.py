@@ -8,11 +8,13 @@ i32 ndim, ndim x i64 dims, i32 dev_type, i32 dev_id, i32 type_flag``, raw data.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import pickle
 import secrets
 import struct
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Iterator
 
 import jax
 import numpy as np
@@ -66,6 +68,26 @@ class FileFormatError(MXNetError, ValueError):
 
     def __reduce__(self) -> Any:
         return (MXNetError, (str(self),))
+
+
+class PickleFormatError(FileFormatError, pickle.UnpicklingError):
+    """A ``FileFormatError`` from a pickle; also ``pickle.UnpicklingError``."""
+
+
+@contextlib.contextmanager
+def reading(reader: str, fname: Any, expected: str) -> Iterator[None]:
+    """Inside, any failure other than gluax's own errors and OS errors (a missing file)
+    becomes a ``FileFormatError`` naming ``fname`` and ``expected``: parsing a corrupt file
+    never surfaces as a bare ``KeyError``, ``UnicodeDecodeError`` or ``MemoryError``."""
+    try:
+        yield
+    except (MXNetError, OSError, NotImplementedError):
+        raise
+    except (Exception, MemoryError, RecursionError) as e:  # noqa: BLE001
+        cls = PickleFormatError if isinstance(e, pickle.UnpicklingError) else FileFormatError
+        raise cls(
+            reader, fname, "content", expected, f"{type(e).__name__}: {str(e)[:600]}"
+        ) from e
 
 
 class _Reader:
@@ -359,7 +381,9 @@ def load(fname: str, ctx: Any = None) -> dict[str, NDArray] | list[NDArray]:
     if os.path.isdir(fname):
         raise IsADirectoryError(f"nd.load: {fname!r} is a folder, not a file.")
     with open(fname, "rb") as f:
-        raw = loads(f.read(), fname)
+        buf = f.read()
+    with reading("nd.load", fname, "an MXNet NDArray file"):
+        raw = loads(buf, fname)
 
     def conv(a: np.ndarray | None) -> Any:
         if a is None:

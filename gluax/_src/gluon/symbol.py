@@ -990,19 +990,16 @@ def load_json(json_str: str) -> Symbol:
         spec = json.loads(json_str)
     except (TypeError, json.JSONDecodeError) as e:
         raise MXNetError(f"mx.sym.load_json: not valid JSON ({e}).") from e
-    return from_spec(spec, "<json>")
+    from gluax._src.gluon.symbol_export import check_graph
+
+    return from_spec(check_graph(spec, "<json>", "mx.sym.load_json"), "<json>")
 
 
 def load(fname: str) -> Symbol:
     """The Symbol in the ``-symbol.json`` file ``fname`` (written by MXNet or gluax)."""
-    if not os.path.exists(fname):
-        raise FileNotFoundError(f"mx.sym.load: no such file {fname!r}.")
-    with open(fname) as f:
-        try:
-            spec = json.load(f)
-        except json.JSONDecodeError as e:
-            raise MXNetError(f"mx.sym.load: {fname!r} is not valid JSON: {e}.") from e
-    return from_spec(spec, fname)
+    from gluax._src.gluon.symbol_export import read_graph
+
+    return from_spec(read_graph(fname, "mx.sym.load"), fname)
 
 
 def from_spec(spec: Any, source: str) -> Symbol:

@@ -450,3 +450,133 @@ def dumps(graph: dict[str, Any]) -> str:
         lines.append(f"  {json.dumps(k)}: {json.dumps(graph[k])}{sep}")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+# ---- reading ``-symbol.json`` -----------------------------------------------------------------
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_graph(spec: Any, fname: str, reader: str) -> dict[str, Any]:
+    """Validate the structure of a parsed ``-symbol.json`` and return it.
+
+    Checked: ``nodes`` is a non-empty list of ``{"op": str, "name": str, "inputs": [...]}``;
+    every input entry and head is ``[node, output]`` or ``[node, output, version]`` of
+    non-negative integers, the node earlier than the one it feeds (inputs) or in range
+    (heads), the output below that node's output count (from ``node_row_ptr`` when the file
+    has it; a variable has one); ``heads`` is not empty; attributes are string to string.
+
+    Raises
+    ------
+    FileFormatError
+        Naming ``fname``, the field (``nodes[3].inputs[0]``) and what was expected there.
+    """
+    from gluax._src.engine.serialization import FileFormatError
+
+    def fail(field: str, expected: str, got: Any) -> FileFormatError:
+        text = repr(got)
+        return FileFormatError(
+            reader,
+            fname,
+            f"field {field}",
+            expected,
+            text if len(text) < 80 else text[:77] + "...",
+            "not an MXNet symbol graph" if field in ("<top>", "nodes", "heads") else "",
+        )
+
+    if not isinstance(spec, dict):
+        raise fail("<top>", "a JSON object with 'nodes' and 'heads'", type(spec).__name__)
+    nodes, heads = spec.get("nodes"), spec.get("heads")
+    if not isinstance(nodes, list) or not nodes:
+        raise fail("nodes", "a non-empty list of nodes", nodes)
+    if not isinstance(heads, list) or not heads:
+        raise fail("heads", "a non-empty list of [node, output, version] entries", heads)
+    row_ptr = spec.get("node_row_ptr")
+    counts: list[int | None] = [None] * len(nodes)
+    if row_ptr is not None:
+        if (
+            not isinstance(row_ptr, list)
+            or len(row_ptr) != len(nodes) + 1
+            or not all(_is_int(v) for v in row_ptr)
+            or row_ptr[0] != 0
+            or any(b <= a for a, b in zip(row_ptr, row_ptr[1:]))
+        ):
+            raise fail(
+                "node_row_ptr",
+                f"{len(nodes) + 1} increasing integers from 0 (one per node, plus one)",
+                row_ptr,
+            )
+        counts = [b - a for a, b in zip(row_ptr, row_ptr[1:])]
+
+    def check_entry(field: str, e: Any, limit: int) -> None:
+        if (
+            not isinstance(e, list)
+            or len(e) not in (2, 3)
+            or not all(_is_int(v) and v >= 0 for v in e)
+        ):
+            raise fail(field, "[node, output] or [node, output, version], non-negative ints", e)
+        if e[0] >= limit:
+            what = "an earlier node" if limit < len(nodes) else "a node"
+            raise fail(field, f"{what} (index below {limit})", e[0])
+        n_out = counts[e[0]] or (1 if nodes[e[0]]["op"] == "null" else None)
+        if n_out is not None and e[1] >= n_out:
+            raise fail(field, f"an output index below {n_out} (node {e[0]}'s outputs)", e[1])
+
+    for i, n in enumerate(nodes):
+        if not isinstance(n, dict):
+            raise fail(f"nodes[{i}]", "a JSON object", type(n).__name__)
+        for key in ("op", "name"):
+            if not isinstance(n.get(key), str) or not n[key]:
+                raise fail(f"nodes[{i}].{key}", "a non-empty string", n.get(key))
+        inputs = n.get("inputs", [])
+        if not isinstance(inputs, list):
+            raise fail(f"nodes[{i}].inputs", "a list of entries", inputs)
+        if n["op"] == "null" and inputs:
+            raise fail(f"nodes[{i}].inputs", "no inputs (the node is a variable)", inputs)
+        for j, e in enumerate(inputs):
+            check_entry(f"nodes[{i}].inputs[{j}]", e, i)
+        for key in ("attrs", "attr", "param"):
+            attrs = n.get(key)
+            if attrs is None:
+                continue
+            if not isinstance(attrs, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in attrs.items()
+            ):
+                raise fail(f"nodes[{i}].{key}", "an object of string attributes", attrs)
+    for j, e in enumerate(heads):
+        check_entry(f"heads[{j}]", e, len(nodes))
+    arg_nodes = spec.get("arg_nodes")
+    if arg_nodes is not None and (
+        not isinstance(arg_nodes, list)
+        or not all(_is_int(v) and 0 <= v < len(nodes) and nodes[v]["op"] == "null" for v in arg_nodes)
+    ):
+        raise fail("arg_nodes", "indices of variable ('null') nodes", arg_nodes)
+    return spec
+
+
+def read_graph(fname: str, reader: str) -> dict[str, Any]:
+    """Read, parse and validate the ``-symbol.json`` file ``fname`` (see ``check_graph``)."""
+    import os
+
+    from gluax._src.engine.serialization import FileFormatError
+
+    fname = os.fspath(fname)
+    if not os.path.exists(fname):
+        raise FileNotFoundError(f"{reader}: no such file {fname!r}.")
+    with open(fname, "rb") as f:
+        raw = f.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise FileFormatError(
+            reader, fname, f"offset {e.start}", "UTF-8 JSON text (an MXNet -symbol.json)",
+            repr(raw[e.start : e.start + 8]),
+        ) from None
+    try:
+        spec = json.loads(text)
+    except (ValueError, RecursionError) as e:
+        where = f"offset {e.pos} (line {e.lineno}, column {e.colno})" if isinstance(e, json.JSONDecodeError) else "whole file"
+        raise FileFormatError(reader, fname, where, "valid JSON", getattr(e, "msg", str(e))) from None
+    return check_graph(spec, fname, reader)

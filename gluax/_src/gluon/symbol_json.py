@@ -10,8 +10,6 @@ onto the public ones here.
 from __future__ import annotations
 
 import ast
-import json
-import os
 from typing import Any, Callable
 
 from gluax._src.engine.base import MXNetError
@@ -91,14 +89,9 @@ class Graph:
 
     @staticmethod
     def load(fname: str) -> Graph:
-        if not os.path.exists(fname):
-            raise FileNotFoundError(f"SymbolBlock.imports: no such file {fname!r}.")
-        with open(fname) as f:
-            try:
-                spec = json.load(f)
-            except json.JSONDecodeError as e:
-                raise MXNetError(f"{fname!r} is not valid JSON: {e}.") from e
-        return Graph(spec, fname)
+        from gluax._src.gluon.symbol_export import read_graph
+
+        return Graph(read_graph(fname, "SymbolBlock.imports"), fname)
 
     def aux_names(self) -> set[str]:
         """Variables fed to an input slot marked as auxiliary (version 1 in the entry), such as

@@ -38,6 +38,52 @@ _LIVE_ATTRS = {
 }
 
 
+# Every attribute an MXNet 1.9.1 optimizer object holds (the union over its registered
+# optimizers); a pickle's attribute outside these and the optimizer's own is corrupt.
+_MXNET_ATTRS = frozenset(
+    """_all_index_update_counts _index_update_count adaptive admult aggregate_num
+    allow_np_array batch_scale begin_num_update beta beta1 beta2 bias_correction centered
+    clip_gradient clip_weights cumgrads cur_lr eps epsilon eta float_stable_eps gamma1 gamma2
+    idx2name init_updates lamda lamda1 last_lr lazy_update lbmult lower_bound lr lr_mult
+    lr_scheduler m_schedule momentum momentum_correction multi_precision num_epochs num_update
+    param_dict rescale_grad rho schedule_decay skip sym_info updates_per_epoch upper_bound
+    warmup_epochs warmup_strategy wd wd_lh wd_mult weight_previous""".split()
+)
+
+
+def _check_attr(opt: Optimizer, k: Any, v: Any, fname: str, pickled: bool) -> bool:
+    """Whether saved attribute ``k`` applies to ``opt``; raises for a name or a value that
+    no optimizer file holds (a corrupt file). MXNet-only bookkeeping returns False."""
+    from gluax._src.engine.serialization import FileFormatError
+
+    field = "optimizer attributes" if pickled else "metadata field 'attrs'"
+    if not isinstance(k, str) or not k.isidentifier():
+        raise FileFormatError(
+            "Trainer.load_states", fname, field, "attribute names that are identifiers", repr(k)
+        )
+    if k not in opt.__dict__:
+        if pickled and k in _MXNET_ATTRS:
+            return False  # MXNet's own kernels' bookkeeping (aggregate_num, sym_info, ...)
+        raise FileFormatError(
+            "Trainer.load_states", fname, f"{field}[{k!r}]",
+            f"an attribute of {type(opt).__name__}", "an attribute it does not have",
+        )  # fmt: skip
+    cur = opt.__dict__[k]
+    number = (int, float, np.integer, np.floating)
+    if cur is not None and v is not None and k not in ("param_dict", "lr_scheduler"):
+        same = (
+            isinstance(v, bool) == isinstance(cur, bool)
+            and (isinstance(v, number) == isinstance(cur, number))
+            and (isinstance(v, str) == isinstance(cur, str))
+        )
+        if not same:
+            raise FileFormatError(
+                "Trainer.load_states", fname, f"{field}[{k!r}]",
+                f"a value of the kind of {type(cur).__name__}", f"{type(v).__name__} {v!r:.60}",
+            )  # fmt: skip
+    return True
+
+
 def _rule_attrs(opt: Optimizer) -> str:
     return repr(sorted((k, repr(v)) for k, v in opt.__dict__.items() if k not in _LIVE_ATTRS))
 
@@ -271,6 +317,14 @@ def load_states(trainer: Any, fname: str, allow_pickle: bool = False) -> None:
     from gluax._src.engine import serialization
 
     fname = os.fspath(fname)
+    with serialization.reading("Trainer.load_states", fname, "a Trainer states file"):
+        _load_states(trainer, fname, allow_pickle)
+
+
+def _load_states(trainer: Any, fname: str, allow_pickle: bool) -> None:
+    from gluax._src.engine import serialization
+
+    fname = os.fspath(fname)
     if not os.path.exists(fname):
         raise FileNotFoundError(f"Trainer.load_states: no such file {fname!r}.")
     with open(fname, "rb") as f:
@@ -343,7 +397,7 @@ def load_states(trainer: Any, fname: str, allow_pickle: bool = False) -> None:
                     f"Trainer.load_states: {fname!r} holds MXNet's {saved.name} state; "
                     "this Trainer uses an optax transformation."
                 )
-            opt = _restored_optimizer(trainer, saved.name, saved.attrs, fname)
+            opt = _restored_optimizer(trainer, saved.name, saved.attrs, fname, pickled=True)
         for key in loaded:
             if not isinstance(key, int):
                 raise ValueError(
@@ -390,7 +444,9 @@ def _check_index(trainer: Any, i: int, fname: str) -> int:
     return i
 
 
-def _restored_optimizer(trainer: Any, name: str | None, attrs: dict[str, Any], fname: str) -> Any:
+def _restored_optimizer(
+    trainer: Any, name: str | None, attrs: dict[str, Any], fname: str, pickled: bool = False
+) -> Any:
     """A copy of the optimizer (or a new one of the saved class, by registered name) with
     the saved attributes; the Trainer's own is untouched until the whole file has loaded."""
     opt = trainer._optimizer
@@ -407,8 +463,8 @@ def _restored_optimizer(trainer: Any, name: str | None, attrs: dict[str, Any], f
         opt = copy.copy(opt)
     for k, v in attrs.items():
         # attributes MXNet keeps and gluax does not (aggregate_num, sym_info, ...) are
-        # bookkeeping of MXNet's own kernels; they are skipped
-        if k == "param_dict" or k not in opt.__dict__:
+        # bookkeeping of MXNet's own kernels; they are skipped, any other name is refused
+        if not _check_attr(opt, k, v, fname, pickled) or k == "param_dict":
             continue
         if isinstance(v, _Pickled):
             v = _scheduler(v.name, v.attrs, opt.lr_scheduler)
@@ -470,7 +526,15 @@ def _state_from(
                 f"shape {tuple(arr.shape)}, expected {want}."
             )
         kind = _raw(slot).dtype if per_parameter else slot.dtype
-        value = jax.device_put(np.asarray(arr).astype(kind), device)
+        if np.dtype(arr.dtype) != np.dtype(kind):
+            from gluax._src.engine.serialization import FileFormatError
+
+            raise FileFormatError(
+                "Trainer.load_states", fname, f"state array {_state_key(i, path)!r}",
+                f"dtype {np.dtype(kind).name} (what {what} keeps for '{p.name}')",
+                np.dtype(arr.dtype).name,
+            )  # fmt: skip
+        value = jax.device_put(np.asarray(arr), device)
         values.append(NDArray(value, ctx) if per_parameter else value)
     return jax.tree_util.tree_unflatten(tree, values)
 
