@@ -12,7 +12,7 @@ import gluax as mx
 
 HERE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "symbol_graph")
 sys.path.insert(0, HERE)
-from graphs import FEATURES, MODEL_ZOO, build_net  # noqa: E402
+from graphs import FEATURES, MODEL_ZOO, build_layers, build_net  # noqa: E402
 
 FIX = np.load(os.path.join(HERE, "symbol_graph.npz"))
 
@@ -94,3 +94,14 @@ def test_model_zoo_graph_equals_mxnet(name):
     for n in got["nodes"] + want["nodes"]:  # deferred sizes: gluax may know in_channels
         n.get("attrs", {}).pop("__shape__", None)
     assert got == want
+
+
+with open(os.path.join(HERE, "layers.json")) as _f:
+    LAYERS = json.load(_f)
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_layer_graph_equals_mxnet(name):
+    block = build_layers(mx)[name]
+    got = json.loads(block(mx.sym.var("data")).tojson())
+    assert got == LAYERS[name]

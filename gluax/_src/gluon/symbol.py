@@ -138,30 +138,32 @@ class _BlockScope(Prefix):
     """The scope of one Block called on Symbols: its first own node is named ``fwd`` when
     the MXNet layer of the same kind names it so."""
 
-    def __init__(self, prefix: str, fwd: bool) -> None:
+    def __init__(self, prefix: str, fwd: bool | str) -> None:
         super().__init__(prefix)
         self.fwd = fwd
 
+    def _fwd_name(self, name: str | None, hint: str) -> str | None:
+        if name is None and self.fwd and (self.fwd is True or self.fwd == hint):
+            self.fwd = False
+            return "fwd"
+        if self.fwd is True:
+            self.fwd = False
+        return name
+
     def get(self, name: str | None, hint: str) -> str:
-        if name is None and self.fwd:
-            name = "fwd"
-        self.fwd = False
-        return super().get(name, hint)
+        return super().get(self._fwd_name(name, hint), hint)
 
 
 class _SharedScope(_BlockScope):
     """The scope of a Block made with ``prefix=''``: as in MXNet it names its nodes in its
     parent's scope, continuing the parent's counts (``stage1__plus0``, ``stage1__plus1``)."""
 
-    def __init__(self, outer: Any, fwd: bool) -> None:
+    def __init__(self, outer: Any, fwd: bool | str) -> None:
         super().__init__("", fwd)
         self.outer = outer
 
     def get(self, name: str | None, hint: str) -> str:
-        if name is None and self.fwd:
-            name = "fwd"
-        self.fwd = False
-        return self.outer.get(name, hint)
+        return self.outer.get(self._fwd_name(name, hint), hint)
 
 
 # ---- nodes and symbols ------------------------------------------------------------------------
@@ -609,10 +611,18 @@ class _AnySize:
     def __ne__(self, other: Any) -> bool:
         return False
 
+    def __lt__(self, other: Any) -> bool:  # range checks (-ndim <= axis < ndim) pass
+        return True
+
+    __le__ = __gt__ = __ge__ = __lt__
+
     def __mul__(self, other: Any) -> _AnySize:
         return self
 
-    __rmul__ = __mul__
+    def __neg__(self) -> _AnySize:
+        return self
+
+    __rmul__ = __add__ = __radd__ = __sub__ = __rsub__ = __floordiv__ = __mul__
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
@@ -1022,6 +1032,9 @@ def from_spec(spec: Any, source: str) -> Symbol:
 
 # ---- HybridBlocks called on Symbols -----------------------------------------------------------
 
+# MXNet layers whose fwd-named node is not their first (Swish: x * sigmoid(beta * x, 'fwd')):
+# the hint of that node.
+_FWD_HINT = {"Swish": "sigmoid"}
 # MXNet layers that name their one operator node ``fwd`` (``dense0_fwd``), by class name.
 _FWD_CLASSES = frozenset(
     {"Activation", "Dense", "Dropout", "Embedding", "GELU", "InstanceNorm", "LeakyReLU",
@@ -1030,9 +1043,12 @@ _FWD_CLASSES = frozenset(
 _PARAM_VARS: weakref.WeakKeyDictionary[Any, Symbol] = weakref.WeakKeyDictionary()
 
 
-def _names_fwd(block: Any) -> bool:
+def _names_fwd(block: Any) -> bool | str:
+    """Whether the block's first node is named ``fwd`` (or the hint of the node that is)."""
     for cls in type(block).__mro__:
         n = cls.__name__
+        if n in _FWD_HINT:
+            return _FWD_HINT[n]
         if n in _FWD_CLASSES or (n.startswith("Conv") and n[-1] in "DTe") or "Pool" in n:
             return True
     return False
