@@ -302,16 +302,24 @@ def call_in(module: Any, host_module: Any, name: str, args: tuple[Any, ...],
     if name in HOST:
         res = host_call(name, host_module, args, kwargs)
     else:
-        layout, inputs = _layout(name, module, args, kwargs)
-        key = (module.__name__, name, layout)
-        op = _OPS.get(key)
-        if op is None:
-            try:
-                hash(key)
-            except TypeError:
-                op = make_op(name, _make_fn(name, module, layout))
-            else:
-                op = _OPS[key] = make_op(name, _make_fn(name, module, layout))
+        fast = _fast_key(module, name, args, kwargs)
+        hit = _FAST.get(fast) if fast is not None else None
+        if hit is not None:
+            op, picks = hit
+            inputs = [args[i] if isinstance(i, int) else kwargs[i] for i in picks]
+        else:
+            layout, inputs = _layout(name, module, args, kwargs)
+            key = (module.__name__, name, layout)
+            op = _OPS.get(key)
+            if op is None:
+                try:
+                    hash(key)
+                except TypeError:
+                    op = make_op(name, _make_fn(name, module, layout))
+                else:
+                    op = _OPS[key] = make_op(name, _make_fn(name, module, layout))
+            if fast is not None:
+                _remember(fast, op, inputs, args, kwargs)
         try:
             res = invoke(op, tuple(inputs), {})
         except _CONCRETE_ERRORS:
@@ -322,6 +330,46 @@ def call_in(module: Any, host_module: Any, name: str, args: tuple[Any, ...],
     if isinstance(res, list) and name not in LIST_OUT:
         res = tuple(res)
     return _write_out(out, res, name)
+
+
+# (function, argument signature) -> (operator, where each input comes from): skips binding
+# the signature again for a call shaped like an earlier one (all inputs arrays).
+_FAST: dict[Any, tuple[OpDef, tuple[Any, ...]]] = {}
+_STATIC = (str, type(None), bool, int, float, onp.dtype, type)
+
+
+def _arg_sig(v: Any) -> Any:
+    if isinstance(v, ARRAY_TYPES):
+        return "A"
+    if isinstance(v, _STATIC):
+        return (type(v), v)
+    if isinstance(v, tuple) and all(isinstance(e, (int, type(None))) for e in v):
+        return (tuple, v)
+    raise TypeError  # not a shape the fast path knows
+
+
+def _fast_key(module: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    try:
+        return (module.__name__, name, tuple(_arg_sig(a) for a in args),
+                tuple((k, _arg_sig(v)) for k, v in sorted(kwargs.items())))
+    except TypeError:
+        return None
+
+
+def _remember(fast: Any, op: OpDef, inputs: list[Any], args: tuple[Any, ...],
+              kwargs: dict[str, Any]) -> None:
+    picks: list[Any] = []
+    for x in inputs:
+        if not isinstance(x, ARRAY_TYPES):
+            return  # a number or list became an input: not cached
+        where = [i for i, a in enumerate(args) if a is x] + [k for k, v in kwargs.items()
+                                                              if v is x]
+        if len(where) != 1:
+            return
+        picks.append(where[0])
+    if len(_FAST) > 4096:
+        _FAST.clear()
+    _FAST[fast] = (op, tuple(picks))
 
 
 def _cast_scalars(args: tuple[Any, ...]) -> tuple[Any, ...]:
