@@ -20,6 +20,7 @@ from gluax import ndarray as ndarray
 from gluax import numpy as numpy
 from gluax import numpy_extension as numpy_extension
 from gluax import parallel as parallel
+from gluax import profiler as profiler
 from gluax import random as random
 from gluax import recordio as recordio
 from gluax import symbol as symbol

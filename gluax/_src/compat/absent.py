@@ -168,7 +168,7 @@ def _pending(owner: str, paths: str) -> None:
 
 
 _pending(SYMBOL, "mxnet.kvstore "
-         "mxnet.kvstore.base mxnet.kvstore.kvstore mxnet.kvstore.kvstore_server mxnet.profiler")
+         "mxnet.kvstore.base mxnet.kvstore.kvstore mxnet.kvstore.kvstore_server")
 
 
 def _pending_names(owner: str, module: str, names: str) -> None:
