@@ -58,13 +58,10 @@ _add(NOT_YET, "mx.nd.Convolution (no deformable sampling yet)",
      "contrib.DeformableConvolution contrib.ModulatedDeformableConvolution")
 _add(NOT_YET, "mx.nd.ROIPooling (no position-sensitive pooling yet)",
      "contrib.PSROIPooling contrib.DeformablePSROIPooling")
-_add(NOT_YET, "mx.nd.ROIPooling (quantized bins instead of bilinear sampling)",
-     "contrib.ROIAlign contrib.RROIAlign")
-_add(NOT_YET, "anchors and target assignment written with mx.nd operators "
-     "(box_iou and box_nms are implemented: mx.nd.box_iou, mx.nd.box_nms)",
-     "contrib.MultiBoxPrior contrib.MultiBoxTarget contrib.MultiBoxDetection "
-     "contrib.Proposal contrib.MultiProposal contrib.bipartite_matching "
-     "contrib.box_encode contrib.box_decode")
+_add(NOT_YET, "mx.nd.contrib.ROIAlign on the axis-aligned bounding boxes",
+     "contrib.RROIAlign")
+_add(NOT_YET, "mx.nd.contrib.MultiBoxPrior anchors, mx.nd.contrib.box_decode and "
+     "mx.nd.box_nms", "contrib.Proposal contrib.MultiProposal")
 _add(NOT_YET, "jax.numpy.fft on the array values (MXNet interleaves real and imaginary parts)",
      "contrib.fft contrib.ifft")
 _add(NOT_YET, "a dense projection with mx.nd.dot", "contrib.count_sketch")

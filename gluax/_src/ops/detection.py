@@ -1,0 +1,498 @@
+"""Object-detection operators of ``mx.nd.contrib``: box_encode, box_decode,
+bipartite_matching, MultiBoxPrior, MultiBoxTarget, MultiBoxDetection (SSD) and ROIAlign.
+
+All are whole-array JAX programs: greedy matchings and suppressions run as a ``fori_loop``
+over a static number of steps on masked matrices, never a Python loop over boxes, and every
+output has a static shape (MXNet's fixed-size outputs padded with -1 where it pads).
+
+Gradients follow MXNet 1.9.1: the target generators, anchors, matching and detection decoding
+have none (zero gradients); ROIAlign differentiates with respect to ``data`` only.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from gluax._src.engine.base import OperatorError
+from gluax._src.engine.registry import register
+from gluax._src.ops._util import as_tuple
+
+_sg = lax.stop_gradient
+
+
+def _floats(op: str, name: str, v: Any, n: int | None = None) -> tuple[float, ...]:
+    vals = tuple(float(x) for x in (v if isinstance(v, (tuple, list)) else (v,)))
+    if n is not None and len(vals) != n:
+        raise OperatorError(f"{op}: {name} must have {n} values, got {vals!r}.")
+    return vals
+
+
+def _center_form(b: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
+    """Corners ``(..., 4)`` -> centre x, centre y, width, height, computed as MXNet does."""
+    w = b[..., 2] - b[..., 0]
+    h = b[..., 3] - b[..., 1]
+    return b[..., 0] + w * 0.5, b[..., 1] + h * 0.5, w, h
+
+
+# ---- box_encode / box_decode / bipartite_matching -------------------------------------------
+
+
+@register("_contrib_box_encode", aliases=("box_encode",), differentiable=False)
+def box_encode(
+    samples: jax.Array,
+    matches: jax.Array,
+    anchors: jax.Array,
+    refs: jax.Array,
+    means: jax.Array,
+    stds: jax.Array,
+) -> tuple[jax.Array, jax.Array]:
+    """Regression targets of the anchors ``(B, N, 4)`` (corners) towards their matched
+    references ``refs (B, M, 4)``: ``((ref_x - a_x) / a_w - means[0]) / stds[0]``, ...,
+    ``(log(ref_w / a_w) - means[2]) / stds[2]``, ... for the anchors whose ``samples`` is
+    positive (> 0.5), 0 elsewhere. ``matches (B, N)`` indexes ``refs``. Returns
+    ``(targets, masks)``, both ``(B, N, 4)``; masks are 1 on the positive anchors."""
+    if anchors.ndim != 3 or anchors.shape[-1] != 4 or refs.ndim != 3 or refs.shape[-1] != 4:
+        raise OperatorError(
+            f"box_encode: anchors and refs must be (B, N, 4) and (B, M, 4), got "
+            f"{tuple(anchors.shape)} and {tuple(refs.shape)}."
+        )
+    b, n = anchors.shape[:2]
+    if samples.size != b * n or matches.size != b * n or means.size != 4 or stds.size != 4:
+        raise OperatorError(
+            f"box_encode: samples {tuple(samples.shape)} and matches {tuple(matches.shape)} must "
+            f"hold {b}x{n} values and means/stds 4, got {tuple(means.shape)}/{tuple(stds.shape)}."
+        )
+    samples, matches = _sg(samples).reshape(b, n), _sg(matches).reshape(b, n)
+    anchors, refs, means, stds = _sg(anchors), _sg(refs), _sg(means), _sg(stds)
+    idx = jnp.clip(matches.astype(jnp.int32), 0, refs.shape[1] - 1)
+    ref = jnp.take_along_axis(refs, idx[..., None], axis=1)
+    rx, ry, rw, rh = _center_form(ref)
+    ax, ay, aw, ah = _center_form(anchors)
+    t = jnp.stack(
+        [(rx - ax) / aw, (ry - ay) / ah, jnp.log(rw / aw), jnp.log(rh / ah)], axis=-1
+    )
+    t = (t - means.astype(t.dtype)) / stds.astype(t.dtype)
+    valid = (samples > 0.5)[..., None]
+    masks = jnp.broadcast_to(valid, t.shape).astype(anchors.dtype)
+    return jnp.where(valid, t, 0).astype(anchors.dtype), masks
+
+
+@register("_contrib_box_decode", aliases=("box_decode",), differentiable=False)
+def box_decode(
+    data: jax.Array,
+    anchors: jax.Array,
+    *,
+    std0: float = 1.0,
+    std1: float = 1.0,
+    std2: float = 1.0,
+    std3: float = 1.0,
+    clip: float = -1.0,
+    format: str = "center",
+) -> jax.Array:
+    """Corner boxes ``(B, N, 4)`` from the encoded offsets ``data (B, N, 4)`` and the anchors
+    ``(1, N, 4)`` (``format`` 'center' ``[x, y, w, h]`` or 'corner'): ``x = d0 * std0 * a_w +
+    a_x``, ``w = exp(min(d2 * std2, clip)) * a_w`` (``clip`` applies when > 0), ..."""
+    if data.ndim != 3 or data.shape[-1] != 4 or anchors.ndim < 3 or anchors.shape[-1] != 4:
+        raise OperatorError(
+            f"box_decode: data must be (B, N, 4) and anchors (1, N, 4), got "
+            f"{tuple(data.shape)} and {tuple(anchors.shape)}."
+        )
+    if format not in ("center", "corner"):
+        raise OperatorError(f"box_decode: format must be 'center' or 'corner', got {format!r}.")
+    data, a = _sg(data), _sg(anchors).reshape(-1, 4)[: data.shape[1]]
+    if format == "corner":
+        ax, ay, aw, ah = _center_form(a)
+    else:
+        ax, ay, aw, ah = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
+    ox = data[..., 0] * std0 * aw + ax
+    oy = data[..., 1] * std1 * ah + ay
+    dw, dh = data[..., 2] * std2, data[..., 3] * std3
+    if clip > 0:
+        dw, dh = jnp.minimum(dw, clip), jnp.minimum(dh, clip)
+    ow, oh = jnp.exp(dw) * aw * 0.5, jnp.exp(dh) * ah * 0.5
+    return jnp.stack([ox - ow, oy - oh, ox + ow, oy + oh], axis=-1).astype(data.dtype)
+
+
+@register("_contrib_bipartite_matching", aliases=("bipartite_matching",), differentiable=False)
+def bipartite_matching(
+    data: jax.Array, *, threshold: float, is_ascend: bool = False, topk: int = -1
+) -> tuple[jax.Array, jax.Array]:
+    """Greedy one-to-one matching of the rows and columns of the score matrices ``data (...,
+    N, M)``: the best remaining pair (highest score, lowest when ``is_ascend``) is matched while
+    it beats ``threshold``. Returns the column of each row ``(..., N)`` and the row of each
+    column ``(..., M)``, -1 where unmatched. As in MXNet 1.9.1, ``topk > 0`` stops after
+    ``topk + 1`` matches."""
+    if data.ndim < 2:
+        raise OperatorError(
+            f"bipartite_matching: data must have at least 2 dimensions, got {tuple(data.shape)}."
+        )
+    n, m = data.shape[-2:]
+    flat = _sg(data).reshape(-1, n, m)
+    limit = min(n, m) if topk <= 0 else min(n, m, topk + 1)
+    score = flat if is_ascend else -flat  # smaller is better
+
+    def one(s: jax.Array) -> tuple[jax.Array, jax.Array]:
+        def step(_: Any, st: Any) -> Any:
+            rows, cols, done = st
+            free = (rows[:, None] < 0) & (cols[None, :] < 0)
+            masked = jnp.where(free, s, jnp.inf).reshape(-1)
+            k = jnp.argmin(masked)
+            best = masked[k]
+            good = (best < -threshold) if not is_ascend else (best < threshold)
+            ok = good & ~done & jnp.isfinite(best)
+            r, c = k // m, k % m
+            rows = jnp.where(ok, rows.at[r].set(c), rows)
+            cols = jnp.where(ok, cols.at[c].set(r), cols)
+            return rows, cols, done | ~ok
+
+        init = (jnp.full((n,), -1, jnp.int32), jnp.full((m,), -1, jnp.int32), jnp.array(False))
+        rows, cols, _ = lax.fori_loop(0, limit, step, init)
+        return rows, cols
+
+    rows, cols = jax.vmap(one)(score)
+    return (
+        rows.astype(data.dtype).reshape(data.shape[:-1]),
+        cols.astype(data.dtype).reshape(data.shape[:-2] + (m,)),
+    )
+
+
+# ---- SSD: MultiBoxPrior / MultiBoxTarget / MultiBoxDetection ---------------------------------
+
+
+@register("_contrib_MultiBoxPrior", aliases=("MultiBoxPrior",), differentiable=False)
+def multibox_prior(
+    data: jax.Array,
+    *,
+    sizes: Any = (1.0,),
+    ratios: Any = (1.0,),
+    clip: bool = False,
+    steps: Any = (-1.0, -1.0),
+    offsets: Any = (0.5, 0.5),
+) -> jax.Array:
+    """Anchor boxes ``(1, H * W * (len(sizes) + len(ratios) - 1), 4)`` (corners, relative to
+    the image) centred on every cell of ``data (B, C, H, W)``: per cell, every size with the
+    first ratio, then the first size with every other ratio. ``steps``/``offsets`` are (y, x);
+    a step <= 0 means 1/H (1/W)."""
+    if data.ndim != 4:
+        raise OperatorError(
+            f"MultiBoxPrior: data must be (B, C, H, W), got {tuple(data.shape)}."
+        )
+    sizes = _floats("MultiBoxPrior", "sizes", sizes)
+    ratios = _floats("MultiBoxPrior", "ratios", ratios)
+    steps = _floats("MultiBoxPrior", "steps", steps, 2)
+    offsets = _floats("MultiBoxPrior", "offsets", offsets, 2)
+    h, w = data.shape[2], data.shape[3]
+    step_y = steps[0] if steps[0] > 0 else 1.0 / h
+    step_x = steps[1] if steps[1] > 0 else 1.0 / w
+    f32 = jnp.float32
+    cy = (jnp.arange(h, dtype=f32) + f32(offsets[0])) * f32(step_y)
+    cx = (jnp.arange(w, dtype=f32) + f32(offsets[1])) * f32(step_x)
+    half = [(s, math.sqrt(ratios[0]) if ratios else 1.0) for s in sizes]
+    half += [(sizes[0], math.sqrt(r)) for r in ratios[1:]]
+    # float32 arithmetic in MXNet's order: size * H / W * sqrt(ratio) / 2, size / sqrt(r) / 2
+    hw = jnp.array([f32(f32(f32(s) * h) / w) * f32(r) / 2 for s, r in half], f32)
+    hh = jnp.array([f32(f32(s) / f32(r)) / 2 for s, r in half], f32)
+    cyg, cxg = jnp.meshgrid(cy, cx, indexing="ij")
+    cxg, cyg = cxg[..., None], cyg[..., None]
+    out = jnp.stack([cxg - hw, cyg - hh, cxg + hw, cyg + hh], axis=-1).reshape(1, -1, 4)
+    if clip:
+        out = jnp.clip(out, 0, 1)
+    return out.astype(data.dtype)
+
+
+def _mxnet_iou(a: jax.Array, b: jax.Array) -> jax.Array:
+    """IoU ``(n, m)`` of corner boxes, 0 where the union is not positive (MXNet's form)."""
+    w = jnp.maximum(0, jnp.minimum(a[:, None, 2], b[None, :, 2]) - jnp.maximum(a[:, None, 0], b[None, :, 0]))
+    h = jnp.maximum(0, jnp.minimum(a[:, None, 3], b[None, :, 3]) - jnp.maximum(a[:, None, 1], b[None, :, 1]))
+    i = w * h
+    u = ((a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]))[:, None] + (
+        (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    )[None, :] - i
+    return jnp.where(u > 0, i / jnp.where(u > 0, u, 1), 0)
+
+
+@register("_contrib_MultiBoxTarget", aliases=("MultiBoxTarget",), differentiable=False)
+def multibox_target(
+    anchor: jax.Array,
+    label: jax.Array,
+    cls_pred: jax.Array,
+    *,
+    overlap_threshold: float = 0.5,
+    ignore_label: float = -1.0,
+    negative_mining_ratio: float = -1.0,
+    negative_mining_thresh: float = 0.5,
+    minimum_negative_samples: int = 0,
+    variances: Any = (0.1, 0.1, 0.2, 0.2),
+) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """SSD training targets. ``anchor (1, N, 4)``, ``label (B, M, >=5)`` rows ``[class, xmin,
+    ymin, xmax, ymax]`` (the ground truths end at the first row of class -1), ``cls_pred (B,
+    classes, N)``. Each ground truth first takes its best anchor (greedily, best overlap
+    first), then every anchor overlapping a ground truth above ``overlap_threshold`` is
+    positive. The rest are negatives, or, with ``negative_mining_ratio > 0``, only the
+    ``ratio * positives`` hardest ones (lowest background probability, overlap below
+    ``negative_mining_thresh``) and the others are ignored. Returns ``loc_target (B, N*4)``,
+    ``loc_mask (B, N*4)`` and ``cls_target (B, N)`` (class + 1 for positives, 0 for negatives,
+    ``ignore_label`` otherwise, and everywhere for an image without ground truth).
+    ``minimum_negative_samples`` is accepted and, as in MXNet's CPU kernel, unused."""
+    if anchor.shape[-1] != 4 or label.ndim != 3 or label.shape[-1] < 5 or cls_pred.ndim != 3:
+        raise OperatorError(
+            f"MultiBoxTarget: expected anchor (1, N, 4), label (B, M, >=5) and cls_pred "
+            f"(B, classes, N), got {tuple(anchor.shape)}, {tuple(label.shape)} and "
+            f"{tuple(cls_pred.shape)}."
+        )
+    var = _floats("MultiBoxTarget", "variances", variances, 4)
+    anchors = _sg(anchor).reshape(-1, 4)
+    n, m = anchors.shape[0], label.shape[1]
+    if cls_pred.shape[2] != n or cls_pred.shape[0] != label.shape[0]:
+        raise OperatorError(
+            f"MultiBoxTarget: cls_pred {tuple(cls_pred.shape)} must be (B, classes, N) with "
+            f"B = {label.shape[0]} and N = {n} anchors."
+        )
+    dt = anchor.dtype
+    ax, ay, aw, ah = _center_form(anchors)
+    arange_n = jnp.arange(n)
+
+    def one(lab: jax.Array, pred: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+        gt_valid = jnp.cumprod((lab[:, 0] != -1).astype(jnp.int32)).astype(bool)
+        iou = _mxnet_iou(anchors, lab[:, 1:5])  # (n, m)
+
+        def bip(_: Any, st: Any) -> Any:
+            pos, match, gt_done = st
+            free = ~pos[:, None] & ~gt_done[None, :] & gt_valid[None, :]
+            masked = jnp.where(free, iou, -jnp.inf).reshape(-1)
+            k = jnp.argmax(masked)
+            ok = masked[k] > 1e-6
+            j, g = k // m, k % m
+            pos = jnp.where(ok, pos.at[j].set(True), pos)
+            match = jnp.where(ok, match.at[j].set(g), match)
+            gt_done = jnp.where(ok, gt_done.at[g].set(True), gt_done)
+            return pos, match, gt_done
+
+        init = (jnp.zeros(n, bool), jnp.zeros(n, jnp.int32), jnp.zeros(m, bool))
+        pos, match, _ = lax.fori_loop(0, m, bip, init)
+        valid_iou = jnp.where(gt_valid[None, :], iou, -jnp.inf)
+        best_gt = jnp.argmax(valid_iou, axis=1).astype(jnp.int32)
+        best_iou = jnp.max(valid_iou, axis=1)
+        if overlap_threshold > 0:
+            extra = ~pos & (best_iou > overlap_threshold)
+            match = jnp.where(extra, best_gt, match)
+            pos = pos | extra
+        num_pos = jnp.sum(pos)
+        if negative_mining_ratio > 0:
+            num_neg = (num_pos.astype(jnp.float32) * jnp.float32(negative_mining_ratio)).astype(
+                jnp.int32
+            )
+            num_neg = jnp.minimum(num_neg, n - num_pos)
+            cand = ~pos & (best_iou < negative_mining_thresh)
+            p = pred.astype(jnp.float32)
+            p = p - jnp.max(p, axis=0, keepdims=True)
+            bg = jnp.exp(p[0]) / jnp.sum(jnp.exp(p), axis=0)
+            order = jnp.argsort(jnp.where(cand, bg, jnp.inf), stable=True)
+            rank = jnp.zeros(n, jnp.int32).at[order].set(arange_n.astype(jnp.int32))
+            neg = cand & (rank < num_neg)
+        else:
+            neg = ~pos
+        gt = lab[match]
+        gx, gy, gw, gh = _center_form(gt[:, 1:5])
+        loc = jnp.stack(
+            [
+                (gx - ax) / aw / var[0],
+                (gy - ay) / ah / var[1],
+                jnp.log(gw / aw) / var[2],
+                jnp.log(gh / ah) / var[3],
+            ],
+            axis=-1,
+        )
+        any_gt = gt_valid[0]
+        pos = pos & any_gt
+        neg = neg & any_gt
+        loc = jnp.where(pos[:, None], loc, 0).astype(dt)
+        mask = jnp.broadcast_to(pos[:, None], (n, 4)).astype(dt)
+        cls = jnp.where(pos, gt[:, 0] + 1, jnp.where(neg, 0, ignore_label)).astype(dt)
+        return loc.reshape(-1), mask.reshape(-1), cls
+
+    return jax.vmap(one)(_sg(label), _sg(cls_pred))
+
+
+@register("_contrib_MultiBoxDetection", aliases=("MultiBoxDetection",), differentiable=False)
+def multibox_detection(
+    cls_prob: jax.Array,
+    loc_pred: jax.Array,
+    anchor: jax.Array,
+    *,
+    clip: bool = True,
+    threshold: float = 0.01,
+    background_id: int = 0,
+    nms_threshold: float = 0.5,
+    force_suppress: bool = False,
+    variances: Any = (0.1, 0.1, 0.2, 0.2),
+    nms_topk: int = -1,
+) -> jax.Array:
+    """SSD detections ``(B, N, 6)`` rows ``[class, score, xmin, ymin, xmax, ymax]`` from the
+    class probabilities ``cls_prob (B, classes, N)`` (class 0 is the background), the encoded
+    offsets ``loc_pred (B, N*4)`` and the anchors ``(1, N, 4)``. Anchors whose best class scores
+    below ``threshold`` are dropped; the others are sorted by score, the first ``nms_topk``
+    kept, and non-maximum suppression (IoU >= ``nms_threshold``, same class unless
+    ``force_suppress``) sets the class of a suppressed row to -1. Rows past the detections are
+    -1. As in MXNet's CPU kernel, ``background_id`` is accepted and class 0 is the background."""
+    if cls_prob.ndim != 3 or loc_pred.ndim != 2 or anchor.shape[-1] != 4:
+        raise OperatorError(
+            f"MultiBoxDetection: expected cls_prob (B, classes, N), loc_pred (B, N*4) and "
+            f"anchor (1, N, 4), got {tuple(cls_prob.shape)}, {tuple(loc_pred.shape)} and "
+            f"{tuple(anchor.shape)}."
+        )
+    b, c, n = cls_prob.shape
+    if loc_pred.shape != (b, n * 4) or anchor.size != n * 4:
+        raise OperatorError(
+            f"MultiBoxDetection: loc_pred {tuple(loc_pred.shape)} and anchor "
+            f"{tuple(anchor.shape)} must hold 4 values per anchor of cls_prob {tuple(cls_prob.shape)}."
+        )
+    var = _floats("MultiBoxDetection", "variances", variances, 4)
+    dt = cls_prob.dtype
+    anchors = _sg(anchor).reshape(n, 4)
+    ax, ay, aw, ah = _center_form(anchors)
+    nms = 0 < nms_threshold <= 1
+    kmax = min(nms_topk, n) if nms_topk > 0 else n
+
+    def one(prob: jax.Array, loc: jax.Array) -> jax.Array:
+        if c > 1:
+            sub = prob[1:]
+            score = jnp.max(sub, axis=0)
+            cid = jnp.argmax(sub, axis=0) + 1
+            cid = jnp.where(score > -1, cid, 0)
+            score = jnp.where(score > -1, score, -1)
+        else:
+            score, cid = jnp.full((n,), -1, dt), jnp.zeros(n, jnp.int32)
+        cid = jnp.where((cid > 0) & (score < threshold), 0, cid) - 1
+        loc = loc.reshape(n, 4)
+        ox = loc[:, 0] * var[0] * aw + ax
+        oy = loc[:, 1] * var[1] * ah + ay
+        ow = jnp.exp(loc[:, 2] * var[2]) * aw / 2
+        oh = jnp.exp(loc[:, 3] * var[3]) * ah / 2
+        box = jnp.stack([ox - ow, oy - oh, ox + ow, oy + oh], axis=-1)
+        if clip:
+            box = jnp.clip(box, 0, 1)
+        rows = jnp.concatenate([cid[:, None].astype(dt), score[:, None].astype(dt), box.astype(dt)], 1)
+        valid = cid >= 0
+        count = jnp.sum(valid)
+        slot = jnp.arange(n)
+        compact = rows[jnp.argsort(~valid, stable=True)]
+        compact = jnp.where((slot < count)[:, None], compact, -1)
+        if not nms:
+            return compact
+        order = jnp.argsort(jnp.where(valid, -rows[:, 1], jnp.inf), stable=True)
+        nkeep = jnp.minimum(count, kmax)
+        srt = rows[order[:kmax]]
+        cand = jnp.arange(kmax) < nkeep
+        iou = _mxnet_iou(srt[:, 2:], srt[:, 2:])
+        sup = iou >= nms_threshold
+        if not force_suppress:
+            sup = sup & (srt[:, None, 0] == srt[None, :, 0])
+        rank = jnp.arange(kmax)
+        sup = sup & (rank[:, None] < rank[None, :])
+
+        def step(i: Any, keep: jax.Array) -> jax.Array:
+            return keep.at[i].set(cand[i] & ~jnp.any(keep & sup[:, i]))
+
+        keep = lax.fori_loop(0, kmax, step, jnp.zeros(kmax, bool))
+        srt = srt.at[:, 0].set(jnp.where(keep, srt[:, 0], -1))
+        # rows [nkeep, count) keep the unsorted detections with class -1; rows past count: -1
+        tail = compact.at[:, 0].set(jnp.where(slot < count, -1, compact[:, 0]))
+        head = jnp.concatenate([srt, jnp.zeros((n - kmax, 6), dt)]) if kmax < n else srt
+        return jnp.where((slot < nkeep)[:, None], head, tail)
+
+    return jax.vmap(one)(_sg(cls_prob), _sg(loc_pred))
+
+
+# ---- ROIAlign ---------------------------------------------------------------------------------
+
+
+def _axis_weights(
+    start: jax.Array, bin_size: jax.Array, grid: jax.Array, pooled: int, gmax: int, size: int
+) -> jax.Array:
+    """Summed 1-D bilinear weights ``(pooled, size)`` of the ``grid`` samples of each bin along
+    one axis (MXNet's rules: samples outside [-1, size] weigh 0, coordinates below 0 read 0,
+    past size-1 read the last cell)."""
+    p = jnp.arange(pooled, dtype=start.dtype)[:, None]
+    g = jnp.arange(gmax, dtype=start.dtype)[None, :]
+    y = start + p * bin_size + (g + 0.5) * bin_size / grid.astype(start.dtype)
+    inside = (y >= -1.0) & (y <= size) & (g < grid)
+    y = jnp.maximum(y, 0)
+    low = jnp.floor(y).astype(jnp.int32)
+    last = low >= size - 1
+    low = jnp.where(last, size - 1, low)
+    high = jnp.where(last, size - 1, low + 1)
+    frac = jnp.where(last, 0.0, y - low.astype(y.dtype))
+    cells = jnp.arange(size)
+    w = (1 - frac)[..., None] * (cells == low[..., None]) + frac[..., None] * (
+        cells == high[..., None]
+    )
+    return jnp.sum(jnp.where(inside[..., None], w, 0), axis=1)
+
+
+@register("_contrib_ROIAlign", aliases=("ROIAlign",))
+def roi_align(
+    data: jax.Array,
+    rois: jax.Array,
+    *,
+    pooled_size: Any,
+    spatial_scale: float,
+    sample_ratio: int = -1,
+    position_sensitive: bool = False,
+    aligned: bool = False,
+) -> jax.Array:
+    """Region features ``(R, C, ph, pw)`` of ``data (B, C, H, W)`` for ``rois (R, 5)`` rows
+    ``[batch_index, x1, y1, x2, y2]`` (image coordinates, times ``spatial_scale``): each bin
+    averages bilinear samples on a ``sample_ratio`` grid (``ceil(bin size)`` when -1, at most
+    ``ceil(H / ph) + 1`` per axis so that the program has a static shape; ROIs larger than
+    the map in that mode average fewer samples than MXNet). ``aligned`` shifts by half a
+    pixel; ``position_sensitive`` reads channel ``c * ph * pw + i * pw + j`` for bin (i, j),
+    giving ``C / (ph * pw)`` channels. A negative batch index gives zeros. The gradient flows
+    to ``data``."""
+    ph, pw = as_tuple(pooled_size, 2)
+    if data.ndim != 4 or rois.ndim != 2 or rois.shape[1] not in (4, 5):
+        raise OperatorError(
+            f"ROIAlign: expected data (B, C, H, W) and rois (R, 5), got {tuple(data.shape)} "
+            f"and {tuple(rois.shape)}."
+        )
+    nb, ch, h, w = data.shape
+    if position_sensitive and ch % (ph * pw):
+        raise OperatorError(
+            f"ROIAlign: position_sensitive needs channels {ch} divisible by {ph}x{pw}."
+        )
+    rois = _sg(rois)
+    if rois.shape[1] == 5:
+        bidx, box = rois[:, 0].astype(jnp.int32), rois[:, 1:]
+    else:
+        bidx, box = jnp.zeros(rois.shape[0], jnp.int32), rois
+    off = 0.5 if aligned else 0.0
+    box = box.astype(jnp.float32) * jnp.float32(spatial_scale) - off
+    rw, rh = box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]
+    if not aligned:
+        rw, rh = jnp.maximum(rw, 1.0), jnp.maximum(rh, 1.0)
+    bh, bw = rh / ph, rw / pw
+    if sample_ratio > 0:
+        gh = gw = jnp.full(rois.shape[0], sample_ratio, jnp.int32)
+        gmh = gmw = sample_ratio
+    else:
+        gmh, gmw = -(-h // ph) + 1, -(-w // pw) + 1
+        gh = jnp.clip(jnp.ceil(rh / ph), 1, gmh).astype(jnp.int32)
+        gw = jnp.clip(jnp.ceil(rw / pw), 1, gmw).astype(jnp.int32)
+    wy = jax.vmap(lambda s, b, g: _axis_weights(s, b, g, ph, gmh, h))(box[:, 1], bh, gh)
+    wx = jax.vmap(lambda s, b, g: _axis_weights(s, b, g, pw, gmw, w))(box[:, 0], bw, gw)
+    count = jnp.maximum(gh * gw, 1).astype(jnp.float32)
+    wy = (wy / count[:, None, None]).astype(data.dtype)
+    wx = wx.astype(data.dtype)
+    # the image of each ROI as a one-hot factor: no (R, C, H, W) gather is materialised
+    wyb = (bidx[:, None] == jnp.arange(nb)[None, :]).astype(data.dtype)[:, :, None, None] * wy[:, None]
+    if position_sensitive:
+        feats = data.reshape(nb, ch // (ph * pw), ph, pw, h, w)
+        out = jnp.einsum("rbih,bcijhw,rjw->rcij", wyb, feats, wx)
+    else:
+        out = jnp.einsum("rbih,bchw,rjw->rcij", wyb, data, wx)
+    return jnp.where((bidx >= 0)[:, None, None, None], out, 0)

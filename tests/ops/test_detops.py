@@ -1,0 +1,173 @@
+"""Detection operators (box_encode/decode, bipartite_matching, MultiBoxPrior/Target/Detection,
+ROIAlign) against MXNet 1.9.1 (tests/fixtures/detops: forward outputs and data gradients),
+hybridized and under jax.jit, plus one property test per family."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import jax
+import numpy as np
+import pytest
+
+import gluax as mx
+
+_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "detops")
+with open(os.path.join(_DIR, "detops.json")) as _f:
+    _FIX = json.load(_f)
+_NPZ = np.load(os.path.join(_DIR, "detops.npz"))
+CASES = {c["name"]: c for c in _FIX["cases"]}
+
+
+def _fn(op):
+    f = mx.nd
+    for part in op.split("."):
+        f = getattr(f, part)
+    return f
+
+
+def _run(c, record=False):
+    xs = [mx.nd.array(_NPZ[f"{c['name']}/in{k}"]) for k in range(c["n_in"])]
+    for i in c["grad"]:
+        xs[i].attach_grad()
+    with mx.autograd.record(record):
+        out = _fn(c["op"])(*xs, **c["attrs"])
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        if record:
+            (outs[0] * mx.nd.array(_NPZ[f"{c['name']}/head"])).sum().backward()
+    return xs, outs
+
+
+def test_fixture_is_mxnet_1_9_1():
+    assert _FIX["mxnet_version"] == "1.9.1"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_forward_and_gradient_match_mxnet(name):
+    c = CASES[name]
+    xs, outs = _run(c, record=bool(c["grad"]))
+    assert len(outs) == c["n_out"]
+    for k, o in enumerate(outs):
+        np.testing.assert_allclose(o.asnumpy(), _NPZ[f"{name}/out{k}"], rtol=1e-5, atol=1e-5,
+                                   err_msg=f"{name} output {k}")
+    for i in c["grad"]:
+        np.testing.assert_allclose(xs[i].grad.asnumpy(), _NPZ[f"{name}/grad{i}"], rtol=1e-5,
+                                   atol=1e-5, err_msg=f"{name} gradient {i}")
+
+
+class _OpBlock(mx.gluon.HybridBlock):
+    def __init__(self, op, attrs):
+        super().__init__()
+        self._op, self._attrs = op, attrs
+
+    def hybrid_forward(self, F, *xs):
+        f = F
+        for part in self._op.split("."):
+            f = getattr(f, part)
+        return f(*xs, **self._attrs)
+
+
+@pytest.mark.parametrize("name", ["box_encode", "bipartite", "target_mining",
+                                  "detection_topk_force", "roialign_ps"])
+def test_hybridized_matches_mxnet(name):
+    c = CASES[name]
+    net = _OpBlock(c["op"], c["attrs"])
+    net.hybridize()
+    xs = [mx.nd.array(_NPZ[f"{name}/in{k}"]) for k in range(c["n_in"])]
+    out = net(*xs)
+    outs = out if isinstance(out, (list, tuple)) else [out]
+    for k, o in enumerate(outs):
+        np.testing.assert_allclose(o.asnumpy(), _NPZ[f"{name}/out{k}"], rtol=1e-5, atol=1e-5)
+
+
+def test_roialign_gradient_under_jit_and_zero_gradients_of_target_ops():
+    from gluax._src.engine.registry import get_op
+
+    c = CASES["roialign"]
+    data, rois = (_NPZ[f"roialign/in{k}"] for k in range(2))
+    head = _NPZ["roialign/head"]
+    fn = get_op("_contrib_ROIAlign").fn
+    g = jax.jit(jax.grad(lambda d: (fn(d, rois, **c["attrs"]) * head).sum()))(data)
+    np.testing.assert_allclose(np.asarray(g), _NPZ["roialign/grad0"], rtol=1e-5, atol=1e-5)
+    # MXNet defines zero gradients for the decoders and target generators.
+    dec = get_op("_contrib_box_decode").fn
+    enc, anc = (_NPZ[f"box_decode_corner/in{k}"] for k in range(2))
+    gd = jax.grad(lambda x: dec(x, anc, format="corner").sum())(enc)
+    assert not np.asarray(gd).any()
+    det = get_op("_contrib_MultiBoxDetection").fn
+    p, loc, a = (_NPZ[f"detection/in{k}"] for k in range(3))
+    gp = jax.grad(lambda x: det(x, loc, a)[..., 1:].sum())(p)
+    assert not np.asarray(gp).any()
+
+
+# ---- properties -------------------------------------------------------------------------
+
+
+def test_box_decode_inverts_box_encode():
+    rng = np.random.RandomState(0)
+    a = rng.uniform(0, 0.5, (1, 5, 2))
+    anchors = np.concatenate([a, a + rng.uniform(0.1, 0.5, (1, 5, 2))], -1).astype(np.float32)
+    r = rng.uniform(0, 0.5, (1, 3, 2))
+    refs = np.concatenate([r, r + rng.uniform(0.1, 0.5, (1, 3, 2))], -1).astype(np.float32)
+    matches = np.array([[0, 2, 1, 1, 0]], np.float32)
+    stds = np.array([0.1, 0.1, 0.2, 0.2], np.float32)
+    t, m = mx.nd.contrib.box_encode(mx.nd.ones((1, 5)), mx.nd.array(matches),
+                                    mx.nd.array(anchors), mx.nd.array(refs),
+                                    mx.nd.zeros((4,)), mx.nd.array(stds))
+    assert m.asnumpy().all()
+    back = mx.nd.contrib.box_decode(t, mx.nd.array(anchors), std0=0.1, std1=0.1, std2=0.2,
+                                    std3=0.2, format="corner")
+    np.testing.assert_allclose(back.asnumpy()[0], refs[0][matches[0].astype(int)], atol=1e-5)
+
+
+def test_bipartite_matching_is_one_to_one_and_consistent():
+    s = mx.nd.array(np.random.RandomState(1).uniform(size=(3, 5, 4)))
+    rows, cols = mx.nd.contrib.bipartite_matching(s, threshold=0.0)
+    rows, cols = rows.asnumpy().astype(int), cols.asnumpy().astype(int)
+    for b in range(3):
+        assert (rows[b] >= 0).sum() == 4  # every column matched (4 < 5 rows)
+        for r, c in enumerate(rows[b]):
+            if c >= 0:
+                assert cols[b, c] == r
+
+
+def test_multibox_target_then_detection_recovers_the_ground_truth():
+    # Anchors, a single object: the positive anchors' encoded targets decode back to the box.
+    anchors = mx.nd.contrib.MultiBoxPrior(mx.nd.zeros((1, 1, 4, 4)), sizes=[0.4], ratios=[1])
+    n = anchors.shape[1]
+    gt = np.array([[[0, 0.2, 0.25, 0.6, 0.7]]], np.float32)
+    loc, mask, cls = mx.nd.contrib.MultiBoxTarget(anchors, mx.nd.array(gt), mx.nd.zeros((1, 2, n)))
+    pos = cls.asnumpy()[0] == 1
+    assert pos.any() and (mask.asnumpy().reshape(n, 4)[pos] == 1).all()
+    prob = np.zeros((1, 2, n), np.float32)
+    prob[0, 0], prob[0, 1, pos] = 1, 0.9
+    prob[0, 0, pos] = 0.1
+    det = mx.nd.contrib.MultiBoxDetection(mx.nd.array(prob), loc, anchors, nms_threshold=0.99)
+    det = det.asnumpy()[0]
+    kept = det[det[:, 0] == 0]
+    assert len(kept) == pos.sum()
+    np.testing.assert_allclose(kept[:, 2:], np.repeat(gt[0, :, 1:], len(kept), 0), atol=1e-5)
+
+
+def test_roialign_of_a_whole_image_box_on_a_constant_map_is_the_constant():
+    data = mx.nd.full((1, 3, 8, 10), 2.5)
+    rois = mx.nd.array([[0, 0, 0, 10, 8], [0, 2, 1, 7, 6]])
+    for kw in ({}, {"sample_ratio": 2}, {"aligned": True}):
+        out = mx.nd.contrib.ROIAlign(data, rois, pooled_size=(3, 4), spatial_scale=1.0, **kw)
+        np.testing.assert_allclose(out.asnumpy(), 2.5, rtol=1e-6)
+
+
+def test_multibox_prior_centres_tile_the_image():
+    out = mx.nd.contrib.MultiBoxPrior(mx.nd.zeros((1, 1, 2, 5)), sizes=[0.2]).asnumpy()[0]
+    cx, cy = (out[:, 0] + out[:, 2]) / 2, (out[:, 1] + out[:, 3]) / 2
+    np.testing.assert_allclose(cx, np.tile((np.arange(5) + 0.5) / 5, 2), atol=1e-6)
+    np.testing.assert_allclose(cy, np.repeat((np.arange(2) + 0.5) / 2, 5), atol=1e-6)
+
+
+def test_bad_shapes_name_the_operator():
+    with pytest.raises(mx.base.MXNetError, match="ROIAlign"):
+        mx.nd.contrib.ROIAlign(mx.nd.zeros((1, 2, 3)), mx.nd.zeros((1, 5)), pooled_size=2,
+                               spatial_scale=1.0)
+    with pytest.raises(mx.base.MXNetError, match="box_decode"):
+        mx.nd.contrib.box_decode(mx.nd.zeros((1, 2, 3)), mx.nd.zeros((1, 2, 4)))
