@@ -249,3 +249,17 @@ def test_dtype_is_a_numpy_dtype_as_in_mxnet_numpy_mode():
     x = np.ones((2,))
     assert isinstance(x.dtype, onp.dtype) and x.dtype == onp.float32 and x.dtype.name == "float32"
     assert mx.nd.ones((2,)).dtype is onp.float32  # legacy NDArray: the scalar type
+
+
+@pytest.mark.parametrize("num_workers", [0, 1])
+def test_dataloader_batches_are_np_arrays_in_numpy_mode(num_workers):
+    npx.set_np()
+    try:
+        ds = gluon.data.ArrayDataset(onp.arange(12, dtype="float32").reshape(6, 2),
+                                     onp.arange(6))
+        batches = list(gluon.data.DataLoader(ds, batch_size=4, num_workers=num_workers))
+        x, y = batches[0]
+        assert isinstance(x, np.ndarray) and isinstance(y, np.ndarray)
+        assert x.shape == (4, 2) and y.tolist() == [0, 1, 2, 3] and batches[1][0].shape == (2, 2)
+    finally:
+        npx.reset_np()

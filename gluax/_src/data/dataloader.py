@@ -27,12 +27,12 @@ from gluax._src.data.batchify import (
     default_batchify_fn,
     default_mp_batchify_fn,
     known_batchify,
+    make_batch_array,
 )
 from gluax._src.data.dataset import NDArrayColumn, numpy_items, numpy_safe
 from gluax._src.data.sampler import BatchSampler, RandomSampler, SequentialSampler, check_last_batch
 from gluax._src.engine.context import Context, cpu, cpu_pinned
 from gluax._src.engine.ndarray import NDArray
-from gluax._src.ops.creation import array as _nd_array
 
 _GLUAX_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ENV_FORKSERVER = "GLUAX_DATALOADER_FORKSERVER"
@@ -152,8 +152,8 @@ def _as_in_context(data: Any, ctx: Context) -> Any:
 
 
 def _from_wire(obj: Any, ctx: Context) -> Any:
-    if isinstance(obj, WireArray):
-        return _nd_array(obj.array, ctx=ctx, dtype=obj.array.dtype)
+    if isinstance(obj, WireArray):  # an NDArray, or an np.ndarray in numpy mode
+        return make_batch_array(obj.array, ctx)
     if isinstance(obj, list):
         return [_from_wire(o, ctx) for o in obj]
     if type(obj) is tuple:
