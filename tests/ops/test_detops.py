@@ -69,7 +69,7 @@ class _OpBlock(mx.gluon.HybridBlock):
 
 
 @pytest.mark.parametrize("name", ["box_encode", "bipartite", "target_mining",
-                                  "detection_topk_force", "roialign_ps"])
+                                  "detection_topk_force", "roialign_ps", "multiproposal"])
 def test_hybridized_matches_mxnet(name):
     c = CASES[name]
     net = _OpBlock(c["op"], c["attrs"])
@@ -171,3 +171,20 @@ def test_bad_shapes_name_the_operator():
                                spatial_scale=1.0)
     with pytest.raises(mx.base.MXNetError, match="box_decode"):
         mx.nd.contrib.box_decode(mx.nd.zeros((1, 2, 3)), mx.nd.zeros((1, 2, 4)))
+
+
+def test_proposals_lie_in_the_image_and_do_not_overlap_beyond_the_threshold():
+    c = CASES["multiproposal"]
+    xs = [mx.nd.array(_NPZ[f"multiproposal/in{k}"]) for k in range(3)]
+    rois, scores = mx.nd.contrib.MultiProposal(*xs, **dict(c["attrs"], rpn_min_size=0))
+    rois, info = rois.asnumpy().reshape(2, -1, 5), _NPZ["multiproposal/in2"]
+    for b in range(2):
+        r = rois[b, :, 1:]
+        assert (rois[b, :, 0] == b).all()
+        assert (r >= 0).all() and (r[:, 2] <= info[b, 1] - 1).all() and (r[:, 3] <= info[b, 0] - 1).all()
+        area = (r[:, 2] - r[:, 0] + 1) * (r[:, 3] - r[:, 1] + 1)
+        for i in range(len(r)):
+            for j in range(i + 1, len(r)):
+                w = max(0, min(r[i, 2], r[j, 2]) - max(r[i, 0], r[j, 0]) + 1)
+                h = max(0, min(r[i, 3], r[j, 3]) - max(r[i, 1], r[j, 1]) + 1)
+                assert w * h / (area[i] + area[j] - w * h) <= c["attrs"]["threshold"] + 1e-6

@@ -60,8 +60,6 @@ _add(NOT_YET, "mx.nd.ROIPooling (no position-sensitive pooling yet)",
      "contrib.PSROIPooling contrib.DeformablePSROIPooling")
 _add(NOT_YET, "mx.nd.contrib.ROIAlign on the axis-aligned bounding boxes",
      "contrib.RROIAlign")
-_add(NOT_YET, "mx.nd.contrib.MultiBoxPrior anchors, mx.nd.contrib.box_decode and "
-     "mx.nd.box_nms", "contrib.Proposal contrib.MultiProposal")
 _add(NOT_YET, "jax.numpy.fft on the array values (MXNet interleaves real and imaginary parts)",
      "contrib.fft contrib.ifft")
 _add(NOT_YET, "a dense projection with mx.nd.dot", "contrib.count_sketch")

@@ -496,3 +496,177 @@ def roi_align(
     else:
         out = jnp.einsum("rbih,bchw,rjw->rcij", wyb, data, wx)
     return jnp.where((bidx >= 0)[:, None, None, None], out, 0)
+
+
+# ---- Faster R-CNN: Proposal / MultiProposal ---------------------------------------------------
+
+
+def _rpn_base_anchors(stride: float, ratios: tuple[float, ...], scales: tuple[float, ...]) -> Any:
+    """The (ratios x scales, 4) anchors of one cell, as MXNet generates them (float32)."""
+    import numpy as np
+
+    f = np.float32
+    w = h = f(stride - 1.0) + f(1.0)
+    xc, yc = f(0.5 * (w - 1.0)), f(0.5 * (h - 1.0))
+    out = []
+    for r in ratios:
+        for s in scales:
+            size_r = np.floor(f(w * h) / f(r))
+            nw = f(np.floor(np.sqrt(size_r) + f(0.5))) * f(s)
+            nh = f(np.floor(f(nw / f(s) * f(r)) + f(0.5))) * f(s)
+            out.append([xc - f(0.5) * (nw - f(1)), yc - f(0.5) * (nh - f(1)),
+                        xc + f(0.5) * (nw - f(1)), yc + f(0.5) * (nh - f(1))])
+    return np.asarray(out, np.float32)
+
+
+def _proposals(
+    cls_prob: jax.Array,
+    bbox_pred: jax.Array,
+    im_info: jax.Array,
+    op: str,
+    pre_n: int,
+    post_n: int,
+    threshold: float,
+    min_size: float,
+    scales: Any,
+    ratios: Any,
+    stride: int,
+    iou_loss: bool,
+) -> tuple[jax.Array, jax.Array]:
+    """Per image: ``(post_n, 4)`` boxes and ``(post_n,)`` scores."""
+    if cls_prob.ndim != 4 or bbox_pred.ndim != 4 or im_info.ndim != 2 or im_info.shape[1] < 3:
+        raise OperatorError(
+            f"{op}: expected cls_prob (B, 2A, H, W), bbox_pred (B, 4A, H, W) and im_info (B, 3), "
+            f"got {tuple(cls_prob.shape)}, {tuple(bbox_pred.shape)} and {tuple(im_info.shape)}."
+        )
+    scales = _floats(op, "scales", scales)
+    ratios = _floats(op, "ratios", ratios)
+    b, a2, h, w = cls_prob.shape
+    na = a2 // 2
+    if na != len(scales) * len(ratios) or bbox_pred.shape != (b, 4 * na, h, w):
+        raise OperatorError(
+            f"{op}: cls_prob {tuple(cls_prob.shape)} needs 2 x {len(ratios)} ratios x "
+            f"{len(scales)} scales channels and bbox_pred {tuple(bbox_pred.shape)} 4 x as many."
+        )
+    count = na * h * w
+    pre = min(pre_n if pre_n > 0 else count, count)
+    base = jnp.asarray(_rpn_base_anchors(float(stride), ratios, scales))
+    sy, sx = jnp.meshgrid(jnp.arange(h, dtype=jnp.float32) * stride,
+                          jnp.arange(w, dtype=jnp.float32) * stride, indexing="ij")
+    shift = jnp.stack([sx, sy, sx, sy], -1)[:, :, None, :]
+    # (h, w, na, 4) in MXNet's order: index = y * (w * na) + x * na + a
+    anchors = (base[None, None] + shift).reshape(count, 4)
+    ys = jnp.broadcast_to(jnp.arange(h)[:, None, None], (h, w, na)).reshape(count)
+    xs = jnp.broadcast_to(jnp.arange(w)[None, :, None], (h, w, na)).reshape(count)
+
+    def one(prob: jax.Array, deltas: jax.Array, info: jax.Array) -> tuple[jax.Array, jax.Array]:
+        score = prob[na:].transpose(1, 2, 0).reshape(count).astype(jnp.float32)
+        d = deltas.reshape(na, 4, h, w).transpose(2, 3, 0, 1).reshape(count, 4).astype(jnp.float32)
+        im_h, im_w = info[0].astype(jnp.float32), info[1].astype(jnp.float32)
+        if iou_loss:
+            box = anchors + d
+        else:
+            bw = anchors[:, 2] - anchors[:, 0] + 1.0
+            bh = anchors[:, 3] - anchors[:, 1] + 1.0
+            cx, cy = anchors[:, 0] + 0.5 * (bw - 1.0), anchors[:, 1] + 0.5 * (bh - 1.0)
+            px, py = d[:, 0] * bw + cx, d[:, 1] * bh + cy
+            pw, ph = jnp.exp(d[:, 2]) * bw, jnp.exp(d[:, 3]) * bh
+            box = jnp.stack([px - 0.5 * (pw - 1.0), py - 0.5 * (ph - 1.0),
+                             px + 0.5 * (pw - 1.0), py + 0.5 * (ph - 1.0)], -1)
+        lim = jnp.stack([im_w, im_h, im_w, im_h]) - 1.0
+        box = jnp.maximum(jnp.minimum(box, lim), 0.0)
+        real_h = (info[0] / stride).astype(jnp.int32)
+        real_w = (info[1] / stride).astype(jnp.int32)
+        score = jnp.where((ys >= real_h) | (xs >= real_w), -1.0, score)
+        ms = min_size * info[2].astype(jnp.float32)
+        small = ((box[:, 2] - box[:, 0] + 1.0) < ms) | ((box[:, 3] - box[:, 1] + 1.0) < ms)
+        box = box + jnp.where(small[:, None], jnp.stack([-ms, -ms, ms, ms]) / 2, 0.0)
+        score = jnp.where(small, -1.0, score)
+        order = jnp.argsort(-score, stable=True)[:pre]
+        box, score = box[order], score[order]
+        area = (box[:, 2] - box[:, 0] + 1) * (box[:, 3] - box[:, 1] + 1)
+
+        def step(i: Any, st: Any) -> Any:
+            supp, keep, n_kept = st
+            take = ~supp[i] & (n_kept < post_n)
+            ww = jnp.maximum(0.0, jnp.minimum(box[i, 2], box[:, 2]) - jnp.maximum(box[i, 0], box[:, 0]) + 1.0)
+            hh = jnp.maximum(0.0, jnp.minimum(box[i, 3], box[:, 3]) - jnp.maximum(box[i, 1], box[:, 1]) + 1.0)
+            inter = ww * hh
+            ovr = inter / (area[i] + area - inter)
+            later = jnp.arange(pre) > i
+            supp = supp | (take & later & (ovr > threshold))
+            return supp, keep.at[i].set(take), n_kept + take.astype(jnp.int32)
+
+        init = (jnp.zeros(pre, bool), jnp.zeros(pre, bool), jnp.array(0, jnp.int32))
+        _, keep, n_kept = lax.fori_loop(0, pre, step, init)
+        kept = jnp.argsort(~keep, stable=True)
+        idx = kept[jnp.arange(post_n) % jnp.maximum(n_kept, 1)]
+        return box[idx], score[idx]
+
+    return jax.vmap(one)(_sg(cls_prob), _sg(bbox_pred), _sg(im_info))
+
+
+@register("_contrib_MultiProposal", aliases=("MultiProposal",), differentiable=False)
+def multi_proposal(
+    cls_prob: jax.Array,
+    bbox_pred: jax.Array,
+    im_info: jax.Array,
+    *,
+    rpn_pre_nms_top_n: int = 6000,
+    rpn_post_nms_top_n: int = 300,
+    threshold: float = 0.7,
+    rpn_min_size: int = 16,
+    scales: Any = (4.0, 8.0, 16.0, 32.0),
+    ratios: Any = (0.5, 1.0, 2.0),
+    feature_stride: int = 16,
+    output_score: bool = False,
+    iou_loss: bool = False,
+) -> Any:
+    """Region proposals of a region proposal network for a batch: the anchors (``ratios`` x
+    ``scales`` per cell of stride ``feature_stride``) moved by ``bbox_pred (B, 4A, H, W)``,
+    clipped to the image ``im_info (B, 3)`` rows ``[height, width, scale]``, scored by the
+    foreground half of ``cls_prob (B, 2A, H, W)`` (-1 for boxes smaller than
+    ``rpn_min_size * scale`` or on padded cells), the best ``rpn_pre_nms_top_n`` kept,
+    suppressed (IoU > ``threshold``, +1 pixel convention) down to ``rpn_post_nms_top_n``.
+    Returns rois ``(B * post, 5)`` rows ``[batch_index, x1, y1, x2, y2]`` (and, with
+    ``output_score``, the scores ``(B * post, 1)``); when fewer boxes survive, MXNet's
+    convention repeats them cyclically to fill the rows."""
+    boxes, scores = _proposals(cls_prob, bbox_pred, im_info, "MultiProposal",
+                               rpn_pre_nms_top_n, rpn_post_nms_top_n, threshold,
+                               float(rpn_min_size), scales, ratios, feature_stride, iou_loss)
+    b = boxes.shape[0]
+    bidx = jnp.broadcast_to(jnp.arange(b, dtype=jnp.float32)[:, None, None], boxes.shape[:2] + (1,))
+    rois = jnp.concatenate([bidx, boxes], -1).reshape(-1, 5).astype(cls_prob.dtype)
+    if output_score:
+        return rois, scores.reshape(-1, 1).astype(cls_prob.dtype)
+    return rois
+
+
+@register("_contrib_Proposal", aliases=("Proposal",), differentiable=False)
+def proposal(
+    cls_prob: jax.Array,
+    bbox_pred: jax.Array,
+    im_info: jax.Array,
+    *,
+    rpn_pre_nms_top_n: int = 6000,
+    rpn_post_nms_top_n: int = 300,
+    threshold: float = 0.7,
+    rpn_min_size: int = 16,
+    scales: Any = (4.0, 8.0, 16.0, 32.0),
+    ratios: Any = (0.5, 1.0, 2.0),
+    feature_stride: int = 16,
+    output_score: bool = False,
+    iou_loss: bool = False,
+) -> Any:
+    """:func:`MultiProposal` for a batch of one image (MXNet's Proposal requires B = 1):
+    rois ``(post, 5)`` (and scores ``(post, 1)`` with ``output_score``)."""
+    if cls_prob.ndim == 4 and cls_prob.shape[0] != 1:
+        raise OperatorError(
+            f"Proposal: takes one image (use MultiProposal for a batch), got cls_prob "
+            f"{tuple(cls_prob.shape)}."
+        )
+    return multi_proposal(cls_prob, bbox_pred, im_info, rpn_pre_nms_top_n=rpn_pre_nms_top_n,
+                          rpn_post_nms_top_n=rpn_post_nms_top_n, threshold=threshold,
+                          rpn_min_size=rpn_min_size, scales=scales, ratios=ratios,
+                          feature_stride=feature_stride, output_score=output_score,
+                          iou_loss=iou_loss)
