@@ -3,7 +3,9 @@
 from gluax._src.compat.absent import absent_attribute as _absent_attribute
 from gluax._src.engine.context import Context as Context
 from gluax._src.engine.context import cpu as cpu
-from gluax._src.estimator.callback import LogValidationMetricsCallback as LogValidationMetricsCallback
+from gluax._src.estimator.callback import (
+    LogValidationMetricsCallback as LogValidationMetricsCallback,
+)
 from gluax._src.gluon.symbol_checkpoint import BatchEndParam as BatchEndParam
 from gluax._src.gluon.symbol_checkpoint import load_checkpoint as load_checkpoint
 from gluax._src.gluon.symbol_checkpoint import load_params as load_params

@@ -3,10 +3,10 @@ registry."""
 
 from gluax._src.compat.absent import absent_attribute as _absent_attribute
 from gluax._src.compat.base import py_str as py_str
+from gluax._src.engine.namespace import op_names as _op_names
 from gluax._src.engine.scopes import AttrScope as AttrScope
 from gluax._src.engine.scopes import NameManager as NameManager
-from gluax._src.gluon.symbol import Symbol as SymbolBase
-from gluax._src.engine.namespace import op_names as _op_names
+from gluax._src.gluon.symbol import Symbol as SymbolBase  # noqa: F401  (MXNet's name)
 from gluax._src.gluon.symbol import symbol_function as _symbol_function
 
 

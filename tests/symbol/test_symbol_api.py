@@ -107,8 +107,10 @@ def test_save_load_and_copies(tmp_path):
     y.save(path)
     z = mx.sym.load(path)
     assert z.tojson() == y.tojson()
-    assert mx.sym.load_json(y.tojson()).list_auxiliary_states() == ["bn_moving_mean",
-                                                                     "bn_moving_var"]
+    assert mx.sym.load_json(y.tojson()).list_auxiliary_states() == [
+        "bn_moving_mean",
+        "bn_moving_var",
+    ]
     assert json.loads(copy.deepcopy(y).tojson()) == json.loads(y.tojson())
     with pytest.raises(FileNotFoundError, match="no such file"):
         mx.sym.load(str(tmp_path / "missing.json"))

@@ -57,8 +57,7 @@ _SKIP_INPUT: dict[str, Callable[[str, dict[str, Any]], bool]] = {
     "Convolution": lambda i, a: i == "bias" and bool(a.get("no_bias", False)),
     "Deconvolution": lambda i, a: i == "bias" and bool(a.get("no_bias", True)),
     "LeakyReLU": lambda i, a: i == "gamma" and a.get("act_type", "leaky") != "prelu",
-    "RNN": lambda i, a: (i == "state_cell" and a.get("mode") != "lstm")
-    or i == "sequence_length",
+    "RNN": lambda i, a: (i == "state_cell" and a.get("mode") != "lstm") or i == "sequence_length",
 }
 _PARAM_OPS = frozenset(
     {"FullyConnected", "Convolution", "Deconvolution", "BatchNorm", "InstanceNorm",
@@ -566,7 +565,9 @@ class Symbol(metaclass=_SymbolMeta):
     def reshape(self, *shape: Any, **kwargs: Any) -> Symbol:
         """``mx.sym.reshape(self, shape=...)``; the shape may be given as positional ints."""
         if shape:
-            kwargs["shape"] = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
+            kwargs["shape"] = (
+                shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
+            )
         return apply_op("reshape", (self,), kwargs)
 
     def astype(self, dtype: Any) -> Symbol:
@@ -745,21 +746,26 @@ def dtype_flag(dtype: Any) -> int:
 
 def Group(symbols: Sequence[Symbol], create_fn: Any = None) -> Symbol:
     """One Symbol whose outputs are the outputs of ``symbols``, in order."""
-    if not symbols or any(not isinstance(s, Symbol) or isinstance(s, _TracedSymbol) for s in symbols):
+    if not symbols or any(
+        not isinstance(s, Symbol) or isinstance(s, _TracedSymbol) for s in symbols
+    ):
         raise TypeError("mx.sym.Group: expected a non-empty list of Symbols.")
     return Symbol([e for s in symbols for e in s._outputs])
 
 
 def _make(
-    op: str, hint: str, inputs: list[Symbol], attrs: dict[str, Any], name: str | None,
+    op: str,
+    hint: str,
+    inputs: list[Symbol],
+    attrs: dict[str, Any],
+    name: str | None,
     extra: dict[str, str] | None = None,
 ) -> Symbol:
     entries = []
     for i, s in enumerate(inputs):
         if len(s._outputs) != 1:
             raise ValueError(
-                f"{op}: input {i} is a group of {len(s._outputs)} outputs; pick one with "
-                "symbol[i]."
+                f"{op}: input {i} is a group of {len(s._outputs)} outputs; pick one with symbol[i]."
             )
         entries.append(s._outputs[0])
     sattrs = {k: format_attr(v) for k, v in attrs.items()}

@@ -138,13 +138,12 @@ def _walk(sym: Symbol, shapes: dict[str, Any], dtypes: dict[str, Any]) -> tuple[
             opdef = OPS.get(n.op)
             names = opdef.inputs if opdef is not None and not opdef.variadic else ()
             fill = _param_shapes(n.op, attrs, in_s[0])
-            for i, (c, k) in enumerate(n.inputs):
+            for i, (c, _) in enumerate(n.inputs):
                 if c.op == "null" and i < len(names) and names[i] in fill:
                     want = tuple(int(d) for d in fill[names[i]])
                     have = var_s[c.name]
                     if have is not None and (
-                        len(have) != len(want)
-                        or any(h not in (0, w) for h, w in zip(have, want))
+                        len(have) != len(want) or any(h not in (0, w) for h, w in zip(have, want))
                     ):
                         raise MXNetError(
                             f"infer_shape: node {n.name!r} ({n.op}) needs {names[i]} "
@@ -160,11 +159,10 @@ def _walk(sym: Symbol, shapes: dict[str, Any], dtypes: dict[str, Any]) -> tuple[
                 jax.ShapeDtypeStruct(s, t if t is not None else np.float32)
                 for s, t in zip(in_s, in_t)
             ]
-            one = Symbol([(n, 0)])
             graph = Graph(_one_node_spec(n), f"node {n.name!r}")
             try:
                 res = jax.eval_shape(
-                    lambda *xs: _run_graph(graph, dict(zip(_INPUT_NAMES, xs)), False, None),
+                    lambda *xs, g=graph: _run_graph(g, dict(zip(_INPUT_NAMES, xs)), False, None),
                     *structs,
                 )
             except Exception as e:  # noqa: BLE001 - report which node failed and why
@@ -172,7 +170,6 @@ def _walk(sym: Symbol, shapes: dict[str, Any], dtypes: dict[str, Any]) -> tuple[
                     f"infer_shape: node {n.name!r} ({n.op}) rejects input shapes "
                     f"{[tuple(s) for s in in_s]}: {e}"
                 ) from e
-            del one
             for i, r in enumerate(res):
                 out_s[(id(n), i)], out_t[(id(n), i)] = tuple(r.shape), np.dtype(r.dtype)
         else:
@@ -250,7 +247,9 @@ def _as_dict(
     if isinstance(values, dict):
         extra = [k for k in values if k not in names]
         if extra:
-            raise ValueError(f"bind: {what} has names {extra} that the Symbol lacks; it has {names}.")
+            raise ValueError(
+                f"bind: {what} has names {extra} that the Symbol lacks; it has {names}."
+            )
         out = dict(values)
     else:
         values = list(values)
