@@ -11,7 +11,6 @@ import jax
 import numpy as onp
 import pytest
 
-import gluax as mx
 from gluax import autograd, gluon, np, npx
 
 HERE = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "np_mode"

@@ -176,8 +176,6 @@ def _pending_names(owner: str, module: str, names: str) -> None:
         PENDING_NAMES[f"{module}.{n}"] = owner
 
 
-_pending_names(NUMPY, "mxnet.ndarray", "numpy numpy_extension")
-_pending_names(NUMPY, "mxnet.symbol", "numpy numpy_extension")
 _pending_names(SYMBOL, "mxnet.autograd", "get_symbol")
 
 

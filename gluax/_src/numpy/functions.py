@@ -25,7 +25,7 @@ import jax.numpy as jnp
 import numpy as onp
 
 from gluax._src.engine.base import MXNetError
-from gluax._src.engine.ndarray import NDArray, TRACER_VALUE, TracerValueError, _is_tracer
+from gluax._src.engine.ndarray import TRACER_VALUE, NDArray, TracerValueError, _is_tracer
 from gluax._src.engine.registry import OpDef, invoke
 from gluax._src.engine.state import STATE
 from gluax._src.numpy.multiarray import ARRAY_TYPES, make_op, ndarray, to_np

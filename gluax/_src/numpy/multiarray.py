@@ -20,8 +20,8 @@ from gluax._src.engine import tape as _tape
 from gluax._src.engine.base import canonical_dtype
 from gluax._src.engine.context import as_context
 from gluax._src.engine.ndarray import (
-    NDArray,
     TRACER_VALUE,
+    NDArray,
     TracerValueError,
     _basic_index,
     _index_key,

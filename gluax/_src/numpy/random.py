@@ -13,7 +13,7 @@ import numpy as onp
 from gluax._src.engine import random as _engine_random
 from gluax._src.engine.base import canonical_dtype
 from gluax._src.engine.ndarray import NDArray
-from gluax._src.numpy.multiarray import make_op, ndarray, run, to_np
+from gluax._src.numpy.multiarray import make_op, ndarray, run
 
 _OPS: dict[str, Any] = {}
 
