@@ -28,6 +28,7 @@ from gluax._src.engine.serialization import load as nd_load
 from gluax._src.engine.serialization import save as nd_save
 from gluax._src.engine.state import STATE, eager_scope
 from gluax._src.numpy.multiarray import array_types as _array_types
+from gluax._src.numpy.multiarray import np_in_place as _np_in_place
 from gluax._src.gluon import init as _init
 
 NOT_INITIALIZED = (
@@ -358,11 +359,13 @@ class Parameter:
         if scoped is not None:
             return scoped
         self._check_initialized()
+        _np_in_place(self._data)  # np.ndarray in numpy mode
         return self._pick(self._data, ctx)  # type: ignore[arg-type]
 
     def list_data(self) -> list[NDArray]:
         """The data on every context, in ``list_ctx()`` order."""
         self._check_initialized()
+        _np_in_place(self._data)  # np.ndarray in numpy mode
         return list(self._data)  # type: ignore[arg-type]
 
     def grad(self, ctx: Any = None) -> NDArray:

@@ -513,3 +513,15 @@ def array_types() -> tuple[type, type]:
     from gluax._src.engine.ndarray import Symbol
 
     return (ndarray, ndarray) if npmode.is_np_array() else (NDArray, Symbol)
+
+
+def np_in_place(arrays: list[Any]) -> None:
+    """In numpy mode, turn legacy ``NDArray`` objects into ``np.ndarray`` in place (same
+    object, same value and tape entry; the two classes share one layout), so a parameter
+    initialized before ``npx.set_np()`` hands out ``np.ndarray`` after it."""
+    from gluax._src.engine import npmode
+
+    if npmode.is_np_array():
+        for a in arrays:
+            if type(a) is NDArray:
+                a.__class__ = ndarray
