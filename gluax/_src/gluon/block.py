@@ -227,7 +227,15 @@ class Block:
                     f"{type(self).__name__} '{self.name}', which contains parameters: "
                     f"{_brief(params)}. Set ignore_extra=True to ignore."
                 )
-            params[name]._load_init(arr, ctx, cast_dtype, dtype_source)
+        for name, arr in loaded.items():  # every check first: a refused file changes nothing
+            if name in params:
+                params[name]._check_load(arr, cast_dtype)
+        for name, arr in loaded.items():
+            if name in params:
+                params[name]._load_init(arr, ctx, cast_dtype, dtype_source)
+        for name, p in params.items():
+            if name not in loaded and p._data is None:
+                p._missing_from = (filename, name)
 
     def save_params(self, filename: str) -> None:
         """Deprecated MXNet alias: saves with prefix-stripped full names."""

@@ -31,6 +31,20 @@ from gluax._src.numpy.multiarray import array_types as _array_types
 from gluax._src.numpy.multiarray import np_in_place as _np_in_place
 from gluax._src.gluon import init as _init
 
+def _not_initialized(p: Any) -> str:
+    """The uninitialized-parameter message; after a load with ``allow_missing=True`` that
+    left it out, it says so under the name the load used."""
+    missing = getattr(p, "_missing_from", None)
+    if missing:
+        fname, key = missing
+        return (
+            f"Parameter '{key}' ({p.name}) has not been initialized: it was not in {fname!r}, "
+            "loaded with allow_missing=True. Initialize the parameters the file lacks, e.g. "
+            "net.initialize() before load_parameters (loaded values replace the initial ones)."
+        )
+    return NOT_INITIALIZED.format(name=p.name)
+
+
 NOT_INITIALIZED = (
     "Parameter '{name}' has not been initialized. Note that you should initialize parameters "
     "and create Trainer with Block.collect_params() instead of Block.params because the later "
@@ -291,12 +305,12 @@ class Parameter:
             return
         if self._deferred_init:
             raise DeferredInitializationError(DEFERRED.format(name=self.name))
-        raise RuntimeError(NOT_INITIALIZED.format(name=self.name))
+        raise RuntimeError(_not_initialized(self))
 
     def _check_initialized_or_deferred(self) -> None:
         """What Trainer requires: initialized, or initialization pending a first forward."""
         if self._data is None and not self._deferred_init:
-            raise RuntimeError(NOT_INITIALIZED.format(name=self.name))
+            raise RuntimeError(_not_initialized(self))
 
     def _is_initialized(self) -> bool:
         return self._data is not None
@@ -328,7 +342,7 @@ class Parameter:
         if arr_list is None:
             if self._deferred_init:
                 raise DeferredInitializationError(DEFERRED.format(name=self.name))
-            raise RuntimeError(NOT_INITIALIZED.format(name=self.name))
+            raise RuntimeError(_not_initialized(self))
         if ctx is list:
             return arr_list
         return self._pick(arr_list, ctx)
@@ -401,7 +415,7 @@ class Parameter:
         if self._data is None:
             if self._deferred_init:
                 return list(self._deferred_init[1])
-            raise RuntimeError(NOT_INITIALIZED.format(name=self.name))
+            raise RuntimeError(_not_initialized(self))
         return list(self._ctx_list)  # type: ignore[arg-type]
 
     def zero_grad(self) -> None:
@@ -448,7 +462,7 @@ class Parameter:
                 init, ctx_list, default_init, _ = self._deferred_init
                 self._deferred_init = (init, ctx_list, default_init, NDArray(value))
                 return
-            raise RuntimeError(NOT_INITIALIZED.format(name=self.name))
+            raise RuntimeError(_not_initialized(self))
         for d in self._data:
             d._set_value(jax.device_put(value.astype(self._dtype), d._ctx.jax_device))
 
@@ -500,6 +514,28 @@ class Parameter:
         self, data: NDArray, ctx: Any, cast_dtype: bool = False, dtype_source: str = "current"
     ) -> None:
         """Initialize from (or overwrite with) loaded ``data``, as load_parameters does."""
+        value = self._check_load(data, cast_dtype)
+        self._shape = tuple(value.shape)
+        saved = value.dtype.name
+        if saved != self._dtype:
+            if dtype_source == "saved":
+                self._dtype = saved
+            value = value.astype(self._dtype)
+        self._missing_from = None
+        if self._data is None:
+            if self._deferred_init:
+                ctx_list = self._deferred_init[1] if ctx is None else _ctx_list(ctx)
+            else:
+                ctx_list = _ctx_list(ctx)
+            self._deferred_init = ()
+            self._init_impl(value, ctx_list)
+        else:
+            for d in self._data:
+                d._value = jax.device_put(value, d._ctx.jax_device)
+
+    def _check_load(self, data: NDArray, cast_dtype: bool = False) -> Any:
+        """Raise if ``data`` cannot be loaded into this parameter (shape, dtype); changes
+        nothing, so a load can check every parameter before assigning any."""
         value = data._value
         if self._shape is not None:
             if len(self._shape) != len(value.shape) or any(
@@ -518,19 +554,7 @@ class Parameter:
                     f"expected {self._dtype} vs saved {saved}. Set cast_dtype=True to cast the "
                     "dtype of saved params."
                 )
-            if dtype_source == "saved":
-                self._dtype = saved
-            value = value.astype(self._dtype)
-        if self._data is None:
-            if self._deferred_init:
-                ctx_list = self._deferred_init[1] if ctx is None else _ctx_list(ctx)
-            else:
-                ctx_list = _ctx_list(ctx)
-            self._deferred_init = ()
-            self._init_impl(value, ctx_list)
-        else:
-            for d in self._data:
-                d._value = jax.device_put(value, d._ctx.jax_device)
+        return value
 
 
 def _ctx_list(ctx: Any) -> list[Context]:
@@ -798,7 +822,12 @@ class ParameterDict:
                     f"in this ParameterDict, which contains parameters {_brief(self._params)}. Set "
                     "ignore_extra=True to ignore."
                 )
-            self._params[name]._load_init(v, ctx, cast_dtype, dtype_source)
+        for name, v in arrays.items():  # every check first: a refused file changes nothing
+            if name in self._params:
+                self._params[name]._check_load(v, cast_dtype)
+        for name, v in arrays.items():
+            if name in self._params:
+                self._params[name]._load_init(v, ctx, cast_dtype, dtype_source)
 
 
 def _brief(names: Any, limit: int = 10) -> str:

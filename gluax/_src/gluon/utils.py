@@ -20,6 +20,9 @@ def split_data(
 ) -> list[NDArray]:
     """Split ``data`` into ``num_slice`` slices along ``batch_axis``; with ``even_split=False``
     the first slices get one extra row each when the size does not divide."""
+    batch_axis = _check_axis("split_data", data, batch_axis)
+    if isinstance(num_slice, bool) or not isinstance(num_slice, int) or num_slice < 1:
+        raise ValueError(f"split_data: num_slice must be a positive int, got {num_slice!r}.")
     size = data.shape[batch_axis]
     if even_split and size % num_slice != 0:
         raise ValueError(
@@ -41,14 +44,32 @@ def split_data(
     return out
 
 
+def _check_axis(where: str, data: NDArray, batch_axis: Any) -> int:
+    if isinstance(batch_axis, bool) or not isinstance(batch_axis, int):
+        raise TypeError(f"{where}: batch_axis must be an int, got {type(batch_axis).__name__}.")
+    if not -data.ndim <= batch_axis < data.ndim:
+        raise ValueError(
+            f"{where}: batch_axis={batch_axis} is not an axis of data with shape {data.shape} "
+            f"({-data.ndim} to {data.ndim - 1})."
+        )
+    return batch_axis % data.ndim
+
+
 def split_and_load(
     data: Any, ctx_list: Sequence[Context], batch_axis: int = 0, even_split: bool = True
 ) -> list[NDArray]:
     """Split ``data`` along ``batch_axis`` and place one slice on each context."""
+    if isinstance(ctx_list, Context):
+        ctx_list = [ctx_list]
+    if not isinstance(ctx_list, (list, tuple)) or not ctx_list:
+        raise ValueError(
+            f"split_and_load: ctx_list must be a non-empty list of contexts, got {ctx_list!r}."
+        )
     if not isinstance(data, NDArray):
         from gluax._src.ops.creation import array
 
         data = array(data, ctx=ctx_list[0])
+    batch_axis = _check_axis("split_and_load", data, batch_axis)
     if len(ctx_list) == 1:
         return [data.as_in_context(ctx_list[0])]
     slices = split_data(data, len(ctx_list), batch_axis, even_split)

@@ -20,12 +20,29 @@ from gluax._src.engine.registry import call, register
 from gluax._src.ops._util import dtype_of
 
 
+def _dim(shape: Any, d: Any) -> int:
+    """One dimension of a shape: an integer (or an integral float), never truncated."""
+    if isinstance(d, (int, np.integer)) and not isinstance(d, bool):
+        return int(d)
+    if isinstance(d, (float, np.floating)) and float(d).is_integer():
+        return int(d)
+    raise OperatorError(f"shape {shape!r}: expected integer dimensions, got {d!r}.")
+
+
 def _shape(shape: Any) -> tuple[int, ...]:
     if shape is None:
         return ()
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(int(s) for s in shape)
+    dims = (_dim(shape, shape),) if not hasattr(shape, "__iter__") else tuple(
+        _dim(shape, s) for s in shape
+    )
+    if any(d < 0 for d in dims):
+        raise OperatorError(f"shape {shape!r}: dimensions must not be negative.")
+    size = 1
+    for d in dims:
+        size *= d
+    if size >= 2**62:
+        raise OperatorError(f"shape {shape!r}: {size} elements is more than any device holds.")
+    return dims
 
 
 @register("_zeros", differentiable=False)

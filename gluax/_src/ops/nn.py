@@ -125,6 +125,11 @@ def convolution(
     k = _kernel("Convolution", kernel)
     nsp = len(k)
     _check_data("Convolution", data, nsp, f"a {nsp}-D kernel")
+    if data.dtype != weight.dtype:  # as MXNet: no silent casts of the input (docs/porting.md)
+        raise OperatorError(
+            f"Convolution: data has dtype {data.dtype.name}, the weight {weight.dtype.name}; "
+            "cast the input (x.astype(...)) or the block (block.cast(...)) to match."
+        )
     s = _window_arg("Convolution", "stride", stride, nsp, 1)
     d = _window_arg("Convolution", "dilate", dilate, nsp, 1)
     p = _window_arg("Convolution", "pad", pad, nsp, 0)
@@ -567,7 +572,11 @@ def batch_norm(
         check_shape("BatchNorm", name, tuple(v.shape), (c,))
     bshape = tuple(c if i == ax else 1 for i in range(data.ndim))
     x = data.astype(jnp.float32) if data.dtype in (jnp.float16, jnp.bfloat16) else data
-    if training and not use_global_stats:
+    if training and not use_global_stats and data.size == 0:
+        # an empty batch has no statistics: the moving ones stand in, so a running update
+        # computed from this output's mean/var leaves them as they were (not NaN)
+        mean, var = moving_mean.astype(x.dtype), moving_var.astype(x.dtype)
+    elif training and not use_global_stats:
         axes = tuple(i for i in range(data.ndim) if i != ax)
         # A bucketed (padded) batch: statistics over the real rows only.
         mask = batch_mask(data.shape[0]) if ax != 0 else None

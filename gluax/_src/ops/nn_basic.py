@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import jax
@@ -16,7 +17,13 @@ from gluax._src.ops._util import norm_axis
 def fully_connected(data: jax.Array, weight: jax.Array, bias: jax.Array | None = None, *, num_hidden: int, no_bias: bool = False, flatten: bool = True) -> jax.Array:
     """Affine map ``y = x W^T + b`` over the last axis (over all axes but the first when
     ``flatten``). ``weight`` is ``(num_hidden, in_units)``."""
-    x = data.reshape(data.shape[0], -1) if flatten else data
+    if data.dtype != weight.dtype:  # as MXNet: no silent casts of the input (docs/porting.md)
+        raise OperatorError(
+            f"FullyConnected: data has dtype {data.dtype.name}, the weight {weight.dtype.name}; "
+            "cast the input (x.astype(...)) or the block (block.cast(...)) to match."
+        )
+    # the size, not -1: a zero-size batch has no -1 to solve for
+    x = data.reshape(data.shape[0], math.prod(data.shape[1:])) if flatten else data
     check_shape("FullyConnected", "weight", tuple(weight.shape), (num_hidden, x.shape[-1]))
     y = jnp.matmul(x, weight.T)
     if no_bias:

@@ -127,7 +127,7 @@ class Trainer:
     # ---- stepping -----------------------------------------------------------------------------
     def step(self, batch_size: int, ignore_stale_grad: bool = False) -> None:
         """One update: gradients are scaled by ``1/batch_size`` (MXNet's ``rescale_grad``)."""
-        self._optimizer.rescale_grad = self._scale / batch_size
+        self._optimizer.rescale_grad = self._scale / _check_batch_size("step", batch_size)
         self._update(ignore_stale_grad)
 
     def allreduce_grads(self) -> None:
@@ -141,7 +141,7 @@ class Trainer:
 
     def update(self, batch_size: int, ignore_stale_grad: bool = False) -> None:
         """The update half of ``step`` (call ``allreduce_grads`` first)."""
-        self._optimizer.rescale_grad = self._scale / batch_size
+        self._optimizer.rescale_grad = self._scale / _check_batch_size("update", batch_size)
         self._update(ignore_stale_grad, reduce=False)
 
     @staticmethod
@@ -624,3 +624,17 @@ class Trainer:
             The pickle refers to a class that an MXNet states file does not hold.
         """
         _states_io.load_states(self, fname, allow_pickle)
+
+def _check_batch_size(method: str, batch_size: Any) -> Any:
+    """``batch_size`` if it is a positive number; a clear error otherwise (MXNet divides by
+    it and raises ZeroDivisionError for 0)."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, float, np.number)):
+        raise TypeError(
+            f"Trainer.{method}: batch_size must be a number, got {type(batch_size).__name__}."
+        )
+    if not batch_size > 0:
+        raise ValueError(
+            f"Trainer.{method}: batch_size must be positive, got {batch_size!r} (it scales the "
+            "gradients by 1/batch_size; skip the step when a batch is empty)."
+        )
+    return batch_size
