@@ -122,11 +122,6 @@ _names(BACKEND, "jax.devices('gpu') and device.memory_stats()", "mxnet.util",
        "get_gpu_memory get_cuda_compute_capability")
 _names(INTERNAL, "mx.optimizer.SGD (Test is the toy optimizer of MXNet's own unit tests)",
        "mxnet.optimizer.optimizer", "Test")
-_names(NOT_YET, "mx.gluon.nn.Conv2D (no deformable sampling yet; see docs/operators.md)",
-       "mxnet.gluon.contrib.cnn", "DeformableConvolution ModulatedDeformableConvolution")
-_names(NOT_YET, "mx.gluon.nn.Conv2D (no deformable sampling yet; see docs/operators.md)",
-       "mxnet.gluon.contrib.cnn.conv_layers",
-       "DeformableConvolution ModulatedDeformableConvolution")
 _names(NOT_YET, "sample with numpy.random / jax.random and evaluate jax.scipy.stats densities",
        "mxnet.ndarray.gen_random", "pdf_dirichlet pdf_exponential pdf_gamma "
        "pdf_generalized_negative_binomial pdf_negative_binomial pdf_normal pdf_poisson "
@@ -167,16 +162,12 @@ def _pending(owner: str, paths: str) -> None:
         PENDING_MODULES[p] = owner
 
 
-_pending(SYMBOL, "mxnet.kvstore "
-         "mxnet.kvstore.base mxnet.kvstore.kvstore mxnet.kvstore.kvstore_server")
-
-
 def _pending_names(owner: str, module: str, names: str) -> None:
     for n in names.split():
         PENDING_NAMES[f"{module}.{n}"] = owner
 
 
-_pending_names(SYMBOL, "mxnet.autograd", "get_symbol")
+_pending_names(NUMPY, "mxnet.test_utils", "np_symbol")  # mx.sym.np._Symbol
 
 
 def is_numpy_path(path: str) -> bool:
