@@ -12,3 +12,4 @@ from gluax._src.engine.autograd import record as record
 from gluax._src.engine.autograd import set_recording as set_recording
 from gluax._src.engine.autograd import set_training as set_training
 from gluax._src.engine.autograd import train_mode as train_mode
+from gluax._src.gluon.symbol_autograd import get_symbol as get_symbol

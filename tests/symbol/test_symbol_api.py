@@ -3,12 +3,16 @@ inference, files and the Executor's grad_req/copy/reshape rules (numpy reference
 
 import copy
 import json
+import os
+import sys
 
 import numpy as np
 import pytest
 
 import gluax as mx
 from gluax.name import NameManager
+
+HERE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "symbol_graph")
 
 
 def test_sym_operator_runs_eagerly_on_ndarrays():
@@ -171,3 +175,28 @@ def test_compose_replaces_variables():
     assert on_graph.get_children().list_outputs()[0] == "r_output"
     with pytest.raises(TypeError, match="by position or by name"):
         fc(z, data=z)
+
+
+def test_get_symbol_matches_mxnets_recorded_graph():
+    sys.path.insert(0, HERE)
+    from graphs import record_chain
+
+    with open(os.path.join(HERE, "get_symbol.json")) as f:
+        want = json.load(f)
+    z = record_chain(mx)
+    got = json.loads(mx.autograd.get_symbol(z).tojson())
+
+    def skeleton(g):  # MXNet writes scalars as given (2.0) and shapes as lists ([1,2])
+        return [(n["op"], n["name"], n["inputs"]) for n in g["nodes"]], g["heads"]
+
+    assert skeleton(got) == skeleton(want)
+    sym = mx.autograd.get_symbol(z)
+    x = np.array([0.5, -1.0], np.float32)
+    values = {"var0": mx.nd.array(x), "null1": mx.nd.array([2.0, 3.0]),
+              "null2": mx.nd.ones((3, 2)), "null3": mx.nd.ones((3,))}  # fmt: skip
+    out = sym.eval(**values)[0].asnumpy()
+    y = np.maximum(x * 2 + 1, 0) * [2.0, 3.0]
+    np.testing.assert_allclose(out, np.tile(y.sum() + 1, (1, 3)), rtol=1e-6)
+    np.testing.assert_allclose(z.asnumpy(), out, rtol=1e-6)
+    with pytest.raises(ValueError, match="not computed under autograd.record"):
+        mx.autograd.get_symbol(mx.nd.ones((2,)))
