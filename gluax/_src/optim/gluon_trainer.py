@@ -72,17 +72,15 @@ class Trainer:
             p._check_initialized_or_deferred()
             self._params.append(p)
             p._trainer = self
-        if (
-            isinstance(kvstore, str)
-            and kvstore.startswith("dist")
-            and kvstore not in ("dist_sync", "dist_device_sync")
-        ):
-            raise NotImplementedError(
-                f"Trainer(kvstore={kvstore!r}): only synchronous distributed training "
-                "(kvstore='dist_sync') is available, on JAX's runtime (gluax.parallel.initialize)."
-            )
-        # 'dist_sync' sums gradients over the processes of a gluax.parallel.initialize job
-        self._dist = isinstance(kvstore, str) and kvstore.startswith("dist")
+        # kvstore: a name or an mx.kv.create store. The dist types ('dist_async' runs
+        # synchronously, see docs/kvstore.md) sum gradients over the processes of a
+        # jax.distributed job; 'horovod'/'byteps' and unknown names raise as mx.kv.create does.
+        kv_type = kvstore if isinstance(kvstore, str) else getattr(kvstore, "type", None)
+        if isinstance(kv_type, str):
+            from gluax._src.parallel.kvstore import check_type
+
+            check_type(kv_type, "Trainer")
+        self._dist = isinstance(kv_type, str) and kv_type.startswith("dist")
         self._kvstore = kvstore
         optimizer_params = dict(optimizer_params or {})
         self._optax: optax.GradientTransformation | None = None
