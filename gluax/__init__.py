@@ -11,6 +11,7 @@ from gluax import gluon as gluon
 from gluax import image as image
 from gluax import initializer as initializer
 from gluax import io as io
+from gluax import kvstore as kvstore
 from gluax import lr_scheduler as lr_scheduler
 from gluax import metric as metric
 from gluax import model as model
@@ -78,6 +79,7 @@ th = torch
 np = numpy
 npx = numpy_extension
 init = initializer
+kv = kvstore
 sym = symbol
 viz = visualization
 
