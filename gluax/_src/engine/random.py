@@ -31,6 +31,11 @@ def seed(seed_state: int, ctx: Any = "all") -> None:
         raise TypeError(f"mx.random.seed: seed must be an int, got {type(seed_state).__name__}.")
     _GLOBAL.seed = int(seed_state)
     _GLOBAL.key = jax.random.PRNGKey(int(seed_state))
+    # gluax-only: numpy's global generator too, which the data samplers draw from as in
+    # MXNet (DataLoader(shuffle=True)); one mx.random.seed makes a run repeatable
+    import numpy as np
+
+    np.random.seed(int(seed_state) % 2**32)
 
 
 class TraceKeySource:
