@@ -286,6 +286,7 @@ class Parameter:
                 mark_made([d._value for d in self._data])
 
     def _init_impl(self, value: Any, ctx_list: list[Context]) -> None:
+        self._shape = _shape_tuple(self._shape)  # code may assign a list (GluonCV's pruning)
         if tuple(value.shape) != self._shape:
             raise ValueError(
                 f"Parameter '{self.name}': data of shape {tuple(value.shape)} does not match {self._shape}."
