@@ -188,3 +188,75 @@ def test_proposals_lie_in_the_image_and_do_not_overlap_beyond_the_threshold():
                 w = max(0, min(r[i, 2], r[j, 2]) - max(r[i, 0], r[j, 0]) + 1)
                 h = max(0, min(r[i, 3], r[j, 3]) - max(r[i, 1], r[j, 1]) + 1)
                 assert w * h / (area[i] + area[j] - w * h) <= c["attrs"]["threshold"] + 1e-6
+
+
+@pytest.mark.parametrize("layer", _FIX["layers"], ids=lambda c: c["name"])
+def test_contrib_cnn_layers_match_mxnet(layer):
+    from gluax.gluon.contrib import cnn
+
+    name = layer["name"]
+    kw = {k: tuple(v) if isinstance(v, list) else v for k, v in layer["kwargs"].items()}
+    net = getattr(cnn, layer["class"])(**kw)
+    net.initialize()
+    x = mx.nd.array(_NPZ[f"{name}/x"])
+    net(x)
+    params = net.collect_params()
+    assert sorted(params.keys()) == layer["params"]
+    for k, p in params.items():
+        p.set_data(mx.nd.array(_NPZ[f"{name}/param/{k}"]))
+    net.hybridize()
+    with mx.autograd.record():
+        out = net(x)
+        (out * mx.nd.array(_NPZ[f"{name}/head"])).sum().backward()
+    np.testing.assert_allclose(out.asnumpy(), _NPZ[f"{name}/out"], rtol=1e-4, atol=1e-5)
+    if layer["grads"]:
+        for k, p in params.items():
+            np.testing.assert_allclose(p.grad().asnumpy(), _NPZ[f"{name}/pgrad/{k}"], rtol=1e-4,
+                                       atol=1e-4, err_msg=k)
+
+
+def test_deformable_convolution_with_zero_offsets_is_a_convolution():
+    rng = np.random.RandomState(3)
+    x = mx.nd.array(rng.normal(size=(1, 4, 6, 5)))
+    w = mx.nd.array(rng.normal(size=(6, 2, 3, 3)))
+    b = mx.nd.array(rng.normal(size=(6,)))
+    kw = dict(kernel=(3, 3), num_filter=6, pad=(1, 1), stride=(1, 2), num_group=2)
+    ref = mx.nd.Convolution(x, w, b, **kw).asnumpy()
+    off = mx.nd.zeros((1, 18, 6, 3))
+    np.testing.assert_allclose(mx.nd.contrib.DeformableConvolution(x, off, w, b, **kw).asnumpy(),
+                               ref, rtol=1e-4, atol=1e-4)
+    m = mx.nd.ones((1, 9, 6, 3))
+    np.testing.assert_allclose(
+        mx.nd.contrib.ModulatedDeformableConvolution(x, off, m, w, b, **kw).asnumpy(), ref,
+        rtol=1e-4, atol=1e-4)
+    # an integer offset of one row reads the shifted map (away from the borders)
+    off = mx.nd.zeros((1, 18, 6, 3))
+    off[:, 0::2] = 1.0
+    shifted = mx.nd.Convolution(mx.nd.array(np.pad(x.asnumpy()[:, :, 1:], ((0, 0), (0, 0), (0, 1), (0, 0)))), w, b, **kw)
+    got = mx.nd.contrib.DeformableConvolution(x, off, w, b, **kw)
+    np.testing.assert_allclose(got.asnumpy()[:, :, 1:4], shifted.asnumpy()[:, :, 1:4], rtol=1e-4, atol=1e-4)
+
+
+def test_modulated_deformable_gradient_matches_finite_differences():
+    # MXNet 1.9.1 computes this gradient on GPU only; check JAX's against central differences.
+    from gluax._src.engine.registry import get_op
+
+    c = CASES["mdeform"]
+    ins = [np.asarray(_NPZ[f"mdeform/in{k}"], np.float64) for k in range(5)]
+    fn = get_op("_contrib_ModulatedDeformableConvolution").fn
+    head = _NPZ["mdeform/head"]
+    def loss(*a):
+        return (fn(*a, **c["attrs"]) * head).sum()
+    args = [a.astype(np.float32) for a in ins]
+    grads = jax.grad(loss, argnums=(1, 2))(*args)
+    rng = np.random.RandomState(0)
+    for argn, g in zip((1, 2), grads):
+        for _ in range(4):
+            idx = tuple(rng.randint(s) for s in args[argn].shape)
+            eps = 1e-2
+            hi = [a.copy() for a in args]
+            lo = [a.copy() for a in args]
+            hi[argn][idx] += eps
+            lo[argn][idx] -= eps
+            fd = (float(loss(*hi)) - float(loss(*lo))) / (2 * eps)
+            np.testing.assert_allclose(float(np.asarray(g)[idx]), fd, rtol=5e-2, atol=5e-3)

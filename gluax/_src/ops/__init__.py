@@ -4,6 +4,7 @@ from gluax._src.ops import contrib as contrib
 from gluax._src.ops import creation as creation
 from gluax._src.ops import ctc as ctc
 from gluax._src.ops import custom as custom
+from gluax._src.ops import deformable as deformable
 from gluax._src.ops import detection as detection
 from gluax._src.ops import elemwise as elemwise
 from gluax._src.ops import extra_ops as extra_ops

@@ -54,8 +54,6 @@ _add(NOT_YET, "jax.scipy.stats (e.g. jax.scipy.stats.norm.pdf) on the array valu
 _add(NOT_YET, "numpy or jax.random sampling of the candidates",
      "_sample_unique_zipfian contrib.rand_zipfian")
 _add(NOT_YET, "mx.nd.Convolution (which im2col/col2im exist to emulate)", "im2col col2im")
-_add(NOT_YET, "mx.nd.Convolution (no deformable sampling yet)",
-     "contrib.DeformableConvolution contrib.ModulatedDeformableConvolution")
 _add(NOT_YET, "mx.nd.ROIPooling (no position-sensitive pooling yet)",
      "contrib.PSROIPooling contrib.DeformablePSROIPooling")
 _add(NOT_YET, "mx.nd.contrib.ROIAlign on the axis-aligned bounding boxes",

@@ -1,7 +1,5 @@
-"""``mx.gluon.contrib.cnn``: deformable convolutions, absent in gluax until the operator exists (see docs/modules.md)."""
+"""``mx.gluon.contrib.cnn``: the deformable convolution layers (v1 and modulated v2)."""
 
-from gluax._src.compat.absent import absent_attribute as _absent_attribute
-
-
-def __getattr__(name: str):  # MXNet names gluax lacks: importable, raise when used
-    return _absent_attribute(__name__, name)
+from gluax._src.contrib.cnn import DeformableConvolution as DeformableConvolution
+from gluax._src.contrib.cnn import ModulatedDeformableConvolution as ModulatedDeformableConvolution
+from gluax.gluon.contrib.cnn import conv_layers as conv_layers
