@@ -350,7 +350,8 @@ def report(results: dict) -> str:
     breakdown of gluax's cold time."""
     lines = [
         "| network | phase | MXNet s | gluax cold s | cold ratio | gluax warm s | warm ratio "
-        "| cold: programs / trace / lower / compile s | warm: programs (cache hits) |",
+        "| cold: programs / trace / lower / compile s "
+        "| warm: programs (cache hits) / trace / lower / load s |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in results.items():
@@ -367,7 +368,8 @@ def report(results: dict) -> str:
             bw = gw.get("breakdown", {}).get(p)
             cold_bd = (f"{b['programs']} / {b['trace']:.2f} / {b['lower']:.2f} / "
                        f"{b['compile']:.2f}" if b else "")
-            warm_bd = f"{bw['programs']} ({bw['hits']})" if bw else ""
+            warm_bd = (f"{bw['programs']} ({bw['hits']}) / {bw['trace']:.2f} / "
+                       f"{bw['lower']:.2f} / {bw['compile']:.2f}" if bw else "")
             lines.append(
                 f"| {name} | {p} | {_fmt(mc.get(p))} | {_fmt(gc.get(p))} | "
                 f"{_ratio(gc.get(p), mc.get(p))} | {_fmt(gw.get(p))} | "
