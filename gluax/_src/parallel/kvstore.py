@@ -80,9 +80,15 @@ def _env_rendezvous() -> tuple[str, int, int] | None:
 
 
 def _join_job() -> None:
-    """Join a jax.distributed job from the environment, unless already in one."""
-    if jax.process_count() > 1:
-        return
+    """Join a jax.distributed job from the environment, unless already in one (checked
+    without starting JAX's backend, which would make joining impossible)."""
+    try:
+        from jax._src import distributed as _jax_distributed
+
+        if _jax_distributed.global_state.client is not None:
+            return
+    except (ImportError, AttributeError):  # pragma: no cover - other jax layouts
+        pass
     rdv = _env_rendezvous()
     if rdv is None or rdv[1] <= 1:
         return
