@@ -136,8 +136,8 @@ def test_mlp_and_lenet_with_d2l_trainer(d2l):
 
     lenet = _quiet(d2l.LeNet(lr=0.1, num_classes=3))
     rng = onp.random.RandomState(0)
-    imgs = np.array(rng.rand(16, 1, 28, 28).astype("float32"))
-    labels = np.array(rng.randint(0, 3, 16))
+    imgs = np.array(rng.rand(8, 1, 28, 28).astype("float32"))
+    labels = np.array(rng.randint(0, 3, 8))
 
     class Images(d2l.DataModule):
         def __init__(self):
@@ -148,9 +148,9 @@ def test_mlp_and_lenet_with_d2l_trainer(d2l):
             return self.get_tensorloader((imgs, labels), train)
 
     before = lenet.loss(lenet(imgs), labels).item()
-    d2l.Trainer(max_epochs=2).fit(lenet, Images())
+    d2l.Trainer(max_epochs=1).fit(lenet, Images())
     after = lenet.loss(lenet(imgs), labels).item()
-    assert onp.isfinite(after) and lenet(imgs).shape == (16, 3) and after != before
+    assert onp.isfinite(after) and lenet(imgs).shape == (8, 3) and after != before
 
 
 def test_rnn_scratch_language_model(d2l, tmp_path):
@@ -165,7 +165,7 @@ def test_rnn_scratch_language_model(d2l, tmp_path):
             with open(path) as f:
                 return f.read()
 
-    data = LocalTimeMachine(batch_size=16, num_steps=8, num_train=160, num_val=32)
+    data = LocalTimeMachine(batch_size=16, num_steps=8, num_train=64, num_val=16)
     assert isinstance(data.X, np.ndarray) and data.X.shape[1] == 8
     rnn = d2l.RNNScratch(num_inputs=len(data.vocab), num_hiddens=16)
     outputs, state = rnn(np.ones((8, 2, len(data.vocab))))
