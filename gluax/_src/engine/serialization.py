@@ -76,13 +76,19 @@ class PickleFormatError(FileFormatError, pickle.UnpicklingError):
 
 @contextlib.contextmanager
 def reading(reader: str, fname: Any, expected: str) -> Iterator[None]:
-    """Inside, any failure other than gluax's own errors and OS errors (a missing file)
-    becomes a ``FileFormatError`` naming ``fname`` and ``expected``: parsing a corrupt file
+    """Inside, any failure other than gluax's own errors and the file system's (a missing
+    file, permissions) becomes a ``FileFormatError`` naming ``fname`` and ``expected``: parsing a corrupt file
     never surfaces as a bare ``KeyError``, ``UnicodeDecodeError`` or ``MemoryError``."""
     try:
         yield
-    except (MXNetError, OSError, NotImplementedError):
+    except (MXNetError, NotImplementedError):
         raise
+    except OSError as e:
+        if e.errno is not None:  # the file system's (missing file, permissions): not content
+            raise
+        raise FileFormatError(  # gzip.BadGzipFile and the like are OSErrors without errno
+            reader, fname, "content", expected, f"{type(e).__name__}: {str(e)[:600]}"
+        ) from e
     except (Exception, MemoryError, RecursionError) as e:  # noqa: BLE001
         cls = PickleFormatError if isinstance(e, pickle.UnpicklingError) else FileFormatError
         raise cls(

@@ -120,7 +120,7 @@ def test_missing_files_name_the_folder_and_the_files(tmp_path):
 def test_corrupt_files_are_value_errors(tmp_path):
     (tmp_path / "t10k-images-idx3-ubyte").write_bytes(b"\0\0\x08\x01" + b"\0" * 12)
     (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(b"\0\0\x08\x01\0\0\0\x01" + b"\0")
-    with pytest.raises(ValueError, match="magic number 0x801, expected 0x803"):
+    with pytest.raises(ValueError, match=r"\(magic number\): expected 0x803, got 0x801"):
         MNIST(root=str(tmp_path), train=False)
     (tmp_path / "t10k-images-idx3-ubyte").write_bytes(
         b"\0\0\x08\x03\0\0\0\x02\0\0\0\x01\0\0\0\x01" + b"\0" * 2
@@ -130,13 +130,13 @@ def test_corrupt_files_are_value_errors(tmp_path):
     (tmp_path / "t10k-images-idx3-ubyte").write_bytes(
         b"\0\0\x08\x03\0\0\0\x02\0\0\0\x01\0\0\0\x01" + b"\0"
     )
-    with pytest.raises(ValueError, match=r"promises 2 values \(\[2, 1, 1\]\), the file has 1"):
+    with pytest.raises(ValueError, match=r"expected 2 values as the header promises \(\[2, 1, 1\]\), got 1"):
         MNIST(root=str(tmp_path), train=False)
     (tmp_path / "t10k-images-idx3-ubyte").write_bytes(b"\0\0\x08\x03")
-    with pytest.raises(ValueError, match="too short for its header"):
+    with pytest.raises(ValueError, match=r"\(header\): expected 16 bytes, got 4"):
         MNIST(root=str(tmp_path), train=False)
     (tmp_path / "test_batch.bin").write_bytes(b"\0" * 3000)
-    with pytest.raises(ValueError, match="size 3000 is not a multiple of the 3073-byte record"):
+    with pytest.raises(ValueError, match="expected a multiple of the 3073-byte record, got 3000 bytes"):
         CIFAR10(root=str(tmp_path), train=False)
 
 

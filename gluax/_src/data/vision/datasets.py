@@ -10,6 +10,7 @@ Samples have MXNet's types: images are HWC uint8 NDArrays, MNIST/CIFAR labels nu
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import struct
 import tarfile
@@ -21,6 +22,71 @@ import numpy as np
 from gluax._src.data.dataset import Dataset, RecordFileDataset, as_item, known_transform
 from gluax._src.data.recordio import unpack
 from gluax._src.data.vision.image import decode_numpy, read_numpy
+from gluax._src.engine.serialization import FileFormatError, reading
+
+# SHA-1 digests of the standard files, as MXNet 1.9.1 lists them for its downloads (the .gz
+# files for MNIST and Fashion-MNIST, the extracted binary batches for CIFAR). A file with one
+# of these names that claims the standard size (the shape in its header, the CIFAR batch
+# size) is checked against its digest; smaller files of the same format are read unchecked.
+KNOWN_SHA1 = {
+    "MNIST": {
+        "train-images-idx3-ubyte.gz": "6c95f4b05d2bf285e1bfb0e7960c31bd3b3f8a7d",
+        "train-labels-idx1-ubyte.gz": "2a80914081dc54586dbdf242f9805a6b8d2a15fc",
+        "t10k-images-idx3-ubyte.gz": "c3a25af1f52dad7f726cce8cacb138654b760d48",
+        "t10k-labels-idx1-ubyte.gz": "763e7fa3757d93b0cdec073cef058b2004252c17",
+    },
+    "FashionMNIST": {
+        "train-images-idx3-ubyte.gz": "0cf37b0d40ed5169c6b3aba31069a9770ac9043d",
+        "train-labels-idx1-ubyte.gz": "236021d52f1e40852b06a4c3008d8de8aef1e40b",
+        "t10k-images-idx3-ubyte.gz": "626ed6a7c06dd17c0eec72fa3be1740f146a2863",
+        "t10k-labels-idx1-ubyte.gz": "17f9ab60e7257a1620f4ad76bbbaf857c3920701",
+    },
+    "CIFAR10": {
+        "data_batch_1.bin": "aadd24acce27caa71bf4b10992e9e7b2d74c2540",
+        "data_batch_2.bin": "c0ba65cce70568cd57b4e03e9ac8d2a5367c1795",
+        "data_batch_3.bin": "1dd00a74ab1d17a6e7d73e185b69dbf31242f295",
+        "data_batch_4.bin": "aab85764eb3584312d3c7f65fd2fd016e36a258e",
+        "data_batch_5.bin": "26e2849e66a845b7f1e4614ae70f4889ae604628",
+        "test_batch.bin": "67eb016db431130d61cd03c7ad570b013799c88c",
+    },
+    "CIFAR100": {
+        "train.bin": "e207cd2e05b73b1393c74c7f5e7bea451d63e08e",
+        "test.bin": "8fb6623e830365ff53cf14adec797474f5478006",
+    },
+}
+# The header shapes (MNIST) and byte sizes (CIFAR) of the standard files.
+_STANDARD_MNIST = {
+    "train-images-idx3-ubyte.gz": (60000, 28, 28),
+    "train-labels-idx1-ubyte.gz": (60000,),
+    "t10k-images-idx3-ubyte.gz": (10000, 28, 28),
+    "t10k-labels-idx1-ubyte.gz": (10000,),
+}
+_STANDARD_CIFAR = {"train.bin": 50000 * 3074, "test.bin": 10000 * 3074}
+_MAX_IDX_VALUES = 1 << 31
+
+
+def _check_sha1(dataset: str, path: str) -> None:
+    """Compare ``path`` with MXNet's known SHA-1 of the file of that name."""
+    want = KNOWN_SHA1[dataset][os.path.basename(path)]
+    h = hashlib.sha1()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    if h.hexdigest() != want:
+        raise FileFormatError(
+            dataset, path, "whole file",
+            f"SHA-1 {want} (MXNet's digest of the standard file of this name)", h.hexdigest(),
+            "the file is corrupt or not the standard one; copy it again",
+        )  # fmt: skip
+
+
+def _check_gzip(path: str, reader: str) -> None:
+    """Read the whole gzip stream of ``path``, which checks its CRC-32 and length: a
+    corrupt archive raises instead of yielding different bytes."""
+    with reading(reader, path, "an intact gzip file (its CRC-32 and length checked)"):
+        with gzip.open(path, "rb") as f:
+            while f.read(1 << 22):
+                pass
 
 
 def data_dir() -> str:
@@ -69,25 +135,40 @@ def _open_maybe_gz(path: str) -> Any:
     return gzip.open(path, "rb") if gz else open(path, "rb")
 
 
-def _read_idx(path: str, magic: int, ndim: int) -> np.ndarray:
-    """An IDX file (MNIST's format): big-endian magic and dims, then uint8 values."""
-    with _open_maybe_gz(path) as f:
-        head = f.read(4 + 4 * ndim)
-        if len(head) < 4 + 4 * ndim:
-            raise ValueError(f"IDX file '{path}' is too short for its header.")
-        got, *dims = struct.unpack(f">{1 + ndim}I", head)
-        if got != magic:
-            raise ValueError(
-                f"'{path}' is not an IDX file of {ndim}-D uint8 data: magic number {got:#x}, "
-                f"expected {magic:#x}."
-            )
-        data = np.frombuffer(f.read(), dtype=np.uint8)
-    n = int(np.prod(dims))
-    if data.size != n:
-        raise ValueError(
-            f"IDX file '{path}': the header promises {n} values ({dims}), the file has {data.size}."
-        )
-    return data.reshape(dims)
+def _read_idx(path: str, magic: int, ndim: int, dataset: str = "MNIST") -> np.ndarray:
+    """An IDX file (MNIST's format): big-endian magic and dims, then uint8 values. Gzipped
+    files are read to the end of the stream, so their CRC is checked."""
+    with reading(dataset, path, f"an IDX file of {ndim}-D uint8 data"):
+        with _open_maybe_gz(path) as f:
+            head = f.read(4 + 4 * ndim)
+            if len(head) < 4 + 4 * ndim:
+                raise FileFormatError(
+                    dataset, path, "offset 0 (header)", f"{4 + 4 * ndim} bytes", len(head)
+                )
+            got, *dims = struct.unpack(f">{1 + ndim}I", head)
+            if got != magic:
+                raise FileFormatError(
+                    dataset, path, "offset 0 (magic number)", f"{magic:#x}", f"{got:#x}",
+                    f"it is not an IDX file of {ndim}-D uint8 data",
+                )  # fmt: skip
+            n = int(np.prod(dims, dtype=object))
+            if n > _MAX_IDX_VALUES:
+                raise FileFormatError(
+                    dataset, path, "offset 4 (dimensions)", f"at most {_MAX_IDX_VALUES} values",
+                    f"{dims}",
+                )  # fmt: skip
+            payload = f.read(n)
+            extra = f.read(1)  # reaches the end of a gzip stream: its CRC is checked
+    if len(payload) != n or extra:
+        have = f"{len(payload)}" if not extra else "more"
+        raise FileFormatError(
+            dataset, path, f"offset {4 + 4 * ndim} (data)",
+            f"{n} values as the header promises ({dims})", have,
+        )  # fmt: skip
+    name = os.path.basename(path)
+    if name in KNOWN_SHA1.get(dataset, {}) and tuple(dims) == _STANDARD_MNIST.get(name):
+        _check_sha1(dataset, path)
+    return np.frombuffer(payload, dtype=np.uint8).reshape(dims)
 
 
 class MNIST(_DownloadedDataset):
@@ -137,8 +218,8 @@ class MNIST(_DownloadedDataset):
         paths = [self._find(n) for n in names]
         if None in paths:
             raise _missing(self._name, self._root, [n + ".gz" for n in names])
-        images = _read_idx(paths[0], 2051, 3)
-        labels = _read_idx(paths[1], 2049, 1)
+        images = _read_idx(paths[0], 2051, 3, self._name)
+        labels = _read_idx(paths[1], 2049, 1, self._name)
         if len(images) != len(labels):
             raise ValueError(
                 f"{self._name}: {paths[0]} holds {len(images)} images but {paths[1]} holds "
@@ -169,12 +250,14 @@ class FashionMNIST(MNIST):
         super().__init__(root, train, transform)
 
 
-def _extract(archive: str, root: str) -> None:
-    with tarfile.open(archive) as tar:
-        if hasattr(tarfile, "data_filter"):
-            tar.extractall(root, filter="data")
-        else:  # Python without extraction filters
-            tar.extractall(root)
+def _extract(archive: str, root: str, reader: str) -> None:
+    _check_gzip(archive, reader)  # tarfile stops before the gzip trailer: check it first
+    with reading(reader, archive, "a tar.gz archive of the data set"):
+        with tarfile.open(archive) as tar:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(root, filter="data")
+            else:  # Python without extraction filters
+                tar.extractall(root)
 
 
 class CIFAR10(_DownloadedDataset):
@@ -219,10 +302,15 @@ class CIFAR10(_DownloadedDataset):
         with open(path, "rb") as f:
             raw = np.frombuffer(f.read(), dtype=np.uint8)
         if raw.size % width:
-            raise ValueError(
-                f"{self._name}: '{path}' is not a CIFAR binary batch: its size {raw.size} is "
-                f"not a multiple of the {width}-byte record."
-            )
+            raise FileFormatError(
+                self._name, path, "whole file", f"a multiple of the {width}-byte record",
+                f"{raw.size} bytes", "it is not a CIFAR binary batch",
+            )  # fmt: skip
+        name = os.path.basename(path)
+        if name in KNOWN_SHA1.get(self._name, {}) and raw.size == _STANDARD_CIFAR.get(
+            name, 10000 * 3073
+        ):
+            _check_sha1(self._name, path)
         raw = raw.reshape(-1, width)
         images = raw[:, self._label_bytes :].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
         return images, raw[:, self._label_column()].astype(np.int32)
@@ -235,7 +323,7 @@ class CIFAR10(_DownloadedDataset):
         folder = self._folder(names)
         archive = os.path.join(self._root, self._archive)
         if folder is None and os.path.isfile(archive):
-            _extract(archive, self._root)
+            _extract(archive, self._root, self._name)
             folder = self._folder(names)
         if folder is None:
             raise _missing(self._name, self._root, names + [f"(or {self._archive})"])
