@@ -237,3 +237,69 @@ def test_get_operator_arguments():
     a = mx.operator.get_operator_arguments("FullyConnected")
     assert a.names[:3] == ["data", "weight", "bias"] and "num_hidden" in a.names
     assert a.narg == len(a.names) == len(a.types)
+
+
+@mx.operator.register("scaled_tanh_traced", trace=True)
+class _TracedTanhProp(USER["ScaledTanhProp"]):
+    pass
+
+
+@mx.operator.register("running_center_traced", trace=True)
+class _TracedCenterProp(USER["RunningCenterProp"]):
+    pass
+
+
+@mx.operator.register("softmax_traced", trace=True)
+class _TracedSoftmaxProp(USER["SoftmaxProp"]):
+    pass
+
+
+def test_trace_true_runs_the_user_code_in_the_program():
+    class Net(mx.gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return F.Custom(x, op_type="scaled_tanh_traced", scale=1.5)
+
+    net = Net()
+    net.hybridize()
+    x = mx.nd.array(D["x"])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = net(x)
+    y.backward(mx.nd.array(D["head"]))
+    np.testing.assert_allclose(y.asnumpy(), D["tanh_y"], **TOL)
+    np.testing.assert_allclose(x.grad.asnumpy() * 2, D["tanh_dx_add2"], rtol=1e-5, atol=1e-5)
+
+
+def test_trace_true_aux_state_layer():
+    class Block(mx.gluon.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            self.moving_mean = self.params.get("moving_mean", shape=(3,), init="zeros",
+                                               grad_req="null")
+
+        def hybrid_forward(self, F, x, moving_mean):
+            return F.Custom(x, moving_mean, op_type="running_center_traced")
+
+    net = Block()
+    net.initialize()
+    net.hybridize()
+    for step in range(2):
+        x = mx.nd.array(D["xc"] * (step + 1))
+        x.attach_grad()
+        with mx.autograd.record():
+            y = net(x)
+        y.backward()
+    np.testing.assert_allclose(y.asnumpy(), D["block_y_1"], **TOL)
+    np.testing.assert_allclose(net.moving_mean.data().asnumpy(), D["block_mm_1"], **TOL)
+
+
+def test_trace_true_with_numpy_code_says_what_to_do():
+    class Net(mx.gluon.HybridBlock):
+        def hybrid_forward(self, F, x, label):
+            return F.Custom(x, label, op_type="softmax_traced")
+
+    net = Net()
+    net.hybridize()
+    with pytest.raises(TypeError, match="'softmax_traced' is registered with trace=True.*"
+                                        "without trace=True"):
+        net(mx.nd.array(D["x"]), mx.nd.array(D["label"]))

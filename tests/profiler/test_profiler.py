@@ -3,7 +3,6 @@ names the operators and compiled programs that ran, with their call counts."""
 
 import gzip
 import json
-import pathlib
 
 import numpy as np
 import pytest
