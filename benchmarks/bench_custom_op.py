@@ -51,7 +51,7 @@ def bench(net, *args, n=200):
 
 x = mx.nd.array(np.random.randn(64, 100).astype("float32"))
 lab = mx.nd.array(np.random.randint(0, 100, 64).astype("float32"))
-print(f"softmax tutorial  custom callback: {bench(USER["SoftmaxBlock"](), x, lab):8.1f} us/step")
+print(f"softmax tutorial  custom callback: {bench(USER['SoftmaxBlock'](), x, lab):8.1f} us/step")
 print(f"softmax           traced built-in: {bench(TracedSoftmax(), x, lab):8.1f} us/step")
 print(f"scaled_tanh       custom callback: {bench(CustomTanh(), x):8.1f} us/step")
 print(f"scaled_tanh       traced built-in: {bench(TracedTanh(), x):8.1f} us/step")
