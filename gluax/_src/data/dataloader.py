@@ -51,12 +51,15 @@ class _ForkServer:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
+        self._pid = os.getpid()
 
     def start(self) -> None:
         with self._lock:
             self._start()
 
     def _start(self) -> None:
+        if self._pid != os.getpid():  # a fork of the process that started it: start its own
+            self._proc, self._sock, self._pid = None, None, os.getpid()
         if self._proc is not None and self._proc.poll() is None:
             return
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
