@@ -69,10 +69,11 @@ class _OpBlock(mx.gluon.HybridBlock):
 
 
 @pytest.mark.parametrize("name", ["box_encode", "bipartite", "target_mining",
-                                  "detection_topk_force", "roialign_ps", "multiproposal"])
+                                  "detection_topk_force", "roialign_ps", "multiproposal",
+                                  "corr", "pdf_gamma_1", "histogram_edges", "col2im"])
 def test_hybridized_matches_mxnet(name):
     c = CASES[name]
-    net = _OpBlock(c["op"], c["attrs"])
+    net = _OpBlock(c["op"].replace("_internal.", ""), c["attrs"])
     net.hybridize()
     xs = [mx.nd.array(_NPZ[f"{name}/in{k}"]) for k in range(c["n_in"])]
     out = net(*xs)
@@ -260,3 +261,63 @@ def test_modulated_deformable_gradient_matches_finite_differences():
             lo[argn][idx] -= eps
             fd = (float(loss(*hi)) - float(loss(*lo))) / (2 * eps)
             np.testing.assert_allclose(float(np.asarray(g)[idx]), fd, rtol=5e-2, atol=5e-3)
+
+
+# ---- operators MXNet 1.9.1 runs on GPU only (fft, ifft, count_sketch): numpy references ----
+
+
+def test_fft_ifft_against_numpy_and_roundtrip():
+    x = np.random.RandomState(5).normal(size=(3, 2, 8)).astype(np.float32)
+    f = mx.nd.contrib.fft(mx.nd.array(x)).asnumpy()
+    ref = np.fft.fft(x, axis=-1)
+    np.testing.assert_allclose(f[..., 0::2], ref.real, atol=1e-4)
+    np.testing.assert_allclose(f[..., 1::2], ref.imag, atol=1e-4)
+    back = mx.nd.contrib.ifft(mx.nd.array(f)).asnumpy()
+    np.testing.assert_allclose(back, 8 * x, atol=1e-4)  # unnormalized, as MXNet
+    # gradient of fft: the real part of the unnormalized inverse transform of the head
+    xa = mx.nd.array(x)
+    xa.attach_grad()
+    head = np.random.RandomState(6).normal(size=f.shape).astype(np.float32)
+    with mx.autograd.record():
+        (mx.nd.contrib.fft(xa) * mx.nd.array(head)).sum().backward()
+    hz = head[..., 0::2] + 1j * head[..., 1::2]
+    np.testing.assert_allclose(xa.grad.asnumpy(), (np.fft.ifft(hz, axis=-1) * 8).real, atol=1e-3)
+
+
+def test_count_sketch_against_numpy():
+    rng = np.random.RandomState(7)
+    x = rng.normal(size=(4, 6)).astype(np.float32)
+    h = rng.randint(0, 3, size=(1, 6)).astype(np.float32)
+    s = rng.choice([-1.0, 1.0], size=(1, 6)).astype(np.float32)
+    ref = np.zeros((4, 3), np.float32)
+    for i in range(6):
+        ref[:, int(h[0, i])] += s[0, i] * x[:, i]
+    out = mx.nd.contrib.count_sketch(mx.nd.array(x), mx.nd.array(h), mx.nd.array(s), out_dim=3)
+    np.testing.assert_allclose(out.asnumpy(), ref, rtol=1e-5, atol=1e-6)
+
+
+def test_small_ops_properties():
+    # col2im is im2col's adjoint: <im2col(x), y> == <x, col2im(y)>
+    rng = np.random.RandomState(8)
+    x = rng.normal(size=(1, 2, 5, 4)).astype(np.float32)
+    kw = dict(kernel=(2, 3), stride=(1, 2), pad=(1, 1))
+    cx = mx.nd.im2col(mx.nd.array(x), **kw).asnumpy()
+    y = rng.normal(size=cx.shape).astype(np.float32)
+    back = mx.nd.col2im(mx.nd.array(y), output_size=(5, 4), **kw).asnumpy()
+    np.testing.assert_allclose((cx * y).sum(), (x * back).sum(), rtol=1e-4)
+    # densities integrate (sum) to about one
+    grid = np.linspace(-8, 8, 4001, dtype=np.float32)[None]
+    d = mx.nd.random_pdf_normal(mx.nd.array(grid), mx.nd.array([0.3]), mx.nd.array([1.2]))
+    np.testing.assert_allclose(d.asnumpy().sum() * (grid[0, 1] - grid[0, 0]), 1.0, rtol=1e-3)
+    k = np.arange(200, dtype=np.float32)[None]
+    pm = mx.nd.random_pdf_poisson(mx.nd.array(k), mx.nd.array([4.5])).asnumpy()
+    np.testing.assert_allclose(pm.sum(), 1.0, rtol=1e-4)
+    # Correlation of a map with itself at zero displacement is the mean of its squares
+    a = rng.normal(size=(1, 3, 4, 4)).astype(np.float32)
+    corr = mx.nd.Correlation(mx.nd.array(a), mx.nd.array(a), max_displacement=1, pad_size=1)
+    np.testing.assert_allclose(corr.asnumpy()[0, 4], (a[0] ** 2).mean(0), rtol=1e-5)
+    # histogram counts add up to the values inside the range
+    v = rng.normal(size=50).astype(np.float32)
+    c, e = mx.nd._internal._histogram(mx.nd.array(v), bin_cnt=5, range=(-1, 1))
+    assert c.asnumpy().sum() == (np.abs(v) <= 1).sum()
+    np.testing.assert_allclose(e.asnumpy(), np.linspace(-1, 1, 6), atol=1e-6)

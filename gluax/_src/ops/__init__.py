@@ -10,6 +10,7 @@ from gluax._src.ops import elemwise as elemwise
 from gluax._src.ops import extra_ops as extra_ops
 from gluax._src.ops import indexing as indexing
 from gluax._src.ops import linalg as linalg
+from gluax._src.ops import misc_contrib as misc_contrib
 from gluax._src.ops import nn as nn
 from gluax._src.ops import nn_basic as nn_basic
 from gluax._src.ops import norm as norm

@@ -37,35 +37,15 @@ def _add(reason: str, alternative: str, names: str) -> None:
 
 
 # --- Not yet implemented: real operators a port may need; each names what to use now. ------
-_add(NOT_YET, "no gluax equivalent yet; compose it from mx.nd.pad, mx.nd.slice and "
-     "mx.nd.sum", "Correlation")
-_add(NOT_YET, "a hinge loss from mx.gluon.loss.HingeLoss or mx.gluon.loss.SquaredHingeLoss",
-     "SVMOutput")
 _add(NOT_YET, "add the KL sparsity penalty to the loss explicitly",
      "IdentityAttachKLSparseReg")
-_add(NOT_YET, "numpy.histogram on x.asnumpy()", "_histogram")
-_add(NOT_YET, "jax.scipy.stats (e.g. jax.scipy.stats.norm.pdf) on the array values",
-     "_random_pdf_dirichlet _random_pdf_exponential _random_pdf_gamma "
-     "_random_pdf_generalized_negative_binomial _random_pdf_negative_binomial "
-     "_random_pdf_normal _random_pdf_poisson _random_pdf_uniform "
-     "random_pdf_dirichlet random_pdf_exponential random_pdf_gamma "
-     "random_pdf_generalized_negative_binomial random_pdf_negative_binomial "
-     "random_pdf_normal random_pdf_poisson random_pdf_uniform")
 _add(NOT_YET, "numpy or jax.random sampling of the candidates",
      "_sample_unique_zipfian contrib.rand_zipfian")
-_add(NOT_YET, "mx.nd.Convolution (which im2col/col2im exist to emulate)", "im2col col2im")
 _add(NOT_YET, "mx.nd.ROIPooling (no position-sensitive pooling yet)",
      "contrib.PSROIPooling contrib.DeformablePSROIPooling")
 _add(NOT_YET, "mx.nd.contrib.ROIAlign on the axis-aligned bounding boxes",
      "contrib.RROIAlign")
-_add(NOT_YET, "jax.numpy.fft on the array values (MXNet interleaves real and imaginary parts)",
-     "contrib.fft contrib.ifft")
-_add(NOT_YET, "a dense projection with mx.nd.dot", "contrib.count_sketch")
 _add(NOT_YET, "the Hawkes log-likelihood written with mx.nd operators", "contrib.hawkesll")
-_add(NOT_YET, "the expression a * x**2 + b * x + c (MXNet's tutorial example operator)",
-     "contrib.quadratic")
-_add(NOT_YET, "mx.nd.abs(a - b) <= atol + rtol * mx.nd.abs(b), reduced with mx.nd.min",
-     "contrib.allclose")
 
 # --- Deprecated in MXNet 1.x itself. ----------------------------------------------------------
 _add(DEPRECATED, "mx.nd.BatchNorm", "BatchNorm_v1")
