@@ -370,15 +370,19 @@ class Domain:
         return self.name
 
     def new_task(self, name: str) -> Task:
+        """A ``Task`` in this domain."""
         return Task(self, name)
 
     def new_frame(self, name: str) -> Frame:
+        """A ``Frame`` in this domain."""
         return Frame(self, name)
 
     def new_counter(self, name: str, value: int | None = None) -> Counter:
+        """A ``Counter`` in this domain, optionally set to ``value``."""
         return Counter(self, name, value)
 
     def new_marker(self, name: str) -> Marker:
+        """A ``Marker`` in this domain."""
         return Marker(self, name)
 
 
@@ -441,15 +445,18 @@ class Counter:
             self.set_value(value)
 
     def set_value(self, value: int) -> None:
+        """Set the counter's value (recorded while the profiler runs)."""
         self.value = value
         if _P.active():
             _P.instant({"name": self.name, "cat": self.domain.name, "ph": "C",
                         "args": {self.name: value}})
 
     def increment(self, delta: int = 1) -> None:
+        """Add ``delta`` to the value."""
         self.set_value(self.value + delta)
 
     def decrement(self, delta: int = 1) -> None:
+        """Subtract ``delta`` from the value."""
         self.set_value(self.value - delta)
 
     def __iadd__(self, delta: int) -> Counter:

@@ -72,12 +72,15 @@ class PythonOp:
         return in_shape, [in_shape[0]]
 
     def list_outputs(self) -> list[str]:
+        """Output names (default ``['output']``)."""
         return ["output"]
 
     def list_arguments(self) -> list[str]:
+        """Input names (default ``['data']``)."""
         return ["data"]
 
     def need_top_grad(self) -> bool:
+        """Whether ``backward`` reads ``out_grad``."""
         return self.need_top_grad_
 
 
@@ -94,6 +97,7 @@ class NDArrayOp(PythonOp):
 
     def declare_backward_dependency(self, out_grad: list[int], in_data: list[int],
                                     out_data: list[int]) -> list[int]:
+        """The arrays ``backward`` reads (all of them; out_grad only with need_top_grad)."""
         deps = list(out_grad) if self.need_top_grad() else []
         return deps + list(in_data) + list(out_data)
 

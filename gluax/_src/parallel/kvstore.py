@@ -64,6 +64,7 @@ class KVStoreBase:
         return klass
 
     def is_capable(self, capability: str) -> bool:
+        """Whether the store supports ``capability`` (override)."""
         raise NotImplementedError
 
 
@@ -355,6 +356,7 @@ class KVStore(KVStoreBase):
 
     @property
     def num_dead_node(self) -> int:
+        """Always 0: jax.distributed fails the job when a process dies."""
         return 0
 
     def get_num_dead_node(self, node_id: int, timeout: int = 60) -> int:
