@@ -70,6 +70,10 @@ class FileFormatError(MXNetError, ValueError):
         return (MXNetError, (str(self),))
 
 
+class UnsupportedFileError(MXNetError, NotImplementedError):
+    """A well-formed file holding something gluax does not implement (a sparse array)."""
+
+
 class PickleFormatError(FileFormatError, pickle.UnpicklingError):
     """A ``FileFormatError`` from a pickle; also ``pickle.UnpicklingError``."""
 
@@ -139,11 +143,14 @@ def _read_array(r: _Reader) -> np.ndarray | None:
     magic = r.unpack("I", "array magic")
     if magic in (V2, V3):
         stype = r.unpack("i", "storage type")
-        if stype != 0:
-            raise NotImplementedError(
+        if stype in (1, 2):
+            raise UnsupportedFileError(
                 f"nd.load: {r.fname!r} holds a sparse array (stype {stype}); gluax reads dense "
                 "arrays only. Convert it with MXNet: arr.tostype('default')."
             )
+        if stype != 0:
+            r.pos -= 4
+            raise r.fail("storage type", "0 (dense; 1 and 2 are MXNet's sparse types)", stype)
         shape = _read_shape(r)
         if shape is None or (magic == V2 and len(shape) == 0):
             return None
