@@ -263,3 +263,18 @@ def test_dataloader_batches_are_np_arrays_in_numpy_mode(num_workers):
         assert x.shape == (4, 2) and y.tolist() == [0, 1, 2, 3] and batches[1][0].shape == (2, 2)
     finally:
         npx.reset_np()
+
+
+def test_autograd_grad_returns_np_arrays_for_np_variables():
+    x = np.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = (x * x).sum()
+    (g,) = autograd.grad(y, [x])
+    assert isinstance(g, np.ndarray) and g.tolist() == [2.0, 4.0]
+    with autograd.record():
+        y = (x * x * x).sum()
+        (g,) = autograd.grad(y, [x], create_graph=True)
+        z = g.sum()
+    z.backward()
+    assert isinstance(g, np.ndarray) and x.grad.tolist() == [6.0, 12.0]

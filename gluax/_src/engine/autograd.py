@@ -172,11 +172,11 @@ def grad(
             )
     if create_graph:
         hg = _head_grads(heads, head_grads)
-        hg = [None if g is None else NDArray(g, h._ctx) for g, h in zip(hg, heads)]
+        hg = [None if g is None else type(h).eager_type(g, h._ctx) for g, h in zip(hg, heads)]
         with record(train_mode=train_mode):
             gs = _tape.run_backward_graph(heads, hg, var_list)
         return [
-            NDArray(jnp.zeros_like(v._value), v._ctx) if g is None else g
+            type(v).eager_type(jnp.zeros_like(v._value), v._ctx) if g is None else _as_type_of(g, v)
             for g, v in zip(gs, var_list)
         ]
     retain = create_graph if retain_graph is None else retain_graph
@@ -185,8 +185,18 @@ def grad(
     for v in var_list:
         hit = grads.get(id(v._ag))
         val = jnp.zeros_like(v._value) if hit is None else hit[1].astype(v._value.dtype)
-        out.append(NDArray(val, v._ctx))
+        out.append(type(v).eager_type(val, v._ctx))  # np.ndarray for np.ndarray
     return out
+
+
+def _as_type_of(g: NDArray, v: NDArray) -> NDArray:
+    """``g`` with the array type of ``v`` (an ``np.ndarray`` variable gets one), same tape."""
+    t = type(v).eager_type
+    if type(g) is t:
+        return g
+    r = t(g._value, g._ctx)
+    r._ag = g._ag
+    return r
 
 
 class Function:
