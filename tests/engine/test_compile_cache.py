@@ -119,3 +119,14 @@ def test_bad_path_is_named(tmp_path):
         mx.set_compilation_cache(str(f))
     with pytest.raises(TypeError, match="path must be a directory name or None, got int"):
         mx.set_compilation_cache(3)
+
+
+def test_cache_entries_are_written_whole_and_once(tmp_path):
+    # the file cache gluax gives JAX: entries appear by rename, never half-written, and a
+    # second writer of the same key leaves the first entry alone
+    cache = mx._compile_cache._atomic_cache_class()(str(tmp_path))
+    assert cache.get("k1") is None
+    cache.put("k1", b"abc")
+    cache.put("k1", b"other")
+    assert cache.get("k1") == b"abc"
+    assert sorted(os.listdir(tmp_path)) == ["k1-cache"]

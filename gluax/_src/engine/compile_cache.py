@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import logging
 import os
+import pathlib
+import threading
 from typing import Any
 
 
@@ -64,10 +66,54 @@ def compilation_cache_dir() -> str | None:
     return _current
 
 
-def _reset_jax_cache() -> None:
+def _reset_jax_cache(path: str | None = None) -> None:
+    """Make JAX reopen its cache with the new setting (it opens it once), in ``path`` through
+    ``_AtomicFileCache`` when JAX's internals are as expected."""
     from jax.experimental.compilation_cache import compilation_cache as cc
 
-    cc.reset_cache()  # JAX opens its cache once; make it reopen with the new setting
+    cc.reset_cache()
+    if path is None:
+        return
+    try:
+        from jax._src import compilation_cache as jcc
+
+        with jcc._cache_initialized_mutex:
+            jcc._cache = _atomic_cache_class()(path)
+            jcc._cache_initialized = True
+    except (ImportError, AttributeError, TypeError):  # another JAX: its own file cache
+        cc.reset_cache()
+
+
+def _atomic_cache_class() -> type:
+    from jax._src.compilation_cache_interface import CacheInterface
+
+    class _AtomicFileCache(CacheInterface):
+        """JAX's file cache layout (``<key>-cache`` files), written atomically: a temporary
+        file renamed into place, so that processes sharing the directory (several scripts,
+        test workers) never read a half-written entry. No size limit or eviction, as JAX's
+        own cache without ``jax_compilation_cache_max_size``."""
+
+        def __init__(self, path: str) -> None:
+            self._path = pathlib.Path(path)
+
+        def get(self, key: str) -> bytes | None:
+            try:
+                return (self._path / f"{key}-cache").read_bytes()
+            except OSError:
+                return None
+
+        def put(self, key: str, value: bytes) -> None:
+            final = self._path / f"{key}-cache"
+            if final.exists():
+                return
+            tmp = self._path / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+            try:
+                tmp.write_bytes(value)
+                os.replace(tmp, final)
+            except OSError:
+                tmp.unlink(missing_ok=True)
+
+    return _AtomicFileCache
 
 
 def set_compilation_cache(path: str | os.PathLike[str] | None = _DEFAULT) -> str | None:
@@ -101,7 +147,7 @@ def set_compilation_cache(path: str | os.PathLike[str] | None = _DEFAULT) -> str
     # 0.05-0.5 s each and load from the cache in about a millisecond.
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
-    _reset_jax_cache()
+    _reset_jax_cache(path)
     _current = path
     return path
 
