@@ -675,5 +675,12 @@ def _slice_assign_scalar(self: NDArray, value: float, begin: Any, end: Any,
 
 NDArray.slice_assign = _slice_assign  # type: ignore[attr-defined]
 NDArray.slice_assign_scalar = _slice_assign_scalar  # type: ignore[attr-defined]
-# MXNet marks arrays it hands out read-only (DLPack views); every gluax NDArray is writable.
-NDArray.writable = property(lambda self: True, doc="Always True in gluax.")  # type: ignore
+
+
+def _writable(self: NDArray) -> bool:
+    """Whether the array may be written to: always True in gluax (MXNet marks the read-only
+    DLPack views it hands out False)."""
+    return True
+
+
+NDArray.writable = property(_writable)  # type: ignore[attr-defined]
