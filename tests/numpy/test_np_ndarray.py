@@ -278,3 +278,14 @@ def test_autograd_grad_returns_np_arrays_for_np_variables():
         z = g.sum()
     z.backward()
     assert isinstance(g, np.ndarray) and x.grad.tolist() == [6.0, 12.0]
+
+
+def test_boolean_mask_assignment_of_a_sequence_is_row_major_as_numpy():
+    ref = onp.arange(6, dtype="float32").reshape(2, 3)
+    x = np.array(ref)
+    ref[ref > 1] = [10, 20, 30, 40]
+    x[x > 1] = np.array([10.0, 20.0, 30.0, 40.0])
+    assert x.tolist() == ref.tolist()
+    y = np.array([[0.0, 5.0, 0.0], [5.0, 0.0, 0.0]])
+    y[y > 1] = np.array([1.0, 2.0])  # two values in a 3-wide array: not a broadcast
+    assert y.tolist() == [[0, 1, 0], [2, 0, 0]]

@@ -282,7 +282,10 @@ class ndarray(NDArray):  # noqa: N801 - MXNet's name
     def __setitem__(self, index: Any, value: Any) -> None:
         if isinstance(index, list) and not any(isinstance(i, (list, tuple, NDArray)) for i in index):
             index = onp.asarray(index)
-        if _is_bool_array(index) and tuple(index.shape) == self.shape:
+        if (_is_bool_array(index) and tuple(index.shape) == self.shape
+                and (not isinstance(value, (NDArray, onp.ndarray, jax.Array))
+                     or value.size == 1)):
+            # x[mask] = scalar: a where, so it also runs inside hybridized blocks
             if not isinstance(value, NDArray):
                 value = jnp.asarray(onp.asarray(value, dtype=self._value.dtype))
             self._assign(run(_WHERE_SET, self, index, value))
