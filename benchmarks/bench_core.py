@@ -1,4 +1,4 @@
-"""Core overheads as ratios measured in one run, interleaved (DESIGN.md targets):
+"""Core overheads as ratios measured in one run, interleaved (targets as in ``run_all.py``):
 
 * an eager op recorded under ``autograd.record()`` vs the same op unrecorded (target <= 2x);
 * a hybridized call of a tiny network (Dense(16) on a (1, 16) input) vs a raw jitted call of

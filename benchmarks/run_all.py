@@ -7,7 +7,7 @@
    one process, per network, as ratios to raw jax.jit, with first-call (compile) times;
 3. ``bench_memory``: peak resident memory of ResNet-18 training steps, one process per case.
 
-Ends with the DESIGN.md targets, met or missed. ``--quick`` shortens every part.
+Ends with gluax's performance targets (``targets`` below), met or missed. ``--quick`` shortens every part.
 
 Run: python benchmarks/run_all.py [--quick] [--models mlp,lenet,resnet18,tiny] [--no-memory]
 """
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def targets(core: dict, res: dict, mem: dict) -> list[str]:
-    """The DESIGN.md and issue targets that the results speak to, each met or missed."""
+    """gluax's performance targets that the results speak to, each met or missed."""
     out = []
 
     def check(name: str, value: float, bound: float, more_is_better: bool = False) -> None:
