@@ -8,6 +8,7 @@ from gluax._src.engine.namespace import op_names as _op_names
 from gluax._src.engine.ndarray import NDArray as NDArray
 from gluax._src.ops.creation import array as array
 from gluax._src.ops.creation import empty as empty
+from gluax.symbol import _internal as _internal  # F._internal._plus in hybrid_forward
 from gluax.symbol import contrib as contrib
 from gluax.symbol import image as image
 from gluax.symbol import linalg as linalg

@@ -188,3 +188,16 @@ def test_parameter_internals_gluonnlp_uses():
     assert q._check_and_get(q._data, None) is q.data()
     assert q._check_and_get(q._data, list) == q.list_data()
     assert q._grad[0] is q.grad()
+
+
+def test_f_internal_eager_and_hybridized():
+    class Block(mx.gluon.HybridBlock):
+        def hybrid_forward(self, F, x, y):
+            return F._internal._plus(x, y) * F._internal._mul(x, y)
+
+    block = Block()
+    x, y = mx.nd.array([1.0, -2.0]), mx.nd.array([3.0, 4.0])
+    eager = block(x, y).asnumpy()
+    block.hybridize()
+    np.testing.assert_allclose(block(x, y).asnumpy(), eager)
+    np.testing.assert_allclose(eager, [(1 + 3) * 3, (-2 + 4) * -8])
