@@ -80,6 +80,10 @@ class Trainer:
             from gluax._src.parallel.kvstore import check_type
 
             check_type(kv_type, "Trainer")
+        if compression_params is not None:
+            from gluax._src.parallel.kvstore import check_compression
+
+            check_compression(compression_params, "Trainer(compression_params=...)")
         self._dist = isinstance(kv_type, str) and kv_type.startswith("dist")
         self._kvstore = kvstore
         optimizer_params = dict(optimizer_params or {})
