@@ -151,3 +151,6 @@ def test_trainer_rejects_horovod_with_the_alternative():
     net.initialize()
     with pytest.raises(NotImplementedError, match=r"Trainer\('horovod'\).*dist_sync"):
         mx.gluon.Trainer(net.collect_params(), "sgd", kvstore="horovod")
+    with pytest.raises(NotImplementedError, match=r"compression_params.*no gradient compression"):
+        mx.gluon.Trainer(net.collect_params(), "sgd", compression_params={"type": "2bit"})
+    mx.gluon.Trainer(net.collect_params(), "sgd", compression_params={"type": "none"})

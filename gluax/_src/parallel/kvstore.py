@@ -272,15 +272,7 @@ class KVStore(KVStoreBase):
 
     def set_gradient_compression(self, compression_params: dict[str, Any]) -> None:
         """Only ``{'type': 'none'}`` is accepted: gluax exchanges full-precision values."""
-        if not isinstance(compression_params, dict) or "type" not in compression_params:
-            raise ValueError("KVStore.set_gradient_compression: expected a dict with a 'type' "
-                             f"key, got {compression_params!r}.")
-        if compression_params["type"] != "none":
-            raise NotImplementedError(
-                f"KVStore.set_gradient_compression({compression_params!r}): gluax has no "
-                "gradient compression ('2bit', '1bit'); values are summed at full precision "
-                "by jax.distributed collectives. Leave it out, or cast gradients to bfloat16 "
-                "yourself before push.")
+        check_compression(compression_params, "KVStore.set_gradient_compression")
         self._compression = dict(compression_params)
 
     def save_optimizer_states(self, fname: str, dump_optimizer: bool = False) -> None:
@@ -367,6 +359,18 @@ class KVStore(KVStoreBase):
         """Not available: gluax's kvstore has no server processes."""
         raise NotImplementedError("KVStore.send_command_to_servers: gluax's kvstore has no "
                                   "server processes (it runs over jax.distributed).")
+
+
+def check_compression(compression_params: Any, where: str) -> None:
+    """Accept ``{'type': 'none'}``; raise for MXNet's '2bit'/'1bit' compression."""
+    if not isinstance(compression_params, dict) or "type" not in compression_params:
+        raise ValueError(f"{where}: expected a dict with a 'type' key, got "
+                         f"{compression_params!r}.")
+    if compression_params["type"] != "none":
+        raise NotImplementedError(
+            f"{where}: {compression_params!r}: gluax has no gradient compression ('2bit', "
+            "'1bit'); values are summed at full precision by jax.distributed collectives. "
+            "Leave it out, or cast gradients to bfloat16 yourself before push.")
 
 
 def check_type(name: str, where: str = "mx.kv.create") -> None:
