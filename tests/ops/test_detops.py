@@ -321,3 +321,16 @@ def test_small_ops_properties():
     c, e = mx.nd._internal._histogram(mx.nd.array(v), bin_cnt=5, range=(-1, 1))
     assert c.asnumpy().sum() == (np.abs(v) <= 1).sum()
     np.testing.assert_allclose(e.asnumpy(), np.linspace(-1, 1, 6), atol=1e-6)
+
+
+def test_ps_roi_pooling_of_a_constant_map_per_channel_is_that_channel():
+    # channel k holds the constant k: bin (i, j) of output channel c reads channel (c*3+i)*3+j
+    data = mx.nd.array(np.arange(18, dtype=np.float32).reshape(1, 18, 1, 1) * np.ones((1, 18, 6, 6), np.float32))
+    rois = mx.nd.array([[0, 0, 0, 5, 5], [0, 1, 2, 4, 5]])
+    want = np.arange(18, dtype=np.float32).reshape(2, 3, 3)
+    out = mx.nd.contrib.PSROIPooling(data, rois, spatial_scale=1.0, output_dim=2, pooled_size=3)
+    np.testing.assert_allclose(out.asnumpy(), np.broadcast_to(want, (2, 2, 3, 3)), rtol=1e-6)
+    out = mx.nd.contrib.DeformablePSROIPooling(data, rois, spatial_scale=1.0, output_dim=2,
+                                               group_size=3, pooled_size=3, sample_per_part=2,
+                                               no_trans=True)
+    np.testing.assert_allclose(out.asnumpy(), np.broadcast_to(want, (2, 2, 3, 3)), rtol=1e-6)

@@ -25,6 +25,12 @@ from gluax._src.ops._util import as_tuple
 _sg = lax.stop_gradient
 
 
+def _div(x: jax.Array, n: Any) -> jax.Array:
+    """``x / n`` as a true division (XLA would multiply by a rounded reciprocal of a constant
+    ``n``, moving bin edges by one ulp away from MXNet's)."""
+    return x / lax.optimization_barrier(jnp.asarray(n, x.dtype))
+
+
 def _floats(op: str, name: str, v: Any, n: int | None = None) -> tuple[float, ...]:
     vals = tuple(float(x) for x in (v if isinstance(v, (tuple, list)) else (v,)))
     if n is not None and len(vals) != n:
@@ -475,7 +481,7 @@ def roi_align(
     rw, rh = box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]
     if not aligned:
         rw, rh = jnp.maximum(rw, 1.0), jnp.maximum(rh, 1.0)
-    bh, bw = rh / ph, rw / pw
+    bh, bw = _div(rh, ph), _div(rw, pw)
     if sample_ratio > 0:
         gh = gw = jnp.full(rois.shape[0], sample_ratio, jnp.int32)
         gmh = gmw = sample_ratio
@@ -670,3 +676,164 @@ def proposal(
                           rpn_min_size=rpn_min_size, scales=scales, ratios=ratios,
                           feature_stride=feature_stride, output_score=output_score,
                           iou_loss=iou_loss)
+
+
+# ---- position-sensitive ROI pooling (R-FCN) ----------------------------------------------------
+
+
+def _round_half_away(x: jax.Array) -> jax.Array:
+    return jnp.sign(x) * jnp.floor(jnp.abs(x) + 0.5)
+
+
+def _ps_channels(output_dim: int, group: int, pooled: int) -> Any:
+    """The input channel read by output channel c at bin (i, j): ``(c, pooled, pooled)``."""
+    import numpy as np
+
+    g = np.clip(np.floor(np.arange(pooled) * group / pooled).astype(int), 0, group - 1)
+    c = np.arange(output_dim)[:, None, None]
+    return (c * group + g[None, :, None]) * group + g[None, None, :]
+
+
+def _check_rois(op: str, data: jax.Array, rois: jax.Array) -> None:
+    if data.ndim != 4 or rois.ndim != 2 or rois.shape[1] != 5:
+        raise OperatorError(
+            f"{op}: expected data (B, C, H, W) and rois (R, 5), got {tuple(data.shape)} and "
+            f"{tuple(rois.shape)}."
+        )
+
+
+@register("_contrib_PSROIPooling", aliases=("PSROIPooling",))
+def psroi_pooling(
+    data: jax.Array,
+    rois: jax.Array,
+    *,
+    spatial_scale: float,
+    output_dim: int,
+    pooled_size: int,
+    group_size: int = 0,
+) -> jax.Array:
+    """Position-sensitive ROI average pooling (R-FCN): ``(R, output_dim, p, p)``, bin (i, j)
+    of output channel c averaging the cells of its (rounded, integer) bin in input channel
+    ``(c * g + gi) * g + gj`` (``g = group_size``, ``pooled_size`` when 0). The gradient flows
+    to ``data``."""
+    _check_rois("PSROIPooling", data, rois)
+    p, g = int(pooled_size), int(group_size) or int(pooled_size)
+    b, ch, h, w = data.shape
+    if ch != output_dim * g * g:
+        raise OperatorError(
+            f"PSROIPooling: data has {ch} channels, expected output_dim * group_size^2 = "
+            f"{output_dim * g * g}."
+        )
+    r = _sg(rois).astype(jnp.float32)
+    bidx = r[:, 0].astype(jnp.int32)
+    x0, y0 = _round_half_away(r[:, 1]) * spatial_scale, _round_half_away(r[:, 2]) * spatial_scale
+    x1 = (_round_half_away(r[:, 3]) + 1) * spatial_scale
+    y1 = (_round_half_away(r[:, 4]) + 1) * spatial_scale
+    bw, bh = _div(jnp.maximum(x1 - x0, 0.1), p), _div(jnp.maximum(y1 - y0, 0.1), p)
+
+    def cells(start: jax.Array, size: jax.Array, n: int) -> tuple[jax.Array, jax.Array]:
+        k = jnp.arange(p, dtype=jnp.float32)
+        # barriers keep XLA from reassociating the products (bin edges must round as MXNet's)
+        lo_p, hi_p = lax.optimization_barrier((k[None] * size[:, None], (k[None] + 1) * size[:, None]))
+        lo = jnp.clip(jnp.floor(lo_p + start[:, None]), 0, n)
+        hi = jnp.clip(jnp.ceil(hi_p + start[:, None]), 0, n)
+        idx = jnp.arange(n, dtype=jnp.float32)
+        m = (idx[None, None] >= lo[..., None]) & (idx[None, None] < hi[..., None])
+        return m.astype(data.dtype), jnp.maximum(hi - lo, 0)
+
+    my, ny = cells(y0, bh, h)
+    mx, nx = cells(x0, bw, w)
+    area = ny[:, :, None] * nx[:, None, :]  # (R, p, p)
+    chans = jnp.asarray(_ps_channels(output_dim, g, p))
+    sel = data[:, chans]  # (B, out, p, p, H, W)
+    onehot = (bidx[:, None] == jnp.arange(b)[None]).astype(data.dtype)
+    s = jnp.einsum("rb,bcijhw,rih,rjw->rcij", onehot, sel, my, mx)
+    return jnp.where(area[:, None] > 0, s / jnp.where(area > 0, area, 1)[:, None], 0).astype(data.dtype)
+
+
+def _dpsroi_weights(
+    start: jax.Array, sub: jax.Array, spp: int, n: int
+) -> tuple[jax.Array, jax.Array]:
+    """Summed bilinear weights ``(..., n)`` of the ``spp`` samples ``start + k * sub`` and the
+    number of samples inside ``[-0.5, n - 0.5]``."""
+    k = jnp.arange(spp, dtype=start.dtype)
+    v = start[..., None] + k * sub[..., None]
+    inside = (v >= -0.5) & (v <= n - 0.5)
+    v = jnp.clip(v, 0, n - 1)
+    lo = jnp.floor(v)
+    d = v - lo
+    cells = jnp.arange(n, dtype=start.dtype)
+    wts = (1 - d)[..., None] * (cells == lo[..., None]) + d[..., None] * (cells == lo[..., None] + 1)
+    wts = jnp.where(inside[..., None], wts, 0)
+    return jnp.sum(wts, axis=-2), jnp.sum(inside, axis=-1)
+
+
+@register("_contrib_DeformablePSROIPooling", aliases=("DeformablePSROIPooling",))
+def deformable_psroi_pooling(
+    data: jax.Array,
+    rois: jax.Array,
+    trans: jax.Array | None = None,
+    *,
+    spatial_scale: float,
+    output_dim: int,
+    group_size: int,
+    pooled_size: int,
+    part_size: int = 0,
+    sample_per_part: int = 1,
+    trans_std: float = 0.0,
+    no_trans: bool = False,
+) -> jax.Array:
+    """Deformable position-sensitive ROI pooling (Deformable R-FCN): each bin of each ROI is
+    moved by ``trans (R, 2 * classes, part, part)`` times ``trans_std`` and the ROI size, and
+    averages ``sample_per_part``^2 bilinear samples (those inside the map) of its
+    position-sensitive channel. Output ``(R, output_dim, p, p)``; gradients flow to ``data``
+    and ``trans``."""
+    _check_rois("DeformablePSROIPooling", data, rois)
+    p, g, spp = int(pooled_size), int(group_size), int(sample_per_part)
+    part = int(part_size) or p
+    b, ch, h, w = data.shape
+    if ch != output_dim * g * g:
+        raise OperatorError(
+            f"DeformablePSROIPooling: data has {ch} channels, expected output_dim * "
+            f"group_size^2 = {output_dim * g * g}."
+        )
+    nr = rois.shape[0]
+    if not no_trans and trans is None:
+        raise OperatorError("DeformablePSROIPooling: trans is required unless no_trans=True.")
+    ncls = 1 if no_trans else trans.shape[1] // 2
+    if not no_trans and (trans.ndim != 4 or trans.shape[0] != nr or trans.shape[2:] != (part, part)):
+        raise OperatorError(
+            f"DeformablePSROIPooling: trans must be (R, 2 * classes, {part}, {part}) for {nr} "
+            f"ROIs, got {tuple(trans.shape)}."
+        )
+    per_cls = output_dim if no_trans else output_dim // ncls
+    r = _sg(rois).astype(jnp.float32)
+    bidx = r[:, 0].astype(jnp.int32)
+    x0 = _round_half_away(r[:, 1]) * spatial_scale - 0.5
+    y0 = _round_half_away(r[:, 2]) * spatial_scale - 0.5
+    x1 = (_round_half_away(r[:, 3]) + 1) * spatial_scale - 0.5
+    y1 = (_round_half_away(r[:, 4]) + 1) * spatial_scale - 0.5
+    rw, rh = jnp.maximum(x1 - x0, 0.1), jnp.maximum(y1 - y0, 0.1)
+    bw, bh = _div(rw, p), _div(rh, p)
+    import numpy as np
+
+    part_idx = np.floor(np.arange(p) / p * part).astype(int)
+    cls_of = np.arange(output_dim) // per_cls  # class of each output channel
+    if no_trans:
+        tx = ty = jnp.zeros((nr, output_dim, p, p), jnp.float32)
+    else:
+        t = trans.astype(jnp.float32).reshape(nr, ncls, 2, part, part) * trans_std
+        t = t[:, :, :, part_idx][:, :, :, :, part_idx]  # (R, ncls, 2, p, p)
+        t = t[:, cls_of]  # (R, out, 2, p, p)
+        tx, ty = t[:, :, 0], t[:, :, 1]
+    k = jnp.arange(p, dtype=jnp.float32)
+    ws = k[None, None, None, :] * bw[:, None, None, None] + x0[:, None, None, None] + tx * rw[:, None, None, None]
+    hs = k[None, None, :, None] * bh[:, None, None, None] + y0[:, None, None, None] + ty * rh[:, None, None, None]
+    wx, cx = _dpsroi_weights(ws, jnp.broadcast_to(_div(bw, spp)[:, None, None, None], ws.shape), spp, w)
+    wy, cy = _dpsroi_weights(hs, jnp.broadcast_to(_div(bh, spp)[:, None, None, None], hs.shape), spp, h)
+    count = (cx * cy).astype(data.dtype)  # (R, out, p, p)
+    chans = jnp.asarray(_ps_channels(output_dim, g, p))
+    sel = data[:, chans]  # (B, out, p, p, H, W)
+    onehot = (bidx[:, None] == jnp.arange(b)[None]).astype(data.dtype)
+    s = jnp.einsum("rb,bcijhw,rcijh,rcijw->rcij", onehot, sel, wy.astype(data.dtype), wx.astype(data.dtype))
+    return jnp.where(count > 0, s / jnp.where(count > 0, count, 1), 0).astype(data.dtype)
