@@ -54,14 +54,26 @@ def batch_dot(
             f"batch_dot: expected two 3-D arrays with the same batch size, got shapes "
             f"{tuple(lhs.shape)} and {tuple(rhs.shape)}."
         )
-    a = jnp.swapaxes(lhs, 1, 2) if transpose_a else lhs
-    b = jnp.swapaxes(rhs, 1, 2) if transpose_b else rhs
-    if a.shape[2] != b.shape[1]:
+    if lhs.shape[1 if transpose_a else 2] != rhs.shape[2 if transpose_b else 1]:
         raise OperatorError(
             f"batch_dot: inner sizes differ: {tuple(lhs.shape)} and {tuple(rhs.shape)} with "
             f"transpose_a={transpose_a}, transpose_b={transpose_b}."
         )
-    return jnp.matmul(a, b)
+    return _matmul_t(lhs, rhs, transpose_a, transpose_b)
+
+
+def _matmul_t(a: jax.Array, b: jax.Array, transpose_a: bool, transpose_b: bool) -> jax.Array:
+    """``op(a) @ op(b)`` over the last two axes, batched over the leading ones, as one
+    dot_general naming the contracted axes: no transposed copy of an operand is made (a
+    transposed operand cost XLA CPU a full copy per call, see FullyConnected)."""
+    dtype = jnp.result_type(a, b)  # the promotion matmul did
+    a, b = a.astype(dtype), b.astype(dtype)
+    nd = a.ndim
+    batch = tuple(range(nd - 2))
+    ca = nd - 2 if transpose_a else nd - 1
+    cb = nd - 1 if transpose_b else nd - 2
+    # dot_general puts lhs's free axis before rhs's: (..., M, N) as matmul
+    return lax.dot_general(a, b, (((ca,), (cb,)), (batch, batch)))
 
 
 # ---- the linalg_* family (nd.linalg.*): batched over leading axes ----------------------------
@@ -98,13 +110,14 @@ def _product(
             f"{op}: axis={axis} cannot be the last axis, which holds the matrix columns."
         )
     a2, b2 = jnp.moveaxis(a, ax, -2), jnp.moveaxis(b, ax, -2)
-    a2, b2 = (_mT(a2) if transpose_a else a2), (_mT(b2) if transpose_b else b2)
-    if a2.shape[:-2] != b2.shape[:-2] or a2.shape[-1] != b2.shape[-2]:
+    inner_a = a2.shape[-2] if transpose_a else a2.shape[-1]
+    inner_b = b2.shape[-1] if transpose_b else b2.shape[-2]
+    if a2.shape[:-2] != b2.shape[:-2] or inner_a != inner_b:
         raise OperatorError(
             f"{op}: shapes A {tuple(a.shape)} and B {tuple(b.shape)} do not multiply with "
             f"transpose_a={transpose_a}, transpose_b={transpose_b}, axis={axis}."
         )
-    return jnp.matmul(a2, b2), ax
+    return _matmul_t(a2, b2, transpose_a, transpose_b), ax
 
 
 @register("_linalg_gemm", aliases=("linalg_gemm",))

@@ -7,6 +7,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax import lax
 
 from gluax._src.engine.base import OperatorError, check_shape
 from gluax._src.engine.registry import register
@@ -25,7 +26,9 @@ def fully_connected(data: jax.Array, weight: jax.Array, bias: jax.Array | None =
     # the size, not -1: a zero-size batch has no -1 to solve for
     x = data.reshape(data.shape[0], math.prod(data.shape[1:])) if flatten else data
     check_shape("FullyConnected", "weight", tuple(weight.shape), (num_hidden, x.shape[-1]))
-    y = jnp.matmul(x, weight.T)
+    # contract the weight's second axis in place: ``matmul(x, weight.T)`` made XLA CPU copy
+    # the transposed weight on every call (9216->4096 at batch 1: ~20x slower, measured)
+    y = lax.dot_general(x, weight, (((x.ndim - 1,), (1,)), ((), ())))
     if no_bias:
         return y
     if bias is None:
