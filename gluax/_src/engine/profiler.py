@@ -156,6 +156,20 @@ def _profiled_program(orig: Callable[..., Any]) -> Callable[..., Any]:
     return _call_cached
 
 
+def _profiled_step(orig: Callable[..., Any]) -> Callable[..., Any]:
+    def step(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _P.active():
+            return orig(self, *args, **kwargs)
+        start = time.perf_counter_ns()
+        with jax.profiler.TraceAnnotation("Trainer.step"):
+            res = orig(self, *args, **kwargs)
+            _block([d for p in self._params if p._data is not None for d in p._data])
+        _P.record(PROGRAM, "Trainer.step", start, time.perf_counter_ns())
+        return res
+
+    return step
+
+
 def _patch(owner: Any, attr: str, new: Any) -> None:
     _P.patches.append((owner, attr, getattr(owner, attr)))
     setattr(owner, attr, new)
@@ -175,6 +189,9 @@ def _install() -> None:
         _patch(block.Block, "__call__", _profiled_block_call(block.Block.__call__))
         _patch(block.HybridBlock, "_call_cached",
                _profiled_program(block.HybridBlock._call_cached))
+    trainer = sys.modules.get("gluax._src.optim.gluon_trainer")
+    if trainer is not None:  # the optimizer update: one compiled program per step
+        _patch(trainer.Trainer, "step", _profiled_step(trainer.Trainer.step))
 
 
 def _uninstall() -> None:
