@@ -334,3 +334,21 @@ def test_ps_roi_pooling_of_a_constant_map_per_channel_is_that_channel():
                                                group_size=3, pooled_size=3, sample_per_part=2,
                                                no_trans=True)
     np.testing.assert_allclose(out.asnumpy(), np.broadcast_to(want, (2, 2, 3, 3)), rtol=1e-6)
+
+
+def test_zipfian_samplers():
+    s, t = mx.nd._internal._sample_unique_zipfian(range_max=30, shape=(4, 10))
+    s, t = s.asnumpy(), t.asnumpy()
+    assert s.shape == (4, 10) and t.shape == (4,)
+    for row, tries in zip(s, t):
+        assert len(set(row.tolist())) == 10 and row.min() >= 0 and row.max() < 30
+        assert tries >= 10
+    true = mx.nd.array([0, 3, 10])
+    sampled, exp_true, exp_sampled = mx.nd.contrib.rand_zipfian(true, num_sampled=4000, range_max=50)
+    sampled = sampled.asnumpy()
+    # MXNet 1.9.1 gives [0.88145717 0.28376583 0.1106501] for these true classes (deterministic part)
+    np.testing.assert_allclose(exp_true.asnumpy() / 4000 * 5, [0.88145717, 0.28376583, 0.1106501], rtol=1e-5)
+    freq = np.bincount(sampled, minlength=50) / 4000
+    prob = np.log((np.arange(50) + 2.0) / (np.arange(50) + 1.0)) / np.log(51)
+    assert np.abs(freq[:5] - prob[:5]).max() < 0.03
+    np.testing.assert_allclose(exp_sampled.asnumpy(), prob[sampled] * 4000, rtol=1e-4)

@@ -369,3 +369,71 @@ def correlation(
             win = lax.reduce_window(v, 0.0, lax.add, (1, k, k), (1, 1, 1), "VALID")
             outs.append(win[:, ys][:, :, xs])
     return (jnp.stack(outs, axis=1) / (k * k * c)).astype(data1.dtype)
+
+
+# ---- log-uniform (Zipfian) candidate sampling for sampled softmax --------------------------------
+
+
+@register("_sample_unique_zipfian", random=True, differentiable=False)
+def sample_unique_zipfian(key: jax.Array, *, range_max: int, shape: Any = None) -> tuple[jax.Array, jax.Array]:
+    """Per row of ``shape (batch, n)``, ``n`` distinct classes below ``range_max`` drawn from
+    the log-uniform distribution ``round(exp(u * log(range_max))) - 1`` (rejecting repeats),
+    and the number of draws it took ``(batch,)``. Integer outputs (int64 with 64-bit JAX)."""
+    shp = as_tuple(shape)
+    if len(shp) != 2 or shp[1] > range_max:
+        raise OperatorError(
+            f"_sample_unique_zipfian: shape must be (batch, n) with n <= range_max={range_max}, "
+            f"got {shape!r}."
+        )
+    b, n = shp
+    log_max = jnp.log(jnp.float32(range_max))
+    block = max(n, 8)
+
+    def row(k: jax.Array) -> tuple[jax.Array, jax.Array]:
+        def cond(st: Any) -> Any:
+            return st[1] < n
+
+        def body(st: Any) -> Any:
+            out, filled, tries, kk = st
+            kk, sub = jax.random.split(kk)
+            cand = (jnp.round(jnp.exp(jax.random.uniform(sub, (block,)) * log_max)) - 1).astype(jnp.int32)
+
+            def one(i: Any, s: Any) -> Any:
+                out, filled, tries = s
+                v = cand[i]
+                active = filled < n
+                new = active & ~jnp.any((out == v) & (jnp.arange(n) < filled))
+                out = jnp.where(new, out.at[jnp.minimum(filled, n - 1)].set(v), out)
+                return out, filled + new.astype(jnp.int32), tries + active.astype(jnp.int32)
+
+            out, filled, tries = lax.fori_loop(0, block, one, (out, filled, tries))
+            return out, filled, tries, kk
+
+        init = (jnp.zeros(n, jnp.int32), jnp.array(0, jnp.int32), jnp.array(0, jnp.int32), k)
+        out, _, tries, _ = lax.while_loop(cond, body, init)
+        return out, tries
+
+    samples, tries = jax.vmap(row)(jax.random.split(key, b))
+    it = jax.dtypes.canonicalize_dtype(jnp.int64)
+    return samples.astype(it), tries.astype(it)
+
+
+@register("_contrib_rand_zipfian", aliases=("rand_zipfian",), random=True, differentiable=False)
+def rand_zipfian(
+    key: jax.Array, true_classes: jax.Array, *, num_sampled: int, range_max: int
+) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """``num_sampled`` classes drawn (with replacement) from the log-uniform distribution over
+    ``[0, range_max)``, with the expected counts of ``true_classes`` and of the sampled classes
+    under it: ``(sampled, expected_count_true, expected_count_sampled)`` as MXNet's
+    ``nd.contrib.rand_zipfian`` (float32 counts without 64-bit JAX)."""
+    log_range = jnp.log(jnp.float32(range_max + 1))
+    u = jax.random.uniform(key, (num_sampled,), jnp.float32) * log_range
+    it = jax.dtypes.canonicalize_dtype(jnp.int64)
+    sampled = ((jnp.exp(u) - 1).astype(it)) % range_max
+    ft = jax.dtypes.canonicalize_dtype(jnp.float64)
+
+    def expected(c: jax.Array) -> jax.Array:
+        c = c.astype(ft)
+        return jnp.log((c + 2.0) / (c + 1.0)) / log_range.astype(ft) * num_sampled
+
+    return sampled, expected(_sg(true_classes)), expected(sampled)
