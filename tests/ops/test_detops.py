@@ -352,3 +352,16 @@ def test_zipfian_samplers():
     prob = np.log((np.arange(50) + 2.0) / (np.arange(50) + 1.0)) / np.log(51)
     assert np.abs(freq[:5] - prob[:5]).max() < 0.03
     np.testing.assert_allclose(exp_sampled.asnumpy(), prob[sampled] * 4000, rtol=1e-4)
+
+
+def test_identity_attach_kl_sparse_reg_matches_mxnet_executor():
+    # MXNet 1.9.1 (a bound symbol, moving_avg 0, head gradient 0.5): the gradient below
+    x = np.random.RandomState(0).uniform(size=(3, 4)).astype(np.float32)
+    xa = mx.nd.array(x)
+    xa.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.IdentityAttachKLSparseReg(xa, mx.nd.zeros((4,)))
+        (y * 0.5).sum().backward()
+    np.testing.assert_allclose(y.asnumpy(), x)
+    np.testing.assert_allclose(xa.grad.asnumpy()[0],
+                               [0.4994126, 0.4992359, 0.49932104, 0.49943683], rtol=1e-5)

@@ -437,3 +437,52 @@ def rand_zipfian(
         return jnp.log((c + 2.0) / (c + 1.0)) / log_range.astype(ft) * num_sampled
 
     return sampled, expected(_sg(true_classes)), expected(sampled)
+
+
+# ---- IdentityAttachKLSparseReg --------------------------------------------------------------------
+
+
+@jax.custom_vjp
+def _kl_identity(data: jax.Array, moving_avg: jax.Array, consts: jax.Array) -> jax.Array:
+    return data
+
+
+def _kl_fwd(data: jax.Array, moving_avg: jax.Array, consts: jax.Array) -> Any:
+    return data, (data, moving_avg, consts)
+
+
+def _kl_bwd(res: Any, g: jax.Array) -> Any:
+    data, moving_avg, consts = res
+    target, penalty, momentum = consts[0], consts[1], consts[2]
+    axes = tuple(i for i in range(data.ndim) if i != 1)
+    avg = jnp.sum(data, axis=axes) / data.shape[0]
+    m = (momentum * moving_avg + (1 - momentum) * avg).reshape((1, -1) + (1,) * (data.ndim - 2))
+    grad = g + penalty * (-target / m + (1 - target) / (1 - m))
+    return grad.astype(data.dtype), jnp.zeros_like(moving_avg), jnp.zeros_like(consts)
+
+
+_kl_identity.defvjp(_kl_fwd, _kl_bwd)
+
+
+@register("IdentityAttachKLSparseReg")
+def identity_attach_kl_sparse_reg(
+    data: jax.Array,
+    moving_avg: jax.Array,
+    *,
+    sparseness_target: float = 0.1,
+    penalty: float = 0.001,
+    momentum: float = 0.9,
+) -> jax.Array:
+    """Identity whose backward adds the KL sparseness penalty of the (sigmoid) activations
+    ``data (N, C, ...)``: ``penalty * (-t / m + (1 - t) / (1 - m))`` with ``m = momentum *
+    moving_avg + (1 - momentum) * mean activation per channel`` (the updated average, as MXNet
+    computes it in its backward). ``moving_avg (C,)`` is MXNet's auxiliary state; gluax does
+    not write the updated average back into it (keep it yourself: ``momentum * moving_avg +
+    (1 - momentum) * data.mean(axis=0)``)."""
+    if data.ndim < 2 or moving_avg.shape != (data.shape[1],):
+        raise OperatorError(
+            f"IdentityAttachKLSparseReg: moving_avg must be (C,) for data (N, C, ...), got "
+            f"{tuple(moving_avg.shape)} and {tuple(data.shape)}."
+        )
+    consts = jnp.array([sparseness_target, penalty, momentum], data.dtype)
+    return _kl_identity(data, _sg(moving_avg), consts)
