@@ -37,8 +37,6 @@ def _add(reason: str, alternative: str, names: str) -> None:
 
 
 # --- Not yet implemented: real operators a port may need; each names what to use now. ------
-_add(NOT_YET, "mx.nd.contrib.ROIAlign on the axis-aligned bounding boxes",
-     "contrib.RROIAlign")
 _add(NOT_YET, "the Hawkes log-likelihood written with mx.nd operators", "contrib.hawkesll")
 
 # --- Deprecated in MXNet 1.x itself. ----------------------------------------------------------

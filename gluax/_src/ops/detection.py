@@ -837,3 +837,81 @@ def deformable_psroi_pooling(
     onehot = (bidx[:, None] == jnp.arange(b)[None]).astype(data.dtype)
     s = jnp.einsum("rb,bcijhw,rcijh,rcijw->rcij", onehot, sel, wy.astype(data.dtype), wx.astype(data.dtype))
     return jnp.where(count > 0, s / jnp.where(count > 0, count, 1), 0).astype(data.dtype)
+
+
+@register("_contrib_RROIAlign", aliases=("RROIAlign",), differentiable=False)
+def rroi_align(
+    data: jax.Array,
+    rois: jax.Array,
+    *,
+    pooled_size: Any,
+    spatial_scale: float,
+    sampling_ratio: int = -1,
+) -> jax.Array:
+    """ROIAlign over rotated boxes ``rois (R, 6)`` rows ``[batch_index, cx, cy, w, h,
+    angle_degrees]``: bins of the rotated box average bilinear samples (MXNet's ROIAlign
+    sampling rules) of ``data (B, C, H, W)``; output ``(R, C, ph, pw)``. With
+    ``sampling_ratio`` -1 the per-bin grid (``ceil(bin size)``) is capped at
+    ``ceil(max(H, W) / min(ph, pw)) + 1`` per axis for a static shape. MXNet 1.9.1 has no
+    backward for this operator; gluax gives zero gradients."""
+    ph, pw = as_tuple(pooled_size, 2)
+    if data.ndim != 4 or rois.ndim != 2 or rois.shape[1] != 6:
+        raise OperatorError(
+            f"RROIAlign: expected data (B, C, H, W) and rois (R, 6), got {tuple(data.shape)} "
+            f"and {tuple(rois.shape)}."
+        )
+    b, ch, h, w = data.shape
+    r = _sg(rois).astype(jnp.float32)
+    data = _sg(data)
+    bidx = jnp.clip(r[:, 0].astype(jnp.int32), 0, b - 1)
+    cx, cy = r[:, 1] * spatial_scale, r[:, 2] * spatial_scale
+    rw = jnp.maximum(r[:, 3] * spatial_scale, 1.0)
+    rh = jnp.maximum(r[:, 4] * spatial_scale, 1.0)
+    theta = r[:, 5] * jnp.float32(3.141592653589793 / 180.0)
+    bh, bw = _div(rh, ph), _div(rw, pw)
+    if sampling_ratio > 0:
+        gmax = sampling_ratio
+        gh = gw = jnp.full(r.shape[0], sampling_ratio, jnp.int32)
+    else:
+        gmax = -(-max(h, w) // min(ph, pw)) + 1
+        gh = jnp.clip(jnp.ceil(rh / ph), 1, gmax).astype(jnp.int32)
+        gw = jnp.clip(jnp.ceil(rw / pw), 1, gmax).astype(jnp.int32)
+    g = jnp.arange(gmax, dtype=jnp.float32)
+    iy = jnp.arange(ph, dtype=jnp.float32)
+    ix = jnp.arange(pw, dtype=jnp.float32)
+    # (R, ph, G) and (R, pw, G) local coordinates relative to the centre
+    yy = (-rh / 2)[:, None, None] + iy[None, :, None] * bh[:, None, None] + (g[None, None] + 0.5) * _div(bh, 1)[:, None, None] / gh[:, None, None]
+    xx = (-rw / 2)[:, None, None] + ix[None, :, None] * bw[:, None, None] + (g[None, None] + 0.5) * _div(bw, 1)[:, None, None] / gw[:, None, None]
+    my = g[None, None] < gh[:, None, None]
+    mx_ = g[None, None] < gw[:, None, None]
+    yy = yy[:, :, None, :, None]  # (R, ph, 1, G, 1)
+    xx = xx[:, None, :, None, :]  # (R, 1, pw, 1, G)
+    cos, sin = jnp.cos(theta)[:, None, None, None, None], jnp.sin(theta)[:, None, None, None, None]
+    x = xx * cos + yy * sin + cx[:, None, None, None, None]
+    y = yy * cos - xx * sin + cy[:, None, None, None, None]
+    valid = (y >= -1.0) & (y <= h) & (x >= -1.0) & (x <= w)
+    valid = valid & my[:, :, None, :, None] & mx_[:, None, :, None, :]
+    y, x = jnp.maximum(y, 0), jnp.maximum(x, 0)
+    y0, x0 = jnp.floor(y).astype(jnp.int32), jnp.floor(x).astype(jnp.int32)
+    ylast, xlast = y0 >= h - 1, x0 >= w - 1
+    y0, x0 = jnp.where(ylast, h - 1, y0), jnp.where(xlast, w - 1, x0)
+    y1, x1 = jnp.where(ylast, h - 1, y0 + 1), jnp.where(xlast, w - 1, x0 + 1)
+    ly = jnp.where(ylast, 0.0, y - y0)
+    lx = jnp.where(xlast, 0.0, x - x0)
+    flat = data.reshape(b, ch, h * w)
+    nr = r.shape[0]
+
+    def gather(yi: jax.Array, xi: jax.Array) -> jax.Array:
+        idx = (yi * w + xi).reshape(nr, -1)
+        return flat[bidx[:, None], :, idx]  # (R, P, C)
+
+    vm = valid.astype(jnp.float32)
+    acc = (
+        gather(y0, x0) * ((1 - ly) * (1 - lx) * vm).reshape(nr, -1, 1)
+        + gather(y0, x1) * ((1 - ly) * lx * vm).reshape(nr, -1, 1)
+        + gather(y1, x0) * (ly * (1 - lx) * vm).reshape(nr, -1, 1)
+        + gather(y1, x1) * (ly * lx * vm).reshape(nr, -1, 1)
+    )
+    acc = acc.reshape(nr, ph, pw, gmax * gmax, ch).sum(3)
+    count = (gh * gw).astype(jnp.float32)[:, None, None, None]
+    return (acc / count).transpose(0, 3, 1, 2).astype(data.dtype)
