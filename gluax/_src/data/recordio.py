@@ -306,10 +306,22 @@ class MXIndexedRecordIO(MXRecordIO):
 
     def read_idx(self, idx: Any) -> bytes:
         """The record with key ``idx``."""
+        from gluax._src.engine.serialization import FileFormatError
+
         self._check_open("read_idx", False)
-        rec, _ = read_record(self._pread, self._offset(idx), self.uri)
+        pos = self._offset(idx)
+        try:
+            rec, _ = read_record(self._pread, pos, self.uri)
+        except MXNetError as e:  # the offset is the index's: name both files
+            raise FileFormatError(
+                "MXIndexedRecordIO", self.idx_path, f"key {idx!r} (offset {pos})",
+                f"the offset of a record in '{self.uri}'", None, str(e),
+            ) from e  # fmt: skip
         if rec is None:
-            raise MXNetError(f"MXIndexedRecordIO: key {idx!r} points past the end of '{self.uri}'.")
+            raise FileFormatError(
+                "MXIndexedRecordIO", self.idx_path, f"key {idx!r} (offset {pos})",
+                f"an offset inside '{self.uri}'", "one that points past the end",
+            )  # fmt: skip
         return rec
 
     def write_idx(self, idx: Any, buf: bytes) -> None:
