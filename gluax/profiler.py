@@ -1,5 +1,6 @@
 """``mx.profiler``: MXNet's profiler API over ``jax.profiler`` (see docs/profiler.md)."""
 
+from gluax._src.compat.absent import absent_attribute as _absent_attribute
 from gluax._src.engine.profiler import Counter as Counter
 from gluax._src.engine.profiler import Domain as Domain
 from gluax._src.engine.profiler import Event as Event
@@ -17,7 +18,6 @@ from gluax._src.engine.profiler import scope as scope
 from gluax._src.engine.profiler import set_config as set_config
 from gluax._src.engine.profiler import set_kvstore_handle as set_kvstore_handle
 from gluax._src.engine.profiler import set_state as set_state
-from gluax._src.compat.absent import absent_attribute as _absent_attribute
 
 
 def __getattr__(name: str):  # MXNet names gluax lacks: importable, raise when used
