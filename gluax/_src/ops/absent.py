@@ -36,8 +36,7 @@ def _add(reason: str, alternative: str, names: str) -> None:
         ABSENT[n] = (reason, alternative)
 
 
-# --- Not yet implemented: real operators a port may need; each names what to use now. ------
-_add(NOT_YET, "the Hawkes log-likelihood written with mx.nd operators", "contrib.hawkesll")
+# --- Not yet implemented: none left (the detection, deformable and signal operators landed). --
 
 # --- Deprecated in MXNet 1.x itself. ----------------------------------------------------------
 _add(DEPRECATED, "mx.nd.BatchNorm", "BatchNorm_v1")
