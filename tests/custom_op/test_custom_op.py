@@ -103,6 +103,11 @@ def test_symbol_graph_eval_and_bind():
     np.testing.assert_allclose(ex.grad_dict["data"].asnumpy(), D["softmax_dx"], **TOL)
     aux = mx.sym.Custom(mx.sym.var("x"), mx.sym.var("mm"), op_type="running_center")
     assert aux.list_arguments() == ["x"] and aux.list_auxiliary_states() == ["mm"]
+    ex = aux.simple_bind(mx.cpu(), x=(4, 3), mm=(3,))
+    ex.arg_dict["x"][:] = D["xc"]
+    y = ex.forward(is_train=True)[0]
+    np.testing.assert_allclose(y.asnumpy(), D["center_y"], **TOL)
+    np.testing.assert_allclose(ex.aux_dict["mm"].asnumpy(), D["center_mm"], **TOL)
 
 
 class _Twice(mx.operator.CustomOp):

@@ -230,12 +230,17 @@ def infer_type(sym: Symbol, args: tuple, kwargs: dict) -> Any:
 # ---- evaluation -------------------------------------------------------------------------------
 
 
-def _run_graph(graph: Graph, values: dict[str, Any], training: bool, key: Any) -> list[Any]:
-    """Run ``graph`` on jax values inside a trace; the head values."""
+def _run_graph(
+    graph: Graph, values: dict[str, Any], training: bool, key: Any, written: Any = None
+) -> list[Any]:
+    """Run ``graph`` on jax values inside a trace; the head values. ``written`` (a dict)
+    receives the variables an operator rebound (a custom operator's auxiliary states)."""
     source = _random.TraceKeySource(key if key is not None else _random.unused_key())
     with _TraceState(training, source):
         wrapped = {k: _Traced(v, None) for k, v in values.items()}
         outs = graph.run(wrapped)
+    if written is not None:
+        written.update({k: w._value for k, w in wrapped.items() if w._value is not values[k]})
     return [o._value if isinstance(o, NDArray) else jnp.asarray(o) for o in outs]
 
 
@@ -352,8 +357,10 @@ class Executor:
 
             def run(arg: dict, aux: dict, key: Any) -> Any:
                 values = {**arg, **aux}
-                outs = _run_graph(graph, values, training, key)
-                return outs, _aux_after(bn, graph, values, training, key)
+                custom: dict[str, Any] = {}  # Custom operators' auxiliary states
+                outs = _run_graph(graph, values, training, key, custom)
+                new = _aux_after(bn, graph, values, training, key)
+                return outs, {**{k: v for k, v in custom.items() if k in aux}, **new}
 
             f = self._program.fwd[training] = jax.jit(run)
         return f
