@@ -246,6 +246,7 @@ def test_modulated_deformable_gradient_matches_finite_differences():
     ins = [np.asarray(_NPZ[f"mdeform/in{k}"], np.float64) for k in range(5)]
     fn = get_op("_contrib_ModulatedDeformableConvolution").fn
     head = _NPZ["mdeform/head"]
+    @jax.jit
     def loss(*a):
         return (fn(*a, **c["attrs"]) * head).sum()
     args = [a.astype(np.float32) for a in ins]
