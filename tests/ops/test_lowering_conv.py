@@ -1,0 +1,59 @@
+"""Convolution lowerings chosen per shape on CPU give the default lowering's results: the
+depthwise sum of shifted multiply-adds (and the small-map im2col matmul) against
+lax.conv_general_dilated, forward and gradients to data and weight."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax import lax
+
+from gluax._src.ops.nn import convolution
+
+RNG = np.random.RandomState(0)
+
+
+def _reference(x, w, stride, pad, dilate, groups):
+    return lax.conv_general_dilated(
+        x, w, stride, [(q, q) for q in pad], rhs_dilation=dilate,
+        dimension_numbers=("NCHW", "OIHW", "NCHW"), feature_group_count=groups,
+    )  # fmt: skip
+
+
+def _prims(fn, *args):
+    return {e.primitive.name for e in jax.make_jaxpr(fn)(*args).jaxpr.eqns}
+
+
+# (channels, multiplier, map, kernel, stride, pad, dilate)
+DEPTHWISE = [
+    (4, 1, (7, 7), (3, 3), (1, 1), (1, 1), (1, 1)),
+    (3, 1, (9, 8), (3, 3), (2, 2), (1, 1), (1, 1)),
+    (2, 2, (8, 8), (3, 2), (1, 2), (0, 1), (2, 1)),
+    (4, 1, (3, 3), (3, 3), (1, 1), (1, 1), (1, 1)),  # tiny map
+]
+
+
+@pytest.mark.skipif(jax.default_backend() != "cpu", reason="the depthwise sum is the CPU lowering")
+@pytest.mark.parametrize("c,mult,hw,k,s,p,d", DEPTHWISE)
+def test_depthwise_sum_matches_default_lowering(c, mult, hw, k, s, p, d):
+    x = jnp.asarray(RNG.randn(2, c, *hw).astype("float32"))
+    w = jnp.asarray(RNG.randn(c * mult, 1, *k).astype("float32"))
+    ours = lambda x, w: convolution(
+        x, w, kernel=k, num_filter=c * mult, stride=s, pad=p, dilate=d, num_group=c, no_bias=True
+    )
+    ref = lambda x, w: _reference(x, w, s, p, d, c)
+    assert "conv_general_dilated" not in _prims(ours, x, w)  # the depthwise form was taken
+    y, back = jax.vjp(ours, x, w)
+    y_ref, back_ref = jax.vjp(ref, x, w)
+    assert y.shape == y_ref.shape
+    np.testing.assert_allclose(np.asarray(y), np.asarray(y_ref), rtol=1e-5, atol=1e-5)
+    g = jnp.asarray(RNG.randn(*y.shape).astype("float32"))
+    for a, b in zip(back(g), back_ref(g)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-4)
+
+def test_grouped_not_depthwise_keeps_default_lowering():
+    x = jnp.ones((1, 4, 6, 6), "float32")
+    w = jnp.ones((4, 2, 3, 3), "float32")
+    f = lambda x, w: convolution(x, w, kernel=(3, 3), num_filter=4, num_group=2, no_bias=True)
+    assert "conv_general_dilated" in _prims(f, x, w)
+    np.testing.assert_allclose(np.asarray(f(x, w)), np.asarray(_reference(x, w, (1, 1), (0, 0), (1, 1), 2)))
