@@ -174,6 +174,8 @@ def _read_array(r: _Reader) -> np.ndarray | None:
     name = TYPE_FLAGS[flag]
     dt = np.dtype("<u2") if name == "bfloat16" else np.dtype(name).newbyteorder("<")
     count = math.prod(shape)  # Python ints: a corrupt shape must not overflow into a valid size
+    if math.prod(d for d in shape if d) * dt.itemsize >= 2**62:  # even an empty one
+        raise r.fail("shape", "a shape numpy can hold", shape)
     if count * dt.itemsize > len(r.buf) - r.pos:
         raise r.fail(
             "array data", f"{count * dt.itemsize} bytes for shape {shape}", len(r.buf) - r.pos
@@ -188,6 +190,11 @@ def _read_array(r: _Reader) -> np.ndarray | None:
 
 def loads(buf: bytes, fname: str = "<bytes>") -> dict[str, np.ndarray] | list[np.ndarray]:
     """Parse an NDArray-list file's bytes into numpy arrays (dict if named, else list)."""
+    with reading("nd.load", fname, "an MXNet NDArray file"):
+        return _loads(buf, fname)
+
+
+def _loads(buf: bytes, fname: str) -> dict[str, np.ndarray] | list[np.ndarray]:
     r = _Reader(buf, fname)
     header = r.unpack("Q", "header")
     if header != LIST_MAGIC:
@@ -395,8 +402,7 @@ def load(fname: str, ctx: Any = None) -> dict[str, NDArray] | list[NDArray]:
         raise IsADirectoryError(f"nd.load: {fname!r} is a folder, not a file.")
     with open(fname, "rb") as f:
         buf = f.read()
-    with reading("nd.load", fname, "an MXNet NDArray file"):
-        raw = loads(buf, fname)
+    raw = loads(buf, fname)
 
     def conv(a: np.ndarray | None) -> Any:
         if a is None:
