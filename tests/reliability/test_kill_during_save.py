@@ -15,7 +15,6 @@ import time
 import numpy as np
 import pytest
 
-import gluax as mx
 from gluax import gluon, nd
 from gluax._src.engine.serialization import FileFormatError
 from gluax.gluon import nn

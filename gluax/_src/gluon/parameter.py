@@ -31,6 +31,7 @@ from gluax._src.numpy.multiarray import array_types as _array_types
 from gluax._src.numpy.multiarray import np_in_place as _np_in_place
 from gluax._src.gluon import init as _init
 
+
 def _not_initialized(p: Any) -> str:
     """The uninitialized-parameter message; after a load with ``allow_missing=True`` that
     left it out, it says so under the name the load used."""
@@ -814,7 +815,7 @@ class ParameterDict:
                         f"contains parameters: {_brief(arrays)}. Set allow_missing=True to ignore "
                         "missing parameters."
                     )
-        for name, v in arrays.items():
+        for name in arrays:
             if name not in self._params:
                 if ignore_extra:
                     continue
