@@ -287,10 +287,13 @@ def child(framework: str, name: str) -> dict:
 
 def _run(python: str, framework: str, name: str, env: dict, timeout: float) -> dict:
     t = time.perf_counter()
-    p = subprocess.run(
-        [python, os.path.abspath(__file__), "--child", framework, name],
-        env=env, capture_output=True, text=True, timeout=timeout,
-    )
+    try:
+        p = subprocess.run(
+            [python, os.path.abspath(__file__), "--child", framework, name],
+            env=env, capture_output=True, text=True, timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"no result within --timeout {timeout:.0f} s", "stderr": ""}
     wall = time.perf_counter() - t
     if p.returncode != 0:
         return {"error": p.stderr.strip().splitlines()[-1] if p.stderr.strip() else "failed",
@@ -314,7 +317,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--nets", default=",".join(NETS))
     ap.add_argument("--json", default=None, help="write all numbers here")
-    ap.add_argument("--timeout", type=float, default=900)
+    ap.add_argument("--timeout", type=float, default=1800, help="seconds per process")
     ap.add_argument("--child", nargs=2, metavar=("FRAMEWORK", "NET"))
     args = ap.parse_args()
     if args.child:
