@@ -441,6 +441,28 @@ def _axis_weights(
     return jnp.sum(jnp.where(inside[..., None], w, 0), axis=1)
 
 
+def _axis_taps(
+    start: jax.Array, bin_size: jax.Array, grid: jax.Array, pooled: int, gmax: int, size: int
+) -> tuple[jax.Array, jax.Array]:
+    """The same weights as :func:`_axis_weights` as ``(pooled, 2 * gmax)`` cell indices and
+    weights: two taps per sample, so that the ROI's bins gather only the rows/columns they
+    read instead of contracting the whole map."""
+    p = jnp.arange(pooled, dtype=start.dtype)[:, None]
+    g = jnp.arange(gmax, dtype=start.dtype)[None, :]
+    y = start + p * bin_size + (g + 0.5) * bin_size / grid.astype(start.dtype)
+    inside = (y >= -1.0) & (y <= size) & (g < grid)
+    y = jnp.maximum(y, 0)
+    low = jnp.floor(y).astype(jnp.int32)
+    last = low >= size - 1
+    low = jnp.where(last, size - 1, low)
+    high = jnp.where(last, size - 1, low + 1)
+    frac = jnp.where(last, 0.0, y - low.astype(y.dtype))
+    idx = jnp.concatenate([low, high], axis=1)
+    wts = jnp.where(jnp.concatenate([inside, inside], axis=1),
+                    jnp.concatenate([1 - frac, frac], axis=1), 0)
+    return idx, wts
+
+
 @register("_contrib_ROIAlign", aliases=("ROIAlign",))
 def roi_align(
     data: jax.Array,
@@ -489,9 +511,33 @@ def roi_align(
         gmh, gmw = -(-h // ph) + 1, -(-w // pw) + 1
         gh = jnp.clip(jnp.ceil(rh / ph), 1, gmh).astype(jnp.int32)
         gw = jnp.clip(jnp.ceil(rw / pw), 1, gmw).astype(jnp.int32)
+    count = jnp.maximum(gh * gw, 1).astype(jnp.float32)
+    if not position_sensitive:
+        # a loop over the (row tap, column tap) pairs of the sampling grid, each step gathering
+        # one channel vector per bin of every ROI (channels-last): the work is MXNet's
+        # R * C * ph * pw * (2G)^2, with no (R, C, H, W)-sized intermediate
+        iy, ty = jax.vmap(lambda s, b, g: _axis_taps(s, b, g, ph, gmh, h))(box[:, 1], bh, gh)
+        ix, tx = jax.vmap(lambda s, b, g: _axis_taps(s, b, g, pw, gmw, w))(box[:, 0], bw, gw)
+        ty = (ty / count[:, None, None]).astype(data.dtype)
+        tx = tx.astype(data.dtype)
+        nhwc = data.transpose(0, 2, 3, 1)
+        bi = jnp.clip(bidx, 0, nb - 1)[:, None, None]
+        ky, kx = iy.shape[2], ix.shape[2]
+
+        def tap(t: Any, acc: jax.Array) -> jax.Array:
+            a, c = t // kx, t % kx
+            yi = lax.dynamic_index_in_dim(iy, a, 2, keepdims=False)
+            xi = lax.dynamic_index_in_dim(ix, c, 2, keepdims=False)
+            wy_ = lax.dynamic_index_in_dim(ty, a, 2, keepdims=False)
+            wx_ = lax.dynamic_index_in_dim(tx, c, 2, keepdims=False)
+            v = nhwc[bi, yi[:, :, None], xi[:, None, :]]  # (R, ph, pw, C)
+            return acc + v * (wy_[:, :, None] * wx_[:, None, :])[..., None]
+
+        acc = lax.fori_loop(0, ky * kx, tap, jnp.zeros((rois.shape[0], ph, pw, ch), data.dtype))
+        out = acc.transpose(0, 3, 1, 2)
+        return jnp.where((bidx >= 0)[:, None, None, None], out, 0)
     wy = jax.vmap(lambda s, b, g: _axis_weights(s, b, g, ph, gmh, h))(box[:, 1], bh, gh)
     wx = jax.vmap(lambda s, b, g: _axis_weights(s, b, g, pw, gmw, w))(box[:, 0], bw, gw)
-    count = jnp.maximum(gh * gw, 1).astype(jnp.float32)
     wy = (wy / count[:, None, None]).astype(data.dtype)
     wx = wx.astype(data.dtype)
     # the image of each ROI as a one-hot factor: no (R, C, H, W) gather is materialised
