@@ -366,3 +366,30 @@ def test_identity_attach_kl_sparse_reg_matches_mxnet_executor():
     np.testing.assert_allclose(y.asnumpy(), x)
     np.testing.assert_allclose(xa.grad.asnumpy()[0],
                                [0.4994126, 0.4992359, 0.49932104, 0.49943683], rtol=1e-5)
+
+
+def test_deformable_layer_and_detection_ops_under_functional_vmap():
+    from gluax.gluon.contrib import cnn
+
+    net = cnn.DeformableConvolution(3, kernel_size=3, padding=1, in_channels=2,
+                                    offset_weight_initializer=mx.init.Uniform(0.3))
+    net.initialize()
+    x = np.random.RandomState(9).normal(size=(4, 1, 2, 5, 5)).astype(np.float32)
+    apply, params, aux = net.functional()
+    assert sorted(params) == ["deformable_conv_bias", "deformable_conv_weight", "offset_bias",
+                              "offset_weight"]
+    batched = jax.jit(jax.vmap(lambda xb: apply(params, aux, (xb,))[0]))(x)
+    for i in range(4):
+        np.testing.assert_allclose(np.asarray(batched[i]), net(mx.nd.array(x[i])).asnumpy(),
+                                   rtol=1e-4, atol=1e-5)
+    # the registry's pure functions vmap too: ROIAlign over a batch of ROI sets
+    from gluax._src.engine.registry import get_op
+
+    fn = get_op("_contrib_ROIAlign").fn
+    data = np.random.RandomState(10).normal(size=(1, 2, 6, 6)).astype(np.float32)
+    rois = np.array([[[0, 0, 0, 4, 4]], [[0, 1, 2, 5, 5]]], np.float32)
+    out = jax.vmap(lambda r: fn(data, r, pooled_size=(2, 2), spatial_scale=1.0))(rois)
+    for i in range(2):
+        ref = mx.nd.contrib.ROIAlign(mx.nd.array(data), mx.nd.array(rois[i]), pooled_size=(2, 2),
+                                     spatial_scale=1.0)
+        np.testing.assert_allclose(np.asarray(out[i]), ref.asnumpy(), rtol=1e-5, atol=1e-6)

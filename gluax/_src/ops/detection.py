@@ -520,7 +520,7 @@ def roi_align(
         ix, tx = jax.vmap(lambda s, b, g: _axis_taps(s, b, g, pw, gmw, w))(box[:, 0], bw, gw)
         ty = (ty / count[:, None, None]).astype(data.dtype)
         tx = tx.astype(data.dtype)
-        nhwc = data.transpose(0, 2, 3, 1)
+        nhwc = jnp.asarray(data).transpose(0, 2, 3, 1)
         bi = jnp.clip(bidx, 0, nb - 1)[:, None, None]
         ky, kx = iy.shape[2], ix.shape[2]
 
