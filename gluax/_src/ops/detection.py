@@ -387,13 +387,15 @@ def multibox_detection(
         valid = cid >= 0
         count = jnp.sum(valid)
         slot = jnp.arange(n)
-        compact = rows[jnp.argsort(~valid, stable=True)]
-        compact = jnp.where((slot < count)[:, None], compact, -1)
+        # the valid rows first, in anchor order (a scatter by running count, not a sort)
+        dest = jnp.where(valid, jnp.cumsum(valid) - 1, n)
+        compact = jnp.full((n, 6), -1, dt).at[dest].set(rows, mode="drop")
         if not nms:
             return compact
-        order = jnp.argsort(jnp.where(valid, -rows[:, 1], jnp.inf), stable=True)
+        # the kmax best valid rows by score, ties in anchor order (top_k keeps the lower index)
+        _, order = lax.top_k(jnp.where(valid, rows[:, 1], -jnp.inf), kmax)
         nkeep = jnp.minimum(count, kmax)
-        srt = rows[order[:kmax]]
+        srt = rows[order]
         cand = jnp.arange(kmax) < nkeep
         iou = _mxnet_iou(srt[:, 2:], srt[:, 2:])
         sup = iou >= nms_threshold
@@ -634,7 +636,7 @@ def _proposals(
         small = ((box[:, 2] - box[:, 0] + 1.0) < ms) | ((box[:, 3] - box[:, 1] + 1.0) < ms)
         box = box + jnp.where(small[:, None], jnp.stack([-ms, -ms, ms, ms]) / 2, 0.0)
         score = jnp.where(small, -1.0, score)
-        order = jnp.argsort(-score, stable=True)[:pre]
+        _, order = lax.top_k(score, pre)  # ties keep the lower index, as a stable sort
         box, score = box[order], score[order]
         area = (box[:, 2] - box[:, 0] + 1) * (box[:, 3] - box[:, 1] + 1)
 
