@@ -63,22 +63,46 @@ class _Deformable(HybridBlock):
         taps = k[0] * k[1] * num_deformable_group
         self._split = 2 * taps
         self._channels, self._in_channels, self._groups = channels, in_channels, groups
-        self._kwargs_offset = dict(common, num_filter=(3 if self._v2 else 2) * taps,
-                                   no_bias=not offset_use_bias)
-        self._kwargs_deformable_conv = dict(common, num_filter=channels,
-                                            num_deformable_group=num_deformable_group,
-                                            no_bias=not use_bias)
+        self._kwargs_offset = dict(
+            common, num_filter=(3 if self._v2 else 2) * taps, no_bias=not offset_use_bias
+        )
+        self._kwargs_deformable_conv = dict(
+            common,
+            num_filter=channels,
+            num_deformable_group=num_deformable_group,
+            no_bias=not use_bias,
+        )
         with self.name_scope():
-            conv = [("deformable_conv_weight", (channels, in_channels // groups, *k),
-                     weight_initializer, True),
-                    ("deformable_conv_bias", (channels,), bias_initializer, use_bias)]
-            off = [("offset_weight", (self._kwargs_offset["num_filter"], in_channels // groups, *k),
-                    offset_weight_initializer, True),
-                   ("offset_bias", (self._kwargs_offset["num_filter"],), offset_bias_initializer,
-                    offset_use_bias)]
+            conv = [
+                (
+                    "deformable_conv_weight",
+                    (channels, in_channels // groups, *k),
+                    weight_initializer,
+                    True,
+                ),
+                ("deformable_conv_bias", (channels,), bias_initializer, use_bias),
+            ]
+            off = [
+                (
+                    "offset_weight",
+                    (self._kwargs_offset["num_filter"], in_channels // groups, *k),
+                    offset_weight_initializer,
+                    True,
+                ),
+                (
+                    "offset_bias",
+                    (self._kwargs_offset["num_filter"],),
+                    offset_bias_initializer,
+                    offset_use_bias,
+                ),
+            ]
             # MXNet creates the offset parameters first in v1 and last in v2
-            for name, shape, init, used in (conv + off if self._v2 else off + conv):
-                p = self.params.get(name, shape=shape, init=init, allow_deferred_init=True) if used else None
+            for name, shape, init, used in conv + off if self._v2 else off + conv:
+                p = (
+                    self.params.get(name, shape=shape, init=init, allow_deferred_init=True)
+                    if used
+                    else None
+                )
                 setattr(self, name, p)
             self.act = Activation(activation, prefix=activation + "_") if activation else None
 
@@ -136,19 +160,30 @@ class _Deformable(HybridBlock):
             off = F.slice_axis(offset, axis=1, begin=0, end=self._split)
             mask = F.sigmoid(F.slice_axis(offset, axis=1, begin=self._split, end=None)) * 2
             y = F.contrib.ModulatedDeformableConvolution(
-                x, off, mask, deformable_conv_weight, deformable_conv_bias,
-                **self._kwargs_deformable_conv)
+                x,
+                off,
+                mask,
+                deformable_conv_weight,
+                deformable_conv_bias,
+                **self._kwargs_deformable_conv,
+            )
         else:
             y = F.contrib.DeformableConvolution(
-                x, offset, deformable_conv_weight, deformable_conv_bias,
-                **self._kwargs_deformable_conv)
+                x,
+                offset,
+                deformable_conv_weight,
+                deformable_conv_bias,
+                **self._kwargs_deformable_conv,
+            )
         return self.act(y) if self.act is not None else y
 
     def __repr__(self) -> str:
         kw = self._kwargs_deformable_conv
         shape = self.deformable_conv_weight.shape
-        s = (f"{type(self).__name__}({shape[1] if shape[1] else None} -> {shape[0]}, "
-             f"kernel_size={kw['kernel']}, stride={kw['stride']}")
+        s = (
+            f"{type(self).__name__}({shape[1] if shape[1] else None} -> {shape[0]}, "
+            f"kernel_size={kw['kernel']}, stride={kw['stride']}"
+        )
         if kw["pad"] != (0, 0):
             s += f", padding={kw['pad']}"
         if kw["dilate"] != (1, 1):

@@ -70,9 +70,7 @@ def _deformable(
             f"got {tuple(offset.shape)}."
         )
     if mask is not None and tuple(mask.shape) != (b, dg * k, ho, wo):
-        raise OperatorError(
-            f"{op}: mask must be {(b, dg * k, ho, wo)}, got {tuple(mask.shape)}."
-        )
+        raise OperatorError(f"{op}: mask must be {(b, dg * k, ho, wo)}, got {tuple(mask.shape)}.")
     if tuple(weight.shape) != (num_filter, c // g, kh, kw):
         raise OperatorError(
             f"{op}: weight must be {(num_filter, c // g, kh, kw)}, got {tuple(weight.shape)}."
@@ -110,9 +108,7 @@ def _deformable(
         vm = vm * mask.reshape(b, dg, k, ho, wo)
     wts = [((1 - ly) * (1 - lx)), ((1 - ly) * lx), (ly * (1 - lx)), (ly * lx)]
     idxs = [(iy0, ix0), (iy0, ix1), (iy1, ix0), (iy1, ix1)]
-    cols = sum(
-        corner(iy, ix) * (wt * vm).reshape(b, dg, 1, n) for (iy, ix), wt in zip(idxs, wts)
-    )
+    cols = sum(corner(iy, ix) * (wt * vm).reshape(b, dg, 1, n) for (iy, ix), wt in zip(idxs, wts))
     cols = cols.reshape(b, g, c // g, k, ho * wo)
     wg = weight.reshape(g, num_filter // g, c // g, k)
     out = jnp.einsum("bgckp,gfck->bgfp", cols, wg).reshape(b, num_filter, ho, wo)
@@ -145,13 +141,27 @@ def deformable_convolution(
     (num_filter, C / num_group, kh, kw)``: each tap reads the input bilinearly at its position
     plus ``offset (B, 2 * num_deformable_group * kh * kw, Ho, Wo)``; samples outside the map
     read 0. ``workspace`` is accepted for MXNet compatibility."""
-    return _deformable("DeformableConvolution", data, offset, None, weight, bias, kernel,
-                       stride, dilate, pad, num_filter, num_group, num_deformable_group,
-                       no_bias, layout, v2=False)
+    return _deformable(
+        "DeformableConvolution",
+        data,
+        offset,
+        None,
+        weight,
+        bias,
+        kernel,
+        stride,
+        dilate,
+        pad,
+        num_filter,
+        num_group,
+        num_deformable_group,
+        no_bias,
+        layout,
+        v2=False,
+    )
 
 
-@register("_contrib_ModulatedDeformableConvolution",
-          aliases=("ModulatedDeformableConvolution",))
+@register("_contrib_ModulatedDeformableConvolution", aliases=("ModulatedDeformableConvolution",))
 def modulated_deformable_convolution(
     data: jax.Array,
     offset: jax.Array,
@@ -175,6 +185,21 @@ def modulated_deformable_convolution(
     are scaled by ``mask (B, num_deformable_group * kh * kw, Ho, Wo)``; samples within one
     cell outside the map interpolate with zeros. ``workspace`` and ``im2col_step`` are
     accepted for MXNet compatibility."""
-    return _deformable("ModulatedDeformableConvolution", data, offset, mask, weight, bias,
-                       kernel, stride, dilate, pad, num_filter, num_group,
-                       num_deformable_group, no_bias, layout, v2=True)
+    return _deformable(
+        "ModulatedDeformableConvolution",
+        data,
+        offset,
+        mask,
+        weight,
+        bias,
+        kernel,
+        stride,
+        dilate,
+        pad,
+        num_filter,
+        num_group,
+        num_deformable_group,
+        no_bias,
+        layout,
+        v2=True,
+    )

@@ -79,9 +79,7 @@ def box_encode(
     ref = jnp.take_along_axis(refs, idx[..., None], axis=1)
     rx, ry, rw, rh = _center_form(ref)
     ax, ay, aw, ah = _center_form(anchors)
-    t = jnp.stack(
-        [(rx - ax) / aw, (ry - ay) / ah, jnp.log(rw / aw), jnp.log(rh / ah)], axis=-1
-    )
+    t = jnp.stack([(rx - ax) / aw, (ry - ay) / ah, jnp.log(rw / aw), jnp.log(rh / ah)], axis=-1)
     t = (t - means.astype(t.dtype)) / stds.astype(t.dtype)
     valid = (samples > 0.5)[..., None]
     masks = jnp.broadcast_to(valid, t.shape).astype(anchors.dtype)
@@ -185,9 +183,7 @@ def multibox_prior(
     first ratio, then the first size with every other ratio. ``steps``/``offsets`` are (y, x);
     a step <= 0 means 1/H (1/W)."""
     if data.ndim != 4:
-        raise OperatorError(
-            f"MultiBoxPrior: data must be (B, C, H, W), got {tuple(data.shape)}."
-        )
+        raise OperatorError(f"MultiBoxPrior: data must be (B, C, H, W), got {tuple(data.shape)}.")
     sizes = _floats("MultiBoxPrior", "sizes", sizes)
     ratios = _floats("MultiBoxPrior", "ratios", ratios)
     steps = _floats("MultiBoxPrior", "steps", steps, 2)
@@ -213,12 +209,18 @@ def multibox_prior(
 
 def _mxnet_iou(a: jax.Array, b: jax.Array) -> jax.Array:
     """IoU ``(n, m)`` of corner boxes, 0 where the union is not positive (MXNet's form)."""
-    w = jnp.maximum(0, jnp.minimum(a[:, None, 2], b[None, :, 2]) - jnp.maximum(a[:, None, 0], b[None, :, 0]))
-    h = jnp.maximum(0, jnp.minimum(a[:, None, 3], b[None, :, 3]) - jnp.maximum(a[:, None, 1], b[None, :, 1]))
+    w = jnp.maximum(
+        0, jnp.minimum(a[:, None, 2], b[None, :, 2]) - jnp.maximum(a[:, None, 0], b[None, :, 0])
+    )
+    h = jnp.maximum(
+        0, jnp.minimum(a[:, None, 3], b[None, :, 3]) - jnp.maximum(a[:, None, 1], b[None, :, 1])
+    )
     i = w * h
-    u = ((a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]))[:, None] + (
-        (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    )[None, :] - i
+    u = (
+        ((a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]))[:, None]
+        + ((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))[None, :]
+        - i
+    )
     return jnp.where(u > 0, i / jnp.where(u > 0, u, 1), 0)
 
 
@@ -383,7 +385,9 @@ def multibox_detection(
         box = jnp.stack([ox - ow, oy - oh, ox + ow, oy + oh], axis=-1)
         if clip:
             box = jnp.clip(box, 0, 1)
-        rows = jnp.concatenate([cid[:, None].astype(dt), score[:, None].astype(dt), box.astype(dt)], 1)
+        rows = jnp.concatenate(
+            [cid[:, None].astype(dt), score[:, None].astype(dt), box.astype(dt)], 1
+        )
         valid = cid >= 0
         count = jnp.sum(valid)
         slot = jnp.arange(n)
@@ -460,8 +464,9 @@ def _axis_taps(
     high = jnp.where(last, size - 1, low + 1)
     frac = jnp.where(last, 0.0, y - low.astype(y.dtype))
     idx = jnp.concatenate([low, high], axis=1)
-    wts = jnp.where(jnp.concatenate([inside, inside], axis=1),
-                    jnp.concatenate([1 - frac, frac], axis=1), 0)
+    wts = jnp.where(
+        jnp.concatenate([inside, inside], axis=1), jnp.concatenate([1 - frac, frac], axis=1), 0
+    )
     return idx, wts
 
 
@@ -543,7 +548,9 @@ def roi_align(
     wy = (wy / count[:, None, None]).astype(data.dtype)
     wx = wx.astype(data.dtype)
     # the image of each ROI as a one-hot factor: no (R, C, H, W) gather is materialised
-    wyb = (bidx[:, None] == jnp.arange(nb)[None, :]).astype(data.dtype)[:, :, None, None] * wy[:, None]
+    wyb = (bidx[:, None] == jnp.arange(nb)[None, :]).astype(data.dtype)[:, :, None, None] * wy[
+        :, None
+    ]
     if position_sensitive:
         feats = data.reshape(nb, ch // (ph * pw), ph, pw, h, w)
         out = jnp.einsum("rbih,bcijhw,rjw->rcij", wyb, feats, wx)
@@ -568,8 +575,14 @@ def _rpn_base_anchors(stride: float, ratios: tuple[float, ...], scales: tuple[fl
             size_r = np.floor(f(w * h) / f(r))
             nw = f(np.floor(np.sqrt(size_r) + f(0.5))) * f(s)
             nh = f(np.floor(f(nw / f(s) * f(r)) + f(0.5))) * f(s)
-            out.append([xc - f(0.5) * (nw - f(1)), yc - f(0.5) * (nh - f(1)),
-                        xc + f(0.5) * (nw - f(1)), yc + f(0.5) * (nh - f(1))])
+            out.append(
+                [
+                    xc - f(0.5) * (nw - f(1)),
+                    yc - f(0.5) * (nh - f(1)),
+                    xc + f(0.5) * (nw - f(1)),
+                    yc + f(0.5) * (nh - f(1)),
+                ]
+            )
     return np.asarray(out, np.float32)
 
 
@@ -605,8 +618,11 @@ def _proposals(
     count = na * h * w
     pre = min(pre_n if pre_n > 0 else count, count)
     base = jnp.asarray(_rpn_base_anchors(float(stride), ratios, scales))
-    sy, sx = jnp.meshgrid(jnp.arange(h, dtype=jnp.float32) * stride,
-                          jnp.arange(w, dtype=jnp.float32) * stride, indexing="ij")
+    sy, sx = jnp.meshgrid(
+        jnp.arange(h, dtype=jnp.float32) * stride,
+        jnp.arange(w, dtype=jnp.float32) * stride,
+        indexing="ij",
+    )
     shift = jnp.stack([sx, sy, sx, sy], -1)[:, :, None, :]
     # (h, w, na, 4) in MXNet's order: index = y * (w * na) + x * na + a
     anchors = (base[None, None] + shift).reshape(count, 4)
@@ -625,8 +641,15 @@ def _proposals(
             cx, cy = anchors[:, 0] + 0.5 * (bw - 1.0), anchors[:, 1] + 0.5 * (bh - 1.0)
             px, py = d[:, 0] * bw + cx, d[:, 1] * bh + cy
             pw, ph = jnp.exp(d[:, 2]) * bw, jnp.exp(d[:, 3]) * bh
-            box = jnp.stack([px - 0.5 * (pw - 1.0), py - 0.5 * (ph - 1.0),
-                             px + 0.5 * (pw - 1.0), py + 0.5 * (ph - 1.0)], -1)
+            box = jnp.stack(
+                [
+                    px - 0.5 * (pw - 1.0),
+                    py - 0.5 * (ph - 1.0),
+                    px + 0.5 * (pw - 1.0),
+                    py + 0.5 * (ph - 1.0),
+                ],
+                -1,
+            )
         lim = jnp.stack([im_w, im_h, im_w, im_h]) - 1.0
         box = jnp.maximum(jnp.minimum(box, lim), 0.0)
         real_h = (info[0] / stride).astype(jnp.int32)
@@ -643,8 +666,12 @@ def _proposals(
         def step(i: Any, st: Any) -> Any:
             supp, keep, n_kept = st
             take = ~supp[i] & (n_kept < post_n)
-            ww = jnp.maximum(0.0, jnp.minimum(box[i, 2], box[:, 2]) - jnp.maximum(box[i, 0], box[:, 0]) + 1.0)
-            hh = jnp.maximum(0.0, jnp.minimum(box[i, 3], box[:, 3]) - jnp.maximum(box[i, 1], box[:, 1]) + 1.0)
+            ww = jnp.maximum(
+                0.0, jnp.minimum(box[i, 2], box[:, 2]) - jnp.maximum(box[i, 0], box[:, 0]) + 1.0
+            )
+            hh = jnp.maximum(
+                0.0, jnp.minimum(box[i, 3], box[:, 3]) - jnp.maximum(box[i, 1], box[:, 1]) + 1.0
+            )
             inter = ww * hh
             ovr = inter / (area[i] + area - inter)
             later = jnp.arange(pre) > i
@@ -685,9 +712,20 @@ def multi_proposal(
     Returns rois ``(B * post, 5)`` rows ``[batch_index, x1, y1, x2, y2]`` (and, with
     ``output_score``, the scores ``(B * post, 1)``); when fewer boxes survive, MXNet's
     convention repeats them cyclically to fill the rows."""
-    boxes, scores = _proposals(cls_prob, bbox_pred, im_info, "MultiProposal",
-                               rpn_pre_nms_top_n, rpn_post_nms_top_n, threshold,
-                               float(rpn_min_size), scales, ratios, feature_stride, iou_loss)
+    boxes, scores = _proposals(
+        cls_prob,
+        bbox_pred,
+        im_info,
+        "MultiProposal",
+        rpn_pre_nms_top_n,
+        rpn_post_nms_top_n,
+        threshold,
+        float(rpn_min_size),
+        scales,
+        ratios,
+        feature_stride,
+        iou_loss,
+    )
     b = boxes.shape[0]
     bidx = jnp.broadcast_to(jnp.arange(b, dtype=jnp.float32)[:, None, None], boxes.shape[:2] + (1,))
     rois = jnp.concatenate([bidx, boxes], -1).reshape(-1, 5).astype(cls_prob.dtype)
@@ -719,11 +757,20 @@ def proposal(
             f"Proposal: takes one image (use MultiProposal for a batch), got cls_prob "
             f"{tuple(cls_prob.shape)}."
         )
-    return multi_proposal(cls_prob, bbox_pred, im_info, rpn_pre_nms_top_n=rpn_pre_nms_top_n,
-                          rpn_post_nms_top_n=rpn_post_nms_top_n, threshold=threshold,
-                          rpn_min_size=rpn_min_size, scales=scales, ratios=ratios,
-                          feature_stride=feature_stride, output_score=output_score,
-                          iou_loss=iou_loss)
+    return multi_proposal(
+        cls_prob,
+        bbox_pred,
+        im_info,
+        rpn_pre_nms_top_n=rpn_pre_nms_top_n,
+        rpn_post_nms_top_n=rpn_post_nms_top_n,
+        threshold=threshold,
+        rpn_min_size=rpn_min_size,
+        scales=scales,
+        ratios=ratios,
+        feature_stride=feature_stride,
+        output_score=output_score,
+        iou_loss=iou_loss,
+    )
 
 
 # ---- position-sensitive ROI pooling (R-FCN) ----------------------------------------------------
@@ -782,7 +829,9 @@ def psroi_pooling(
     def cells(start: jax.Array, size: jax.Array, n: int) -> tuple[jax.Array, jax.Array]:
         k = jnp.arange(p, dtype=jnp.float32)
         # barriers keep XLA from reassociating the products (bin edges must round as MXNet's)
-        lo_p, hi_p = lax.optimization_barrier((k[None] * size[:, None], (k[None] + 1) * size[:, None]))
+        lo_p, hi_p = lax.optimization_barrier(
+            (k[None] * size[:, None], (k[None] + 1) * size[:, None])
+        )
         lo = jnp.clip(jnp.floor(lo_p + start[:, None]), 0, n)
         hi = jnp.clip(jnp.ceil(hi_p + start[:, None]), 0, n)
         idx = jnp.arange(n, dtype=jnp.float32)
@@ -796,7 +845,9 @@ def psroi_pooling(
     sel = data[:, chans]  # (B, out, p, p, H, W)
     onehot = (bidx[:, None] == jnp.arange(b)[None]).astype(data.dtype)
     s = jnp.einsum("rb,bcijhw,rih,rjw->rcij", onehot, sel, my, mx)
-    return jnp.where(area[:, None] > 0, s / jnp.where(area > 0, area, 1)[:, None], 0).astype(data.dtype)
+    return jnp.where(area[:, None] > 0, s / jnp.where(area > 0, area, 1)[:, None], 0).astype(
+        data.dtype
+    )
 
 
 def _dpsroi_weights(
@@ -811,7 +862,9 @@ def _dpsroi_weights(
     lo = jnp.floor(v)
     d = v - lo
     cells = jnp.arange(n, dtype=start.dtype)
-    wts = (1 - d)[..., None] * (cells == lo[..., None]) + d[..., None] * (cells == lo[..., None] + 1)
+    wts = (1 - d)[..., None] * (cells == lo[..., None]) + d[..., None] * (
+        cells == lo[..., None] + 1
+    )
     wts = jnp.where(inside[..., None], wts, 0)
     return jnp.sum(wts, axis=-2), jnp.sum(inside, axis=-1)
 
@@ -849,7 +902,9 @@ def deformable_psroi_pooling(
     if not no_trans and trans is None:
         raise OperatorError("DeformablePSROIPooling: trans is required unless no_trans=True.")
     ncls = 1 if no_trans else trans.shape[1] // 2
-    if not no_trans and (trans.ndim != 4 or trans.shape[0] != nr or trans.shape[2:] != (part, part)):
+    if not no_trans and (
+        trans.ndim != 4 or trans.shape[0] != nr or trans.shape[2:] != (part, part)
+    ):
         raise OperatorError(
             f"DeformablePSROIPooling: trans must be (R, 2 * classes, {part}, {part}) for {nr} "
             f"ROIs, got {tuple(trans.shape)}."
@@ -875,15 +930,29 @@ def deformable_psroi_pooling(
         t = t[:, cls_of]  # (R, out, 2, p, p)
         tx, ty = t[:, :, 0], t[:, :, 1]
     k = jnp.arange(p, dtype=jnp.float32)
-    ws = k[None, None, None, :] * bw[:, None, None, None] + x0[:, None, None, None] + tx * rw[:, None, None, None]
-    hs = k[None, None, :, None] * bh[:, None, None, None] + y0[:, None, None, None] + ty * rh[:, None, None, None]
-    wx, cx = _dpsroi_weights(ws, jnp.broadcast_to(_div(bw, spp)[:, None, None, None], ws.shape), spp, w)
-    wy, cy = _dpsroi_weights(hs, jnp.broadcast_to(_div(bh, spp)[:, None, None, None], hs.shape), spp, h)
+    ws = (
+        k[None, None, None, :] * bw[:, None, None, None]
+        + x0[:, None, None, None]
+        + tx * rw[:, None, None, None]
+    )
+    hs = (
+        k[None, None, :, None] * bh[:, None, None, None]
+        + y0[:, None, None, None]
+        + ty * rh[:, None, None, None]
+    )
+    wx, cx = _dpsroi_weights(
+        ws, jnp.broadcast_to(_div(bw, spp)[:, None, None, None], ws.shape), spp, w
+    )
+    wy, cy = _dpsroi_weights(
+        hs, jnp.broadcast_to(_div(bh, spp)[:, None, None, None], hs.shape), spp, h
+    )
     count = (cx * cy).astype(data.dtype)  # (R, out, p, p)
     chans = jnp.asarray(_ps_channels(output_dim, g, p))
     sel = data[:, chans]  # (B, out, p, p, H, W)
     onehot = (bidx[:, None] == jnp.arange(b)[None]).astype(data.dtype)
-    s = jnp.einsum("rb,bcijhw,rcijh,rcijw->rcij", onehot, sel, wy.astype(data.dtype), wx.astype(data.dtype))
+    s = jnp.einsum(
+        "rb,bcijhw,rcijh,rcijw->rcij", onehot, sel, wy.astype(data.dtype), wx.astype(data.dtype)
+    )
     return jnp.where(count > 0, s / jnp.where(count > 0, count, 1), 0).astype(data.dtype)
 
 
@@ -928,8 +997,16 @@ def rroi_align(
     iy = jnp.arange(ph, dtype=jnp.float32)
     ix = jnp.arange(pw, dtype=jnp.float32)
     # (R, ph, G) and (R, pw, G) local coordinates relative to the centre
-    yy = (-rh / 2)[:, None, None] + iy[None, :, None] * bh[:, None, None] + (g[None, None] + 0.5) * _div(bh, 1)[:, None, None] / gh[:, None, None]
-    xx = (-rw / 2)[:, None, None] + ix[None, :, None] * bw[:, None, None] + (g[None, None] + 0.5) * _div(bw, 1)[:, None, None] / gw[:, None, None]
+    yy = (
+        (-rh / 2)[:, None, None]
+        + iy[None, :, None] * bh[:, None, None]
+        + (g[None, None] + 0.5) * _div(bh, 1)[:, None, None] / gh[:, None, None]
+    )
+    xx = (
+        (-rw / 2)[:, None, None]
+        + ix[None, :, None] * bw[:, None, None]
+        + (g[None, None] + 0.5) * _div(bw, 1)[:, None, None] / gw[:, None, None]
+    )
     my = g[None, None] < gh[:, None, None]
     mx_ = g[None, None] < gw[:, None, None]
     yy = yy[:, :, None, :, None]  # (R, ph, 1, G, 1)

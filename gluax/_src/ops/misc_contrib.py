@@ -171,9 +171,7 @@ def col2im(
     for v in geo[0]:
         taps *= v
     if data.ndim != 3 or data.shape[1] % taps:
-        raise OperatorError(
-            f"col2im: data must be (N, C * {taps}, L), got {tuple(data.shape)}."
-        )
+        raise OperatorError(f"col2im: data must be (N, C * {taps}, L), got {tuple(data.shape)}.")
     shape = (data.shape[0], data.shape[1] // taps) + size
     zero = jax.ShapeDtypeStruct(shape, data.dtype)
     back = jax.linear_transpose(lambda x: _im2col(x, *geo), zero)
@@ -194,8 +192,10 @@ def _pdf(name: str, sample: jax.Array, params: list[jax.Array], vector: bool = F
     p0 = params[0]
     for q in params[1:]:
         if q.shape != p0.shape:
-            raise OperatorError(f"{name}: the parameters must have one shape, got "
-                                f"{[tuple(x.shape) for x in params]}.")
+            raise OperatorError(
+                f"{name}: the parameters must have one shape, got "
+                f"{[tuple(x.shape) for x in params]}."
+            )
     lead = p0.ndim - (1 if vector else 0)
     if sample.shape[:lead] != p0.shape[:lead] or sample.ndim < p0.ndim:
         raise OperatorError(
@@ -213,7 +213,9 @@ def _finish(lpdf: jax.Array, is_log: bool, dtype: Any) -> jax.Array:
 
 
 @register("_random_pdf_uniform", aliases=("random_pdf_uniform",))
-def pdf_uniform(sample: jax.Array, low: jax.Array, high: jax.Array, *, is_log: bool = False) -> jax.Array:
+def pdf_uniform(
+    sample: jax.Array, low: jax.Array, high: jax.Array, *, is_log: bool = False
+) -> jax.Array:
     """Density of the uniform distribution on [low, high] at ``sample`` (MXNet does not check
     the support): ``1 / (high - low)``."""
     lo, hi = _pdf("random_pdf_uniform", sample, [low, high])
@@ -222,7 +224,9 @@ def pdf_uniform(sample: jax.Array, low: jax.Array, high: jax.Array, *, is_log: b
 
 
 @register("_random_pdf_normal", aliases=("random_pdf_normal",))
-def pdf_normal(sample: jax.Array, mu: jax.Array, sigma: jax.Array, *, is_log: bool = False) -> jax.Array:
+def pdf_normal(
+    sample: jax.Array, mu: jax.Array, sigma: jax.Array, *, is_log: bool = False
+) -> jax.Array:
     """Normal density with mean ``mu`` and standard deviation ``sigma``."""
     m, s = _pdf("random_pdf_normal", sample, [mu, sigma])
     z = (sample - m) / s
@@ -230,7 +234,9 @@ def pdf_normal(sample: jax.Array, mu: jax.Array, sigma: jax.Array, *, is_log: bo
 
 
 @register("_random_pdf_gamma", aliases=("random_pdf_gamma",))
-def pdf_gamma(sample: jax.Array, alpha: jax.Array, beta: jax.Array, *, is_log: bool = False) -> jax.Array:
+def pdf_gamma(
+    sample: jax.Array, alpha: jax.Array, beta: jax.Array, *, is_log: bool = False
+) -> jax.Array:
     """Gamma density with shape ``alpha`` and rate ``beta`` (MXNet's pdf parameterization)."""
     a, b = _pdf("random_pdf_gamma", sample, [alpha, beta])
     lp = a * jnp.log(b) + (a - 1) * jnp.log(sample) - b * sample - gammaln(a)
@@ -256,7 +262,9 @@ def _nb_lpdf(x: jax.Array, k: jax.Array, p: jax.Array) -> jax.Array:
 
 
 @register("_random_pdf_negative_binomial", aliases=("random_pdf_negative_binomial",))
-def pdf_negative_binomial(sample: jax.Array, k: jax.Array, p: jax.Array, *, is_log: bool = False) -> jax.Array:
+def pdf_negative_binomial(
+    sample: jax.Array, k: jax.Array, p: jax.Array, *, is_log: bool = False
+) -> jax.Array:
     """Negative binomial probability of ``sample`` failures before ``k`` successes of
     probability ``p``."""
     kk, pp = _pdf("random_pdf_negative_binomial", sample, [k, p])
@@ -355,7 +363,9 @@ def correlation(
         )
     r = md // stride2
     x1 = jnp.pad(data1, ((0, 0), (0, 0), (pad_size, pad_size), (pad_size, pad_size)))
-    x2 = jnp.pad(data2, ((0, 0), (0, 0), (pad_size + md, pad_size + md), (pad_size + md, pad_size + md)))
+    x2 = jnp.pad(
+        data2, ((0, 0), (0, 0), (pad_size + md, pad_size + md), (pad_size + md, pad_size + md))
+    )
     # rows/cols of the window's top-left corner in the padded map, per output position
     ys = md + jnp.arange(ho) * stride1
     xs = md + jnp.arange(wo) * stride1
@@ -375,7 +385,9 @@ def correlation(
 
 
 @register("_sample_unique_zipfian", random=True, differentiable=False)
-def sample_unique_zipfian(key: jax.Array, *, range_max: int, shape: Any = None) -> tuple[jax.Array, jax.Array]:
+def sample_unique_zipfian(
+    key: jax.Array, *, range_max: int, shape: Any = None
+) -> tuple[jax.Array, jax.Array]:
     """Per row of ``shape (batch, n)``, ``n`` distinct classes below ``range_max`` drawn from
     the log-uniform distribution ``round(exp(u * log(range_max))) - 1`` (rejecting repeats),
     and the number of draws it took ``(batch,)``. Integer outputs (int64 with 64-bit JAX)."""
@@ -396,7 +408,9 @@ def sample_unique_zipfian(key: jax.Array, *, range_max: int, shape: Any = None) 
         def body(st: Any) -> Any:
             out, filled, tries, kk = st
             kk, sub = jax.random.split(kk)
-            cand = (jnp.round(jnp.exp(jax.random.uniform(sub, (block,)) * log_max)) - 1).astype(jnp.int32)
+            cand = (jnp.round(jnp.exp(jax.random.uniform(sub, (block,)) * log_max)) - 1).astype(
+                jnp.int32
+            )
 
             def one(i: Any, s: Any) -> Any:
                 out, filled, tries = s
@@ -517,8 +531,9 @@ def hawkesll(
     n, k = lda.shape
     t_len = lags.shape[1]
 
-    def one(mu: jax.Array, st: jax.Array, lag: jax.Array, mk: jax.Array, vl: jax.Array,
-            tmax: jax.Array) -> tuple[jax.Array, jax.Array]:
+    def one(
+        mu: jax.Array, st: jax.Array, lag: jax.Array, mk: jax.Array, vl: jax.Array, tmax: jax.Array
+    ) -> tuple[jax.Array, jax.Array]:
         def step(carry: Any, inp: Any) -> Any:
             ll, t, last, s = carry
             lg, c, j = inp
@@ -540,5 +555,6 @@ def hawkesll(
         rem = mu * d + alpha * s * (1 - ed)
         return ll - jnp.sum(rem), ed * s
 
-    return jax.vmap(one)(lda, _sg(state), _sg(lags), _sg(marks).astype(jnp.int32),
-                         _sg(valid_length), _sg(max_time))
+    return jax.vmap(one)(
+        lda, _sg(state), _sg(lags), _sg(marks).astype(jnp.int32), _sg(valid_length), _sg(max_time)
+    )
