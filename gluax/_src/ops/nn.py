@@ -554,8 +554,9 @@ def leaky_relu(
     if act_type == "elu":
         return jnp.where(x > 0, x, slope * jnp.expm1(jnp.minimum(x, 0)))
     if act_type == "selu":
-        neg = _SELU_ALPHA * jnp.expm1(jnp.minimum(x, 0))
-        return _SELU_LAMBDA * jnp.where(x > 0, x, neg)
+        # lambda * alpha folded into one constant, as MXNet rounds it (bit-equal outputs)
+        neg = (_SELU_LAMBDA * _SELU_ALPHA) * jnp.expm1(jnp.minimum(x, 0))
+        return jnp.where(x > 0, _SELU_LAMBDA * x, neg)
     if act_type == "gelu":
         return 0.5 * x * (1.0 + jax.scipy.special.erf(x * (1.0 / math.sqrt(2.0))))
     if training:
