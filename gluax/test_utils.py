@@ -1,13 +1,29 @@
 """``mx.test_utils``: comparison, gradient-check and data helpers for tests (MXNet 1.9.1's names)."""
 
+import bz2 as bz2
+import errno as errno
+import gzip as gzip
+import json as json
+import logging as logging
+import numbers as numbers
+import os as os
+import platform as platform
+import struct as struct
+import sys as sys
+import time as time
+import traceback as traceback
+import zipfile as zipfile
+from collections import OrderedDict as OrderedDict
+from contextlib import contextmanager as contextmanager
+
+import numpy as np  # noqa: F401  (MXNet's test_utils leaks these names)
+import numpy.random as rnd  # noqa: F401
+import numpy.testing as npt  # noqa: F401
+
+import gluax as mx  # noqa: F401
+from gluax._src.compat.test_utils_extra import __getattr__ as __getattr__
 from gluax._src.engine.context import Context as Context
 from gluax._src.engine.context import current_context as current_context
-from gluax._src.ops.creation import array as array
-from gluax.runtime import Features as Features
-from gluax.symbol import Symbol as Symbol
-from gluax.util import getenv as getenv
-from gluax.util import setenv as setenv
-from gluax.util import use_np as use_np
 from gluax._src.io.test_utils import DummyIter as DummyIter
 from gluax._src.io.test_utils import _find_max_violation as _find_max_violation
 from gluax._src.io.test_utils import _parse_aux_states as _parse_aux_states
@@ -107,3 +123,10 @@ from gluax._src.io.test_utils import shuffle_csr_column_indices as shuffle_csr_c
 from gluax._src.io.test_utils import simple_forward as simple_forward
 from gluax._src.io.test_utils import var_check as var_check
 from gluax._src.io.test_utils import verify_generator as verify_generator
+from gluax._src.ops.creation import array as array
+from gluax.runtime import Features as Features
+from gluax.symbol import Symbol as Symbol
+from gluax.util import get_cuda_compute_capability as get_cuda_compute_capability
+from gluax.util import getenv as getenv
+from gluax.util import setenv as setenv
+from gluax.util import use_np as use_np

@@ -17,6 +17,13 @@ _DTYPE_NP_TO_MX: dict[Any, int] = {None: -1, np.float32: 0, np.float64: 1, np.fl
                                    np.bool_: 7, jnp.bfloat16: 12}
 _DTYPE_MX_TO_NP: dict[int, Any] = {v: k for k, v in _DTYPE_NP_TO_MX.items()}
 _GRAD_REQ_MAP = {"null": 0, "write": 1, "add": 3}
+# MXNet's storage-type ids (gluax stores only "default"; the table is what MXNet code looks up)
+_STORAGE_TYPE_UNDEFINED = -1
+_STORAGE_TYPE_DEFAULT = 0
+_STORAGE_TYPE_ROW_SPARSE = 1
+_STORAGE_TYPE_CSR = 2
+_STORAGE_TYPE_STR_TO_ID = {"undefined": -1, "default": 0, "row_sparse": 1, "csr": 2}
+_STORAGE_TYPE_ID_TO_STR = {v: k for k, v in _STORAGE_TYPE_STR_TO_ID.items()}
 
 
 def concatenate(arrays: list[NDArray], axis: int = 0, always_copy: bool = True) -> NDArray:

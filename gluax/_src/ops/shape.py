@@ -161,16 +161,19 @@ def reshape_like(
 
 
 @register("Flatten", aliases=("flatten",))
-def flatten(data: jax.Array) -> jax.Array:
-    """Collapse all axes but the first: ``(N, d1, d2, ...) -> (N, d1*d2*...)``."""
+def flatten(data: jax.Array, *, inplace: bool = False) -> jax.Array:
+    """Collapse all axes but the first: ``(N, d1, d2, ...) -> (N, d1*d2*...)``. ``inplace`` is
+    accepted as MXNet's ``NDArray.flatten`` does; gluax arrays never share storage, so the result
+    is always a new array (writes to the input do not show through it)."""
     if data.ndim == 0:
         return data.reshape(1, 1)
     return data.reshape(data.shape[0], -1)
 
 
 @register("expand_dims")
-def expand_dims(data: jax.Array, *, axis: int) -> jax.Array:
-    """Insert a new axis of size 1 at ``axis``."""
+def expand_dims(data: jax.Array, *, axis: int, inplace: bool = False) -> jax.Array:
+    """Insert a new axis of size 1 at ``axis``. ``inplace`` is accepted and gives a new array,
+    as for ``flatten``."""
     if not -data.ndim - 1 <= axis <= data.ndim:
         raise OperatorError(
             f"expand_dims: axis {axis} is out of range for shape {tuple(data.shape)}."
@@ -179,8 +182,9 @@ def expand_dims(data: jax.Array, *, axis: int) -> jax.Array:
 
 
 @register("squeeze")
-def squeeze(data: jax.Array, *, axis: Any = None) -> jax.Array:
-    """Remove axes of size 1 (all, or those in ``axis``)."""
+def squeeze(data: jax.Array, *, axis: Any = None, inplace: bool = False) -> jax.Array:
+    """Remove axes of size 1 (all, or those in ``axis``). ``inplace`` is accepted and gives a new
+    array, as for ``flatten``."""
     if axis is not None:
         axis = (axis,) if isinstance(axis, int) else tuple(axis)
         for a in axis:
@@ -206,8 +210,34 @@ def swapaxes(data: jax.Array, *, dim1: int = 0, dim2: int = 0) -> jax.Array:
 
 @register("moveaxis")
 def moveaxis(tensor: jax.Array, *, source: Any, destination: Any) -> jax.Array:
-    """Move axes ``source`` to positions ``destination`` (ints or sequences), as numpy."""
-    return jnp.moveaxis(tensor, source, destination)
+    """Move axes ``source`` to positions ``destination`` (ints or sequences), as numpy. Axes
+    out of range, repeated, or ``source``/``destination`` of different lengths are errors."""
+    nd = tensor.ndim
+
+    def axes(name: str, value: Any) -> tuple[int, ...]:
+        raw = (value,) if isinstance(value, (int, np.integer)) else tuple(value)
+        out = []
+        for a in raw:
+            a = int(a)
+            if not -nd <= a < nd:
+                raise OperatorError(
+                    f"moveaxis: {name} axis {a} is out of range for a {nd}-d input of shape "
+                    f"{tuple(tensor.shape)}."
+                )
+            out.append(a % nd)
+        if len(set(out)) != len(out):
+            raise OperatorError(f"moveaxis: repeated axis in {name}={tuple(raw)}.")
+        return tuple(out)
+
+    src, dst = axes("source", source), axes("destination", destination)
+    if len(src) != len(dst):
+        raise OperatorError(
+            f"moveaxis: source {src} and destination {dst} must name as many axes each."
+        )
+    order = [i for i in range(nd) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return jnp.transpose(tensor, order)
 
 
 def _check_broadcast(op: str, shape: tuple[int, ...], target: tuple[int, ...]) -> None:
