@@ -16,6 +16,7 @@ from gluax._src.ops.creation import linspace as linspace
 from gluax._src.ops.creation import ones as ones
 from gluax._src.ops.creation import zeros as zeros
 from gluax._src.compat.absent import absent_attribute as _absent_attribute
+from gluax._src.compat.histogram import histogram as histogram
 from gluax._src.compat.ndarray_extra import _DTYPE_MX_TO_NP as _DTYPE_MX_TO_NP
 from gluax._src.compat.ndarray_extra import _DTYPE_NP_TO_MX as _DTYPE_NP_TO_MX
 from gluax._src.compat.ndarray_extra import _GRAD_REQ_MAP as _GRAD_REQ_MAP

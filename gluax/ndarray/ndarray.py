@@ -3,6 +3,7 @@
 from builtins import slice as py_slice  # noqa: F401
 
 from gluax._src.compat.absent import absent_attribute as _absent_attribute
+from gluax._src.compat.histogram import histogram as histogram
 from gluax._src.compat.ndarray_extra import _DTYPE_MX_TO_NP as _DTYPE_MX_TO_NP
 from gluax._src.compat.ndarray_extra import _DTYPE_NP_TO_MX as _DTYPE_NP_TO_MX
 from gluax._src.compat.ndarray_extra import _GRAD_REQ_MAP as _GRAD_REQ_MAP
@@ -29,7 +30,6 @@ from gluax.ndarray import divide as divide
 from gluax.ndarray import equal as equal
 from gluax.ndarray import greater as greater
 from gluax.ndarray import greater_equal as greater_equal
-from gluax.ndarray import histogram as histogram
 from gluax.ndarray import lesser as lesser
 from gluax.ndarray import lesser_equal as lesser_equal
 from gluax.ndarray import logical_and as logical_and

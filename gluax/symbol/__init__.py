@@ -4,6 +4,7 @@ nodes, on NDArrays (traced inside a hybridized block) they run."""
 
 from gluax._src import ops as _ops  # noqa: F401  (fills the operator registry)
 from gluax._src.compat.absent import absent_attribute as _absent_attribute
+from gluax._src.compat.histogram import sym_histogram as histogram  # noqa: F401
 from gluax._src.engine.namespace import op_names as _op_names
 from gluax._src.engine.ndarray import NDArray as NDArray
 from gluax._src.ops.creation import array as array

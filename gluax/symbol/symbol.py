@@ -1,6 +1,7 @@
 """``mxnet.symbol.symbol``: the Symbol class and the graph-building functions of ``mx.sym``."""
 
 from gluax._src.compat.absent import absent_attribute as _absent_attribute
+from gluax._src.compat.histogram import sym_histogram as histogram  # noqa: F401
 from gluax._src.gluon.symbol import Group as Group
 from gluax._src.gluon.symbol import Symbol as Symbol
 from gluax._src.gluon.symbol import Variable as Variable

@@ -102,3 +102,63 @@ def test_inplace_argument_accepted():
     net = Squeeze()
     net.hybridize()
     np.testing.assert_array_equal(net(x).asnumpy(), a[:, 0])
+
+
+_HIST_DATA = [0.5, 1.5, 2.0, 3.7, -1.0, 9.0]
+
+
+def test_nd_histogram_matches_mxnet():
+    import warnings
+
+    a = mx.nd.array(_HIST_DATA)
+    # MXNet 1.9.1: mx.nd.histogram(a, bins=4) -> numpy's result as float32 NDArrays, with a warning
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        counts, edges = mx.nd.histogram(a, bins=4)
+    assert w
+    np.testing.assert_array_equal(counts.asnumpy(), [2, 3, 0, 1])
+    np.testing.assert_allclose(edges.asnumpy(), [-1.0, 1.5, 4.0, 6.5, 9.0])
+    counts, edges = mx.nd.histogram(a, bins=4, range=(0, 4))
+    np.testing.assert_array_equal(counts.asnumpy(), [1, 1, 1, 1])
+    np.testing.assert_array_equal(edges.asnumpy(), [0, 1, 2, 3, 4])
+    counts, edges = mx.nd.histogram(a, bins=mx.nd.array([0, 1, 2.5, 10]))
+    np.testing.assert_array_equal(counts.asnumpy(), [1, 2, 2])
+    from gluax.ndarray.ndarray import histogram
+
+    assert histogram is mx.nd.histogram
+    with pytest.raises(ValueError, match="bins"):
+        mx.nd.histogram(a, bins=2.5)
+
+
+def test_sym_histogram_two_outputs_as_mxnet():
+    a = mx.nd.array(_HIST_DATA)
+    s = mx.sym.histogram(mx.sym.var("a"), bins=3, range=(0, 4))
+    assert len(s.list_outputs()) == 2  # MXNet: _histogram0_output0, _histogram0_output1
+    counts, edges = s.eval(a=a)
+    np.testing.assert_array_equal(counts.asnumpy(), [1, 2, 1])  # MXNet 1.9.1
+    np.testing.assert_allclose(edges.asnumpy(), [0, 4 / 3, 8 / 3, 4], rtol=1e-6)
+    s = mx.sym.histogram(mx.sym.var("a"), bins=mx.sym.var("b"))
+    counts, _ = s.eval(a=a, b=mx.nd.array([0, 1, 2.5, 10]))
+    np.testing.assert_array_equal(counts.asnumpy(), [1, 2, 2])
+    with pytest.raises(ValueError, match="range"):
+        mx.sym.histogram(mx.sym.var("a"), bins=3)  # MXNet: null range unsupported in symbol mode
+
+
+def test_gen_random_pdf_names():
+    import gluax.ndarray.gen_random as g
+    import gluax.symbol.gen_random as sg
+
+    x = mx.nd.array([[0.2, 1.5], [3.0, 0.0]])
+    mu, sigma = mx.nd.array([0.0, 1.0]), mx.nd.array([1.0, 2.0])
+    # MXNet 1.9.1's random_pdf_normal / random_pdf_poisson / random_pdf_gamma(is_log) values
+    want = [[0.39104268, 0.1295176], [0.12098536, 0.17603266]]
+    np.testing.assert_allclose(g.pdf_normal(x, mu, sigma).asnumpy(), want, rtol=1e-5)
+    got = g.pdf_poisson(mx.nd.array([[0.0, 1.0, 3.0]]), mx.nd.array([2.0])).asnumpy()
+    np.testing.assert_allclose(got, [[0.13533528, 0.27067056, 0.18044704]], rtol=1e-5)
+    got = g.pdf_gamma(x, mx.nd.array([2.0, 3.0]), mx.nd.array([1.0, 0.5]), is_log=True).asnumpy()
+    np.testing.assert_allclose(got, [[-1.8094379, -1.0945349], [-2.0753641, -np.inf]], rtol=1e-5)
+    s = sg.pdf_normal(mx.sym.var("x"), mx.sym.var("mu"), mx.sym.var("sigma"))
+    np.testing.assert_allclose(s.eval(x=x, mu=mu, sigma=sigma)[0].asnumpy(), want, rtol=1e-5)
+    for name in ("dirichlet", "exponential", "gamma", "generalized_negative_binomial",
+                 "negative_binomial", "normal", "poisson", "uniform"):
+        assert callable(getattr(g, "pdf_" + name)) and callable(getattr(sg, "pdf_" + name))

@@ -114,27 +114,12 @@ _names(FUSED, "mx.gluon.Trainer with an mx.optimizer class, or any optax transfo
        "adamw_update mp_adamw_update")
 _names(DEPRECATED, "mx.image.imdecode", "mxnet.ndarray", "imdecode")
 _names(DEPRECATED, "mx.image.imdecode", "mxnet.ndarray.ndarray", "imdecode")
-_names(NOT_YET, "numpy.histogram on x.asnumpy()", "mxnet.ndarray", "histogram")
-_names(NOT_YET, "numpy.histogram on x.asnumpy()", "mxnet.ndarray.ndarray", "histogram")
 _names(FFI, "register a Python error class with the normal class statement", "mxnet.error",
        "register")
 _names(BACKEND, "jax.devices('gpu') and device.memory_stats()", "mxnet.util",
        "get_gpu_memory get_cuda_compute_capability")
 _names(INTERNAL, "mx.optimizer.SGD (Test is the toy optimizer of MXNet's own unit tests)",
        "mxnet.optimizer.optimizer", "Test")
-_names(NOT_YET, "sample with numpy.random / jax.random and evaluate jax.scipy.stats densities",
-       "mxnet.ndarray.gen_random", "pdf_dirichlet pdf_exponential pdf_gamma "
-       "pdf_generalized_negative_binomial pdf_negative_binomial pdf_normal pdf_poisson "
-       "pdf_uniform")
-_names(NOT_YET, "sample with numpy.random / jax.random and evaluate jax.scipy.stats densities",
-       "mxnet.symbol.gen_random", "pdf_dirichlet pdf_exponential pdf_gamma "
-       "pdf_generalized_negative_binomial pdf_negative_binomial pdf_normal pdf_poisson "
-       "pdf_uniform")
-
-_names(NOT_YET, "numpy.histogram on the values (gluax has no histogram operator)",
-       "mxnet.symbol.symbol", "histogram")
-_names(NOT_YET, "numpy.histogram on the values (gluax has no histogram operator)",
-       "mxnet.symbol", "histogram")
 _names(MODULE_API, "gluon.Trainer for training; mx.model.load_checkpoint with gluon.SymbolBlock "
        "to run a saved network", "mxnet.model", "FeedForward SKLEARN_INSTALLED")
 

@@ -108,6 +108,8 @@ def _n_outputs(op: str, attrs: dict[str, str]) -> tuple[int, int]:
         return n, n
     if op == "topk" and a.get("ret_typ") == "both":
         return 2, 2
+    if op == "_histogram":
+        return 2, 2  # (counts, bin edges)
     if op == "Pooling" and a.get("pool_type", "max") == "max":
         return 2, 1  # MXNet's CPU (oneDNN) build keeps max pooling's workspace as an output
     if op == "LeakyReLU" and a.get("act_type") == "rrelu":
