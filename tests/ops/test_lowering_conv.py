@@ -1,5 +1,5 @@
 """Convolution lowerings chosen per shape on CPU give the default lowering's results: the
-depthwise sum of shifted multiply-adds (and the small-map im2col matmul) against
+depthwise sum of shifted multiply-adds and the grouped convolution's im2col backward against
 lax.conv_general_dilated, forward and gradients to data and weight."""
 
 import jax
@@ -51,9 +51,30 @@ def test_depthwise_sum_matches_default_lowering(c, mult, hw, k, s, p, d):
     for a, b in zip(back(g), back_ref(g)):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-4)
 
-def test_grouped_not_depthwise_keeps_default_lowering():
-    x = jnp.ones((1, 4, 6, 6), "float32")
-    w = jnp.ones((4, 2, 3, 3), "float32")
-    f = lambda x, w: convolution(x, w, kernel=(3, 3), num_filter=4, num_group=2, no_bias=True)
-    assert "conv_general_dilated" in _prims(f, x, w)
-    np.testing.assert_allclose(np.asarray(f(x, w)), np.asarray(_reference(x, w, (1, 1), (0, 0), (1, 1), 2)))
+# (channels, groups, map, kernel, stride, pad, dilate)
+GROUPED = [
+    (4, 2, (6, 6), (3, 3), (1, 1), (1, 1), (1, 1)),
+    (6, 3, (7, 6), (3, 2), (2, 1), (1, 0), (1, 2)),
+]
+
+
+@pytest.mark.skipif(jax.default_backend() != "cpu", reason="the im2col gradient is the CPU lowering")
+@pytest.mark.parametrize("c,groups,hw,k,s,p,d", GROUPED)
+def test_grouped_im2col_gradient_matches_default_lowering(c, groups, hw, k, s, p, d):
+    x = jnp.asarray(RNG.randn(2, c, *hw).astype("float32"))
+    w = jnp.asarray(RNG.randn(c, c // groups, *k).astype("float32"))
+    ours = lambda x, w: convolution(
+        x, w, kernel=k, num_filter=c, stride=s, pad=p, dilate=d, num_group=groups, no_bias=True
+    )
+    ref = lambda x, w: _reference(x, w, s, p, d, groups)
+    assert any("custom_vjp" in name for name in _prims(ours, x, w))  # the im2col backward is used
+    y, back = jax.vjp(ours, x, w)
+    y_ref, back_ref = jax.vjp(ref, x, w)
+    np.testing.assert_allclose(np.asarray(y), np.asarray(y_ref), rtol=1e-5, atol=1e-5)
+    g = jnp.asarray(RNG.randn(*y.shape).astype("float32"))
+    for a, b in zip(back(g), back_ref(g)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-4)
+    # second order (reverse over reverse) goes through the im2col form too
+    hess = jax.grad(lambda x: jnp.sum(jax.grad(lambda x: jnp.sum(ours(x, w) ** 2))(x)))(x)
+    hess_ref = jax.grad(lambda x: jnp.sum(jax.grad(lambda x: jnp.sum(ref(x, w) ** 2))(x)))(x)
+    np.testing.assert_allclose(np.asarray(hess), np.asarray(hess_ref), rtol=1e-4, atol=1e-3)
