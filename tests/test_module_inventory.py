@@ -196,8 +196,13 @@ def test_every_inventory_module_imports_under_mx():
             continue
         obj = mx
         importlib.import_module(_gluax_path(path))
-        for part in path.split(".")[1:]:
+        parts = path.split(".")[1:]
+        for part in parts:
             obj = getattr(obj, part)
+        if path == "mxnet.gluon.model_zoo.vision.alexnet":
+            # MXNet's package binds the name to the function, which shadows the submodule
+            assert callable(obj) and not isinstance(obj, types.ModuleType), path
+            continue
         assert isinstance(obj, types.ModuleType), path
 
 

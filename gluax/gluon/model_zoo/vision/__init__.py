@@ -1,6 +1,9 @@
 """``mx.gluon.model_zoo.vision``: the vision models of MXNet 1.9.1, by name (``get_model``)
 or by constructor, with MXNet's parameter names so its pretrained weight files load."""
 
+# the submodule first, so that the function below (not the module) stays bound to the name
+# `alexnet` even after `import ...vision.alexnet`, as in MXNet
+from . import alexnet as _alexnet_module  # noqa: F401
 from gluax._src.model_zoo.alexnet import AlexNet as AlexNet
 from gluax._src.model_zoo.alexnet import alexnet as alexnet
 from gluax._src.model_zoo.densenet import DenseNet as DenseNet
