@@ -14,8 +14,8 @@ import pytest
 import gluax
 
 os.environ.setdefault("MPLBACKEND", "Agg")
-pytest.importorskip("d2l", reason="d2l==1.0.3 is a test-only dependency (pip install "
-                                  "--no-deps d2l==1.0.3)")
+# d2l==1.0.3 is a test-only dependency, installed by the README's test command with
+# `pip install --no-deps d2l==1.0.3` (its own metadata pins numpy 1.23, which gluax does not use)
 
 
 @pytest.fixture(scope="module")
