@@ -162,3 +162,17 @@ def test_gen_random_pdf_names():
     for name in ("dirichlet", "exponential", "gamma", "generalized_negative_binomial",
                  "negative_binomial", "normal", "poisson", "uniform"):
         assert callable(getattr(g, "pdf_" + name)) and callable(getattr(sg, "pdf_" + name))
+
+
+def test_crop_assign_aliases():
+    # MXNet registers _crop_assign(_scalar) as aliases of _slice_assign(_scalar)
+    x = mx.nd.ones((2, 3, 4))
+    np.testing.assert_array_equal(mx.nd.crop(x, begin=(0, 0, 0), end=(2, 1, 3)).asnumpy(),
+                                  np.ones((2, 1, 3)))
+    mx.nd._internal._crop_assign(x, mx.nd.zeros((2, 1, 3)), begin=(0, 0, 0), end=(2, 1, 3), out=x)
+    want = np.ones((2, 3, 4), np.float32)
+    want[:, :1, :3] = 0
+    np.testing.assert_array_equal(x.asnumpy(), want)
+    y = mx.nd._internal._crop_assign_scalar(x, scalar=5.0, begin=(1, 2, 0), end=(2, 3, 2))
+    want[1, 2, :2] = 5
+    np.testing.assert_array_equal(y.asnumpy(), want)

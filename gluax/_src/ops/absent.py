@@ -124,8 +124,6 @@ _add(INTERNAL, "mx.autograd.Function (gluax records it on the tape directly)", "
 _add(INTERNAL, "grad_req='add' on the Parameter or in attach_grad", "_grad_add")
 _add(INTERNAL, "mx.nd.identity", "_identity_with_attr_like_rhs")
 _add(INTERNAL, "mx.nd.concat", "_rnn_param_concat")
-_add(INTERNAL, "x[key] = value (mx.nd._slice_assign / mx.nd._slice_assign_scalar)",
-     "_crop_assign _crop_assign_scalar")
 _add(INTERNAL, "x[key] = value or mx.nd.scatter_nd", "_scatter_set_nd")
 _add(INTERNAL, "x[:] = value", "_set_value")
 _add(INTERNAL, "mx.nd.zeros", "_zeros_without_dtype")

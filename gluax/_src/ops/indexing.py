@@ -48,7 +48,7 @@ def _slice_index(op: str, data: jax.Array, begin: Any, end: Any, step: Any) -> t
     return tuple(slice(b, e, s) for b, e, s in zip(begin, end, step))
 
 
-@register("_slice_assign", aliases=("slice_assign",))
+@register("_slice_assign", aliases=("slice_assign", "_crop_assign"))
 def slice_assign(
     lhs: jax.Array, rhs: jax.Array, *, begin: Any, end: Any, step: Any = ()
 ) -> jax.Array:
@@ -62,7 +62,7 @@ def slice_assign(
     return lhs.at[index].set(rhs.astype(lhs.dtype))
 
 
-@register("_slice_assign_scalar", aliases=("slice_assign_scalar",))
+@register("_slice_assign_scalar", aliases=("slice_assign_scalar", "_crop_assign_scalar"))
 def slice_assign_scalar(
     data: jax.Array, *, scalar: float = 0.0, begin: Any, end: Any, step: Any = ()
 ) -> jax.Array:
