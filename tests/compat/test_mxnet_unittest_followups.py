@@ -176,3 +176,14 @@ def test_crop_assign_aliases():
     y = mx.nd._internal._crop_assign_scalar(x, scalar=5.0, begin=(1, 2, 0), end=(2, 3, 2))
     want[1, 2, :2] = 5
     np.testing.assert_array_equal(y.asnumpy(), want)
+
+
+@pytest.mark.parametrize("index", [0, (1, 2), (slice(None), [0, 2]), slice(0, 1)])
+def test_setitem_drops_leading_one_dims_of_value(index):
+    # numpy (and MXNet's test_ndarray.test_ndarray_indexing) accept x[0] = v of shape (1, 1, 1, n)
+    x = mx.nd.zeros((2, 3, 4))
+    want = np.zeros((2, 3, 4), np.float32)
+    v = np.arange(4, dtype=np.float32).reshape(1, 1, 1, 4)
+    x[index] = mx.nd.array(v)
+    want[index] = v
+    np.testing.assert_array_equal(x.asnumpy(), want)

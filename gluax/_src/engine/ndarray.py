@@ -434,6 +434,9 @@ class NDArray:
             return
         if not isinstance(value, NDArray):
             value = NDArray(jnp.asarray(np.asarray(value, dtype=self._value.dtype)), self._ctx)
+        lead = next((i for i, d in enumerate(value.shape) if d != 1), value.ndim)
+        if lead:  # numpy and MXNet drop a value's leading 1-dims: x[0] = v of shape (1, 1, n)
+            value = value.reshape(value.shape[lead:])
         basic = _basic_index(index, self.shape)
         if basic is not None and all(k[0] == "i" or k[2] == 1 for k in basic[1]):
             starts, key = basic
