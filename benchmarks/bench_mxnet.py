@@ -6,6 +6,7 @@ The worker part of this file uses nothing but ``import mxnet as mx`` (``mx.nd``,
 
 Cases (a new user's models and loop): the tutorial's LeNet (batch 64), MLP 784-512-512-10
 (batch 128), ResNet-18 v1 and MobileNet v1 0.25 from the model zoo (3x64x64, batch 16), a
+ResNeXt bottleneck block with a 32-group 3x3 convolution (64x16x16, batch 16), a
 2-layer LSTM language model (vocabulary 2000, 200 units, 35 steps, batch 32) and one Dense(16)
 (batch 1); each eager and ``hybridize(static_alloc=True, static_shape=True)``, each as a
 training step (``autograd.record`` / ``backward`` / ``trainer.step``, SGD with momentum 0.9,
@@ -31,12 +32,13 @@ import subprocess
 import sys
 import time
 
-CASES = ("lenet", "mlp", "resnet18", "mobilenet", "lstm", "dense16")
+CASES = ("lenet", "mlp", "resnet18", "mobilenet", "resnext", "lstm", "dense16")
 DESCRIBE = {
     "lenet": "LeNet b64",
     "mlp": "MLP 784-512-512-10 b128",
     "resnet18": "resnet18_v1 b16 3x64x64",
     "mobilenet": "mobilenet0.25 b16 3x64x64",
+    "resnext": "ResNeXt-style block 32x4d b16 64x16x16",
     "lstm": "LSTM LM 2x200 T35 b32",
     "dense16": "Dense(16) b1",
 }
@@ -67,6 +69,13 @@ def _build(mx, case):
     elif case == "mobilenet":
         net = mx.gluon.model_zoo.vision.mobilenet0_25()
         shape, classes = (16, 3, 64, 64), 1000
+    elif case == "resnext":  # a ResNeXt bottleneck (32 groups of 4 channels) and a classifier
+        net = nn.HybridSequential()
+        net.add(nn.Conv2D(128, 1, use_bias=False), nn.BatchNorm(), nn.Activation("relu"),
+                nn.Conv2D(128, 3, padding=1, groups=32, use_bias=False), nn.BatchNorm(),
+                nn.Activation("relu"), nn.Conv2D(256, 1, use_bias=False), nn.BatchNorm(),
+                nn.Activation("relu"), nn.GlobalAvgPool2D(), nn.Dense(10))  # fmt: skip
+        shape, classes = (16, 64, 16, 16), 10
     elif case == "lstm":
         vocab, steps, batch = 2000, 35, 32
 
