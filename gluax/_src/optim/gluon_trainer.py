@@ -627,6 +627,7 @@ class Trainer:
         """
         _states_io.load_states(self, fname, allow_pickle)
 
+
 def _check_batch_size(method: str, batch_size: Any) -> Any:
     """``batch_size`` if it is a positive number; a clear error otherwise (MXNet divides by
     it and raises ZeroDivisionError for 0)."""
