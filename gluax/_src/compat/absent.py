@@ -177,9 +177,19 @@ def lookup(path: str) -> tuple[str, str] | None:
     """``(reason, alternative)`` if MXNet name ``path`` (``mxnet.module.Module``) is absent."""
     module, _, name = path.rpartition(".")
     entry = ABSENT_NAMES.get(path) or ABSENT_NAMES.get(f"*.{name}")
-    if entry is None and not name.startswith("_"):
+    if entry is None and not name.startswith("_") and not _is_tool_probe(name):
         entry = ABSENT_MODULES.get(module)
     return entry
+
+
+# Names that tools look up on any module they import (pytest_plugins, pytestmark, module-level
+# setup hooks, unittest's load_tests): an absent module must not answer them with a placeholder.
+_TOOL_PROBES = {"setup_module", "teardown_module", "setUpModule", "tearDownModule", "setup",
+                "teardown", "load_tests"}
+
+
+def _is_tool_probe(name: str) -> bool:
+    return name.startswith("pytest") or name in _TOOL_PROBES
 
 
 class AbsentName:
