@@ -342,6 +342,9 @@ class _ValueShapedOp(OpDef):
     def __init__(self, name: str, fn: Callable[..., Any], size_of: Callable[..., int]) -> None:
         super().__init__(name, fn, False, True)
         self.attrs = tuple(a for a in self.attrs if a != "size")
+        # A recorded call goes through forward_vjp below, which fixes the size first (the
+        # remat path's backward program would trace ``fn`` with no size, from traced values).
+        self.remat = False
         self._size_of = size_of
 
     def forward(self, key: Any) -> Callable[..., Any]:
