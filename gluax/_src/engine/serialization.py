@@ -78,6 +78,10 @@ class PickleFormatError(FileFormatError, pickle.UnpicklingError):
     """A ``FileFormatError`` from a pickle; also ``pickle.UnpicklingError``."""
 
 
+# raised by gluax itself with a message and no errno ("no such file ...")
+_FS_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
+
+
 @contextlib.contextmanager
 def reading(reader: str, fname: Any, expected: str) -> Iterator[None]:
     """Inside, any failure other than gluax's own errors and the file system's (a missing
@@ -88,7 +92,7 @@ def reading(reader: str, fname: Any, expected: str) -> Iterator[None]:
     except (MXNetError, NotImplementedError):
         raise
     except OSError as e:
-        if e.errno is not None:  # the file system's (missing file, permissions): not content
+        if e.errno is not None or isinstance(e, _FS_ERRORS):  # the file system's, not content
             raise
         raise FileFormatError(  # gzip.BadGzipFile and the like are OSErrors without errno
             reader, fname, "content", expected, f"{type(e).__name__}: {str(e)[:600]}"
