@@ -69,3 +69,17 @@ def test_fork_server_restarts_after_it_died():
     got = _batches(DataLoader(_probe_dataset(), batch_size=8, num_workers=1))
     np.testing.assert_array_equal(got[0][:, 2], np.arange(8))
     assert server._proc.poll() is None
+
+
+def test_interpreter_exit_reaps_the_fork_server():
+    """``import gluax`` starts the fork server; a script ending normally must stop it without
+    Python's "subprocess is still running" ResourceWarning (shown under -X dev / -W error)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-c", "import gluax"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "still running" not in out.stderr, out.stderr

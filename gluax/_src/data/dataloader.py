@@ -3,6 +3,7 @@ processes."""
 
 from __future__ import annotations
 
+import atexit
 import collections
 import multiprocessing
 import os
@@ -97,7 +98,24 @@ class _ForkServer:
         raise AssertionError("unreachable")
 
 
+    def stop(self) -> None:
+        """At exit: close the socket (the server returns on end of file) and reap it, so the
+        interpreter does not warn about a child still running."""
+        proc, sock = self._proc, self._sock
+        if proc is None or self._pid != os.getpid():
+            return
+        if sock is not None:
+            sock.close()
+        try:
+            proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        self._proc = None
+
+
 _FORK_SERVER = _ForkServer()
+atexit.register(_FORK_SERVER.stop)
 
 
 def start_fork_server() -> None:
