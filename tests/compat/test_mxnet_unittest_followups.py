@@ -187,3 +187,43 @@ def test_setitem_drops_leading_one_dims_of_value(index):
     x[index] = mx.nd.array(v)
     want[index] = v
     np.testing.assert_array_equal(x.asnumpy(), want)
+
+
+def test_container_and_sequential_warnings():
+    import warnings
+
+    nn = mx.gluon.nn
+
+    class ListHolder(mx.gluon.Block):
+        def __init__(self):
+            super().__init__()
+            self.layers = [nn.Dense(2), nn.Dense(2)]  # not registered: MXNet warns
+
+    class Registered(mx.gluon.Block):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.Sequential()
+            self.layers.add(nn.Dense(2))
+            self.data = {"a": "4", "b": 123}
+
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        ListHolder().collect_params()
+    assert any("unregistered container" in str(x.message) for x in w)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        Registered().collect_params()
+    assert not w
+    # MXNet: one warning when every child of a Sequential is a HybridBlock
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        seq = nn.Sequential()
+        seq.add(nn.Dense(3))
+        seq.hybridize()
+    assert len(w) == 1 and "HybridSequential" in str(w[0].message)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        seq = nn.Sequential()
+        seq.add(nn.Dense(3), ListHolder())
+        seq.hybridize()
+    assert not w

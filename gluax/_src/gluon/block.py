@@ -137,11 +137,33 @@ class Block:
 
     def collect_params(self, select: str | None = None) -> ParameterDict:
         """This block's and all descendants' parameters by full name; ``select`` is a regex
-        matched (``re.match``) against the names, e.g. ``'.*weight|.*bias'``."""
+        matched (``re.match``) against the names, e.g. ``'.*weight|.*bias'``. Warns, as MXNet
+        does, about attributes that are lists/tuples/dicts holding unregistered Blocks."""
+        self._check_container_with_block()
         ret = select_params(self._params, select, self._params.prefix)
         for child in self._children.values():
             ret.update(child.collect_params(select=select))
         return ret
+
+    def _check_container_with_block(self) -> None:
+        registered = {id(c) for c in self._children.values()}
+
+        def holds_block(v: Any) -> bool:
+            if isinstance(v, (list, tuple)):
+                return any(holds_block(x) for x in v)
+            if isinstance(v, dict):
+                return any(holds_block(x) for x in v.values())
+            return isinstance(v, Block) and id(v) not in registered
+
+        for name, value in vars(self).items():
+            if isinstance(value, (list, tuple, dict)) and not name.startswith("_") \
+                    and holds_block(value):
+                warnings.warn(
+                    f'"{name}" is an unregistered container with Blocks. Blocks inside a list, '
+                    "tuple or dict are not registered automatically: register them with "
+                    "register_child() or use nn.Sequential()/nn.HybridSequential() instead.",
+                    stacklevel=3,
+                )
 
     def _collect_params_with_prefix(self, prefix: str = "") -> OrderedDict[str, Parameter]:
         if prefix:

@@ -3,6 +3,7 @@ Lambda, HybridLambda."""
 
 from __future__ import annotations
 
+import warnings
 from math import prod
 from typing import Any, Callable
 
@@ -36,6 +37,18 @@ class Sequential(Block):
         """Append blocks."""
         for b in blocks:
             self.register_child(b)
+
+    def hybridize(self, active: bool = True, **kwargs: Any) -> None:
+        """Hybridize the children (this container itself runs eagerly); warns, as MXNet does,
+        when all of them are HybridBlocks, where a HybridSequential would compile the whole
+        stack as one program."""
+        if self._children and all(isinstance(c, HybridBlock) for c in self._children.values()):
+            warnings.warn(
+                f"All children of this Sequential layer '{self.prefix}' are HybridBlocks. "
+                "Consider using HybridSequential for the best performance.",
+                stacklevel=2,
+            )
+        super().hybridize(active, **kwargs)
 
     def forward(self, x: Any, *args: Any) -> Any:
         """Run the children in order, each on the previous one's output.
@@ -74,9 +87,6 @@ class Sequential(Block):
     def __len__(self) -> int:
         return len(self._children)
 
-    def hybridize(self, active: bool = True, **kwargs: Any) -> None:
-        """Hybridize the children (this container itself runs eagerly)."""
-        super().hybridize(active, **kwargs)
 
 
 class HybridSequential(HybridBlock):
