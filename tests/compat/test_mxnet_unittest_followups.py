@@ -227,3 +227,14 @@ def test_container_and_sequential_warnings():
         seq.add(nn.Dense(3), ListHolder())
         seq.hybridize()
     assert not w
+
+
+def test_summary_of_hybridized_block_raises_assertion_error():
+    net = mx.gluon.nn.HybridSequential()
+    net.add(mx.gluon.nn.Dense(2))
+    net.initialize()
+    net.hybridize()
+    with pytest.raises(AssertionError, match="hybridized"):  # MXNet's class
+        net.summary(mx.nd.ones((1, 3)))
+    with pytest.raises(RuntimeError, match="hybridized"):  # gluax's earlier class still holds
+        net.summary(mx.nd.ones((1, 3)))

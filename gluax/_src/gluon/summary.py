@@ -18,13 +18,18 @@ def _shape_str(out: Any) -> str:
     return str(type(out).__name__)
 
 
+class HybridizedSummaryError(RuntimeError, AssertionError):
+    """``summary()`` of a hybridized block: a RuntimeError, and an AssertionError as MXNet
+    raises (its test_gluon.test_summary expects that class)."""
+
+
 def summary(block: Any, *inputs: Any) -> None:
     """Run ``inputs`` through ``block`` (eagerly, in inference mode) and print one row per
     layer: its output shape and the number of parameters it owns directly."""
     from gluax._src.gluon.block import HybridBlock
 
     if isinstance(block, HybridBlock) and block._active:
-        raise RuntimeError(
+        raise HybridizedSummaryError(
             f"summary: {type(block).__name__} '{block.name}' is hybridized; a compiled call runs "
             "no Python per layer. Call net.hybridize(active=False) before summary()."
         )
