@@ -238,3 +238,33 @@ def test_summary_of_hybridized_block_raises_assertion_error():
         net.summary(mx.nd.ones((1, 3)))
     with pytest.raises(RuntimeError, match="hybridized"):  # gluax's earlier class still holds
         net.summary(mx.nd.ones((1, 3)))
+
+
+def test_symbol_block_structural_names_drop_common_prefix(tmp_path):
+    nn = mx.gluon.nn
+
+    class Net(mx.gluon.HybridBlock):
+        def __init__(self):
+            super().__init__(prefix="net_")
+            with self.name_scope():
+                d = mx.sym.var("data")
+                b = nn.HybridSequential(prefix="bb_")
+                with b.name_scope():
+                    b.add(nn.Dense(3, in_units=2), nn.Dense(2, in_units=3))
+                self.backbone = mx.gluon.SymbolBlock(b(d), d, params=b.collect_params())
+                self.body = nn.Dense(2, in_units=2, prefix="body_")
+
+        def hybrid_forward(self, F, x):
+            return self.backbone(self.body(x))
+
+    net = Net()
+    net.initialize()
+    out = net(mx.nd.ones((1, 2)))
+    f = str(tmp_path / "p.params")
+    net.save_parameters(f)
+    # the keys MXNet 1.9.1 writes for this network (its SymbolBlock strips the shared prefix)
+    assert sorted(mx.nd.load(f)) == ["backbone.0_bias", "backbone.0_weight", "backbone.1_bias",
+                                     "backbone.1_weight", "body.bias", "body.weight"]
+    net2 = Net()  # a second instance has other full names (net1_...) but loads by structure
+    net2.load_parameters(f)
+    np.testing.assert_allclose(net2(mx.nd.ones((1, 2))).asnumpy(), out.asnumpy(), rtol=1e-6)

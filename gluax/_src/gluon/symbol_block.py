@@ -286,6 +286,14 @@ class SymbolBlock(HybridBlock):
         self._reg_params[name] = p
         self.params._params[name] = p
 
+    def _collect_params_with_prefix(self, prefix: str = "") -> dict[str, Parameter]:
+        # MXNet's SymbolBlock registers its parameters under their names less the prefix they
+        # all share, so save_parameters/load_parameters use those (backbone.conv0_weight)
+        names = list(self._reg_params)
+        n = len(os.path.commonprefix(names)) if names else 0
+        prefix = prefix + "." if prefix else ""
+        return {prefix + k[n:]: v for k, v in self._reg_params.items()}
+
     def infer_shape(self, *args: Any) -> None:
         """Parameter shapes of a graph from its inputs' shapes (``Symbol.infer_shape``)."""
         if self._symbol is None:
