@@ -13,8 +13,10 @@ _LAZY = {"ss": "scipy.stats", "requests": "requests"}
 def __getattr__(name: str) -> Any:
     """Module-level attribute hook for ``gluax.test_utils`` (``ss``, ``requests``)."""
     target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'gluax.test_utils' has no attribute {name!r}")
+    if target is None:  # an absent MXNet name (np_symbol) or none at all
+        from gluax._src.compat.absent import absent_attribute
+
+        return absent_attribute("gluax.test_utils", name)
     try:
         return importlib.import_module(target)
     except ImportError as e:
