@@ -17,6 +17,13 @@ JAX writes a program to the cache only when it took at least a second to compile
 programs are mostly small eager operators of 0.05-0.5 s each, so the thresholds are zero: every
 program is cached (a few KB to a few hundred KB each) and read back in about a millisecond.
 
+On top of it, gluax keeps its own cache of eager operator executables (``load_executable`` /
+``store_executable``, used by the registry): keyed by operator, attributes and input shapes and
+dtypes, it holds the serialized executable itself, so that a later process skips tracing and
+lowering too (JAX's cache is keyed by the lowered program, so a hit there still pays for both).
+Its entries live in ``<cache dir>/gluax-executables``; the same switch turns it on, off or
+moves it.
+
 Also here: JAX's and XLA's loggers are quieted (WARNING) unless the user asked for their
 records, so that ``logging.basicConfig(level=logging.DEBUG)`` shows the user's records, not
 one per compilation. ``logging.getLogger("jax").setLevel(logging.DEBUG)`` (or
@@ -25,9 +32,13 @@ one per compilation. ``logging.getLogger("jax").setLevel(logging.DEBUG)`` (or
 
 from __future__ import annotations
 
+import glob
+import hashlib
 import logging
 import os
 import pathlib
+import pickle
+import platform
 import threading
 from typing import Any
 
@@ -150,6 +161,151 @@ def set_compilation_cache(path: str | os.PathLike[str] | None = _DEFAULT) -> str
     _reset_jax_cache(path)
     _current = path
     return path
+
+
+# --------------------------------------------------------------------------------------------
+# gluax's executable cache: eager operator programs, serialized, keyed by what they compute
+# --------------------------------------------------------------------------------------------
+
+EXE_SUBDIR = "gluax-executables"
+_EXE_MAGIC = b"gluax-exe-1"
+_FINGERPRINT: list[str] = []
+# Executables loaded from / written to gluax's cache in this process, and entries found
+# unusable (corrupt, stale): for the tests and benchmarks/bench_first_step.py.
+EXE_STATS = {"loaded": 0, "stored": 0, "unusable": 0}
+
+
+def executable_dir() -> pathlib.Path | None:
+    """Where eager operator executables are kept (inside the compilation cache), or None."""
+    return None if _current is None else pathlib.Path(_current) / EXE_SUBDIR
+
+
+def _source_fingerprint() -> str:
+    """Everything besides the operator, attributes and inputs that decides what a program
+    computes or whether an executable loads: JAX and jaxlib versions, the machine (an XLA CPU
+    executable uses the host's instruction set), gluax's own sources (any edit of a file
+    invalidates every entry) and the JAX settings that change tracing."""
+    if not _FINGERPRINT:
+        h = hashlib.sha256()
+        import jaxlib
+
+        h.update(f"{jax.__version__}|{jaxlib.__version__}|{platform.machine()}".encode())
+        try:
+            with open("/proc/cpuinfo", "rb") as f:
+                for line in f:
+                    if line.startswith(b"flags"):
+                        h.update(line)
+                        break
+        except OSError:
+            h.update(platform.processor().encode())
+        src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # gluax/_src
+        for path in sorted(glob.glob(os.path.join(src, "**", "*.py"), recursive=True)):
+            st = os.stat(path)
+            h.update(f"{os.path.relpath(path, src)}|{st.st_size}|{st.st_mtime_ns}".encode())
+        _FINGERPRINT.append(h.hexdigest())
+    flags = (
+        jax.config.jax_enable_x64,
+        jax.config.jax_default_matmul_precision,
+        jax.config.jax_numpy_rank_promotion,
+        jax.config.jax_default_prng_impl,
+        jax.config.jax_threefry_partitionable,
+        jax.config.jax_numpy_dtype_promotion,
+    )
+    return f"{_FINGERPRINT[0]}|{flags!r}"
+
+
+def executable_key(what: str, device: Any) -> str:
+    """The full cache key of program ``what`` (operator, attributes, input signature) on
+    ``device``."""
+    backend = device.client
+    return (
+        f"{what}|{device.platform}|{device.device_kind}|{backend.platform_version}|"
+        f"{_source_fingerprint()}"
+    )
+
+
+def _entry(key: str) -> pathlib.Path | None:
+    d = executable_dir()
+    if d is None:
+        return None
+    return d / (hashlib.sha256(key.encode()).hexdigest() + ".exe")
+
+
+def load_executable(key: str, in_tree: Any, device: Any) -> Any:
+    """The executable stored under ``key``, loaded onto ``device``; None when there is none or
+    it cannot be used (unreadable, written for another key, another JAX): the caller compiles
+    and stores it again."""
+    path = _entry(key)
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        magic, stored_key, payload, stored_in, out_tree = pickle.loads(data)
+        if magic != _EXE_MAGIC or stored_key != key or stored_in != in_tree:
+            raise ValueError("written for another program")
+        from jax.experimental import serialize_executable
+
+        exe = serialize_executable.deserialize_and_load(
+            payload, in_tree, out_tree, execution_devices=[device]
+        )
+    except Exception:  # noqa: BLE001 -- a corrupt or foreign entry is a miss, never a crash
+        _LOG.debug("gluax: executable cache entry %s unusable; recompiling", path.name)
+        EXE_STATS["unusable"] += 1
+        return None
+    EXE_STATS["loaded"] += 1
+    return exe
+
+
+class _JaxHits(threading.local):
+    n = 0
+
+
+_JAX_HITS = _JaxHits()
+
+
+def _count_jax_hit(name: str, **kwargs: Any) -> None:
+    if name == "/jax/compilation_cache/cache_hits":
+        _JAX_HITS.n += 1
+
+
+jax.monitoring.register_event_listener(_count_jax_hit)
+
+
+def compile_fresh(jitted: Any, args: tuple[Any, ...]) -> tuple[Any, bool]:
+    """``jitted`` compiled ahead of time for ``args``, and whether XLA compiled it in this call
+    (False: JAX's persistent cache had it). Only freshly compiled executables may be stored:
+    with jaxlib 0.10 on CPU, re-serializing an executable that was itself deserialized from
+    JAX's cache writes an entry that loads but fails when run ("Function ... not found")."""
+    before = _JAX_HITS.n
+    exe = jitted.lower(*args).compile()
+    return exe, _JAX_HITS.n == before
+
+
+def store_executable(key: str, compiled: Any) -> None:
+    """Write ``compiled`` under ``key``, atomically (a temporary file renamed into place: a
+    reader never sees half an entry; a corrupt entry is replaced). Programs that JAX cannot
+    serialize are simply not stored."""
+    path = _entry(key)
+    if path is None:
+        return
+    try:
+        from jax.experimental import serialize_executable
+
+        payload, in_tree, out_tree = serialize_executable.serialize(compiled)
+        data = pickle.dumps((_EXE_MAGIC, key, payload, in_tree, out_tree), protocol=4)
+    except Exception:  # noqa: BLE001 -- e.g. programs with constants JAX cannot serialize
+        return
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        EXE_STATS["stored"] += 1
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def setup_from_env() -> str | None:
