@@ -1,4 +1,6 @@
-"""The persistent compilation cache (on by default, off, moved) and the quieted JAX loggers.
+"""The persistent compilation cache (on by default, off, moved), gluax's executable cache of
+eager operator programs (a second process loads them and computes the same numbers, a corrupt
+entry is recompiled, the switch turns it off) and the quieted JAX loggers.
 
 Each case runs in a fresh interpreter with its own temporary cache directory, so nothing here
 touches the user's cache or this process's JAX settings.
@@ -6,6 +8,7 @@ touches the user's cache or this process's JAX settings.
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 
@@ -44,16 +47,21 @@ with mx.autograd.record():
 y.backward()
 out = {"dir": mx.compilation_cache_dir(), "y": float(y.asscalar()),
        "g": net[0].weight.grad().asnumpy().ravel().tolist(), "records": len(records),
-       "hits": events["hits"], "misses": events["misses"]}
+       "hits": events["hits"], "misses": events["misses"],
+       "exe": dict(mx._compile_cache.EXE_STATS)}
+def count(d):
+    return sum(len(files) for _, _, files in os.walk(d))
 moved = sys.argv[1]
 if moved != "-":
     out["moved_to"] = mx.set_compilation_cache(moved)
     (x * 7 - 1).wait_to_read()
     out["moved_files"] = len(os.listdir(moved))
+    out["moved_exe"] = len(os.listdir(os.path.join(moved, "gluax-executables")))
     out["off"] = mx.set_compilation_cache(None)
-    before = len(os.listdir(out["dir"])) + len(os.listdir(moved))
+    before = count(out["dir"]) + count(moved)
     mx.nd.ones((3, 5)).T.wait_to_read()
-    out["off_new_files"] = len(os.listdir(out["dir"])) + len(os.listdir(moved)) - before
+    (x * 9 + 2).sum().wait_to_read()
+    out["off_new_files"] = count(out["dir"]) + count(moved) - before
 print(json.dumps(out))
 """
 
@@ -92,11 +100,18 @@ def test_cache_on_moved_off_and_second_process_identical(tmp_path):
     assert a["misses"] > 0 and a["hits"] == 0
     written = [f for f in os.listdir(cache) if f.endswith("-cache")]
     assert len(written) >= a["misses"]
-    # the second process loads them all, compiles nothing, and computes the same numbers
-    assert second["hits"] == a["misses"] and second["misses"] == 0
+    # gluax's executable cache: the eager operators' programs, stored by the first process
+    exe_dir = cache / "gluax-executables"
+    assert a["exe"]["stored"] > 0 and len(os.listdir(exe_dir)) == a["exe"]["stored"]
+    assert a["exe"]["loaded"] == 0
+    # the second process loads them all (gluax's executables, JAX's cache for the rest),
+    # compiles nothing, and computes the same numbers
+    assert second["exe"]["loaded"] == a["exe"]["stored"] and second["exe"]["unusable"] == 0
+    assert second["hits"] + second["exe"]["loaded"] == a["misses"] and second["misses"] == 0
     assert second["y"] == a["y"] and second["g"] == a["g"]
     # moved: new programs go to the new directory; off: nowhere
     assert a["moved_to"] == str(tmp_path / "moved") and a["moved_files"] > 0
+    assert a["moved_exe"] > 0
     assert a["off"] is None and a["off_new_files"] == 0
     # default: $XDG_CACHE_HOME/gluax/jax, written to
     expect = str(tmp_path / "d" / "xdg" / "gluax" / "jax")
@@ -109,7 +124,30 @@ def test_cache_on_moved_off_and_second_process_identical(tmp_path):
 def test_env_off_writes_nothing(tmp_path):
     r = _result(_start("0", tmp_path))
     assert r["dir"] is None and r["misses"] == 0 and r["hits"] == 0
+    assert r["exe"] == {"loaded": 0, "stored": 0, "unusable": 0}
     assert not (tmp_path / "xdg").exists()
+
+
+def test_corrupt_executables_are_recompiled(tmp_path):
+    cache = tmp_path / "cache"
+    a = _result(_start(str(cache), tmp_path))
+    exe_dir = cache / "gluax-executables"
+    entries = sorted(exe_dir.iterdir())
+    assert len(entries) == a["exe"]["stored"] > 2
+    # garbage, a truncated entry, and one holding another program's executable
+    entries[0].write_bytes(b"not an executable")
+    entries[1].write_bytes(entries[1].read_bytes()[:100])
+    entries[2].write_bytes(entries[3].read_bytes())
+    for f in cache.glob("*-cache"):  # and JAX's own copies: the programs must compile again
+        f.unlink()
+    b = _result(_start(str(cache), tmp_path))
+    assert b["y"] == a["y"] and b["g"] == a["g"]
+    assert b["exe"]["unusable"] == 3 and b["exe"]["stored"] == 3
+    assert b["exe"]["loaded"] == a["exe"]["stored"] - 3
+    # rewritten whole (write, then rename), each under its own key again
+    keys = [pickle.loads(f.read_bytes())[1] for f in entries]
+    assert len(set(keys)) == len(entries)
+    assert not [f for f in exe_dir.iterdir() if f.suffix == ".tmp"]
 
 
 def test_bad_path_is_named(tmp_path):
