@@ -33,6 +33,7 @@ import optax
 import bench_raw as br
 import gluax as mx
 from gluax import autograd, gluon, nd
+from gluax._src.engine import tape as _tape
 
 LR, MOMENTUM, WD, tx = br.LR, br.MOMENTUM, br.WD, br.tx
 
@@ -112,11 +113,16 @@ def gluax_net(model: str, hybrid: bool, resolve: bool = True) -> gluon.Block:
     return net
 
 
-def gluax_step(model: str, mode: str, resolve: bool = True) -> Callable[[], Any]:
+def gluax_step(
+    model: str, mode: str, resolve: bool = True, defer: bool = True
+) -> Callable[[], Any]:
     """One gluax training step; ``mode`` is ``"eager"``, ``"hybrid"`` (the record/backward/step
     loop on a hybridized network) or ``"fused"`` (``trainer.compile_step``). ``resolve=False``
     leaves the deferred shapes to the first step (no inference forward is run and compiled
-    first; the deferred initializers then draw other random values than the raw twin's)."""
+    first; the deferred initializers then draw other random values than the raw twin's).
+    ``defer=False``: the loop's ``backward()`` walks the graph node by node at once instead of
+    running with the update as one program (``engine/tape.py``'s deferred backward), as before
+    issue 22."""
     net = gluax_net(model, hybrid=mode != "eager", resolve=resolve)
     xs, ys = data(model)
     x, y = nd.array(xs), nd.array(ys.astype(np.float32))
@@ -128,10 +134,12 @@ def gluax_step(model: str, mode: str, resolve: bool = True) -> Callable[[], Any]
         return lambda: compiled(x, y)
 
     def step() -> Any:
+        _tape.DEFER[0] = defer
         with autograd.record():
             loss = loss_fn(net(x), y)
         loss.backward()
         trainer.step(xs.shape[0])
+        _tape.DEFER[0] = True
         return loss
 
     return step

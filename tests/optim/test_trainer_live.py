@@ -142,6 +142,9 @@ def test_eager_step_takes_live_changes_without_recompiling():
     with autograd.record():
         loss = (net[-1](nd.ones((2, 4)))).sum()  # the first layer gets no fresh gradient
     loss.backward()
+    # read, as step() does: the gradients are written now, so the step runs the update program
+    # alone (unread, this new graph's backward would compile into one program with it)
+    [p.grad() for p in params if p.grad_req != "null"]
     w0 = net[0].weight.data().asnumpy()
     with count_compiles() as compiled:
         trainer.step(2, ignore_stale_grad=True)

@@ -142,10 +142,7 @@ def backward(
     if isinstance(heads, NDArray):
         heads = [heads]
     heads = list(heads)
-    grads = _tape.run_backward(heads, _head_grads(heads, head_grads), retain_graph)
-    for info, g in grads.values():
-        info.store(g)
-        info.fresh = True
+    _tape.backward(heads, _head_grads(heads, head_grads), retain_graph)
 
 
 def grad(

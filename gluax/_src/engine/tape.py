@@ -8,6 +8,7 @@ can reach it, and ``backward()`` walks it from the heads in reverse creation ord
 from __future__ import annotations
 
 import itertools
+import sys
 from typing import Any, Callable
 
 import jax
@@ -41,17 +42,23 @@ class VarInfo:
     ctx)``, made as zeros the first time it is read; a backward pass that finds no buffer yet
     stores its gradient as the buffer (zeros plus the gradient, for ``'add'`` as well). A
     parameter trained only by a compiled step (``Trainer.compile_step``) thus never holds a
-    gradient-sized buffer."""
+    gradient-sized buffer.
 
-    __slots__ = ("grad_req", "_grad", "_zeros", "fresh")
+    ``pending`` is a deferred backward pass (``PendingBackward``) that has yet to write this
+    variable's gradient: reading or writing the buffer (``grad``, ``_grad``) runs it first, so
+    user code always sees the gradient MXNet would have written; a ``Trainer.step`` that is
+    the first to consume it runs it in one program with the update."""
+
+    __slots__ = ("grad_req", "_buf", "_zeros", "fresh", "pending")
 
     def __init__(
         self, grad_req: str, grad: Any = None, zeros: tuple[Any, ...] | None = None
     ) -> None:
         self.grad_req = grad_req
-        self._grad = grad  # NDArray buffer, or None until first read or written
+        self._buf = grad  # NDArray buffer, or None until first read or written
         self._zeros = zeros
         self.fresh = False
+        self.pending: PendingBackward | None = None
 
     def __deepcopy__(self, memo: dict[int, Any]) -> VarInfo:
         # The zero-buffer recipe holds a jax Device (not copyable): it is shared, as it is
@@ -63,30 +70,57 @@ class VarInfo:
         return new
 
     @property
+    def _grad(self) -> Any:
+        """The buffer as it is (None until made), after any deferred backward wrote it."""
+        if self.pending is not None:
+            self.pending.materialize()
+        return self._buf
+
+    @_grad.setter
+    def _grad(self, value: Any) -> None:
+        if self.pending is not None:
+            self.pending.materialize()
+        self._buf = value
+
+    @property
     def grad(self) -> Any:
-        if self._grad is None:
+        if self.pending is not None:
+            self.pending.materialize()
+        if self._buf is None:
             from gluax._src.engine.ndarray import NDArray, host_filled
 
             shape, dtype, where, ctx = self._zeros  # type: ignore[misc]
-            self._grad = NDArray(host_filled(shape, dtype, where), ctx)
-        return self._grad
+            self._buf = NDArray(host_filled(shape, dtype, where), ctx)
+        return self._buf
 
     @property
     def dtype(self) -> Any:
-        return self._zeros[1] if self._grad is None else self._grad._value.dtype  # type: ignore[index]
+        return self._zeros[1] if self._buf is None else self._buf._value.dtype  # type: ignore[index]
 
     def store(self, g: Any) -> None:
         """Write (``'write'``) or add (``'add'``) the gradient ``g`` into the buffer."""
+        if self.pending is not None:
+            self.pending.materialize()
         if g.dtype != self.dtype:
             g = g.astype(self.dtype)
-        if self._grad is None:
+        if self._buf is None:
             from gluax._src.engine.ndarray import NDArray
 
-            self._grad = NDArray(g, self._zeros[3])  # type: ignore[index]
+            self._buf = NDArray(g, self._zeros[3])  # type: ignore[index]
         elif self.grad_req == "add":
-            self._grad._value = self._grad._value + g
+            self._buf._value = self._buf._value + g
         elif self.grad_req == "write":
-            self._grad._value = g
+            self._buf._value = g
+
+    def put(self, g: Any) -> None:
+        """Take ``g``, already cast and accumulated (``'add'``) by a deferred backward
+        program, as the buffer's value (the buffer keeps its identity)."""
+        if self._buf is None:
+            from gluax._src.engine.ndarray import NDArray
+
+            self._buf = NDArray(g, self._zeros[3])  # type: ignore[index]
+        else:
+            self._buf._value = g
 
 
 class OutInfo:
@@ -106,7 +140,7 @@ class Node:
     output, zeros filled in) to one cotangent per entry of ``inputs``.
     """
 
-    __slots__ = ("backward_fn", "inputs", "out_avals", "seq", "name", "replay")
+    __slots__ = ("backward_fn", "inputs", "out_avals", "seq", "name", "replay", "pure")
 
     def __init__(
         self,
@@ -123,6 +157,10 @@ class Node:
         # (op, attrs key, diff positions, rng, input values, ctx, output container) for
         # operator nodes: lets a backward pass be re-run as recorded operators (create_graph).
         self.replay: tuple[Any, ...] | None = None
+        # (static backward, its array arguments): ``backward_fn(cts)`` as a pure function,
+        # ``static(args, cts)``, so a deferred backward can run the whole graph in one program
+        # (set for hybridized block nodes; derived from ``replay`` for recorded operators).
+        self.pure: tuple[Any, Any] | None = None
 
 
 _apply_vjp = jax.jit(lambda vjp, ct: vjp(ct))
@@ -216,7 +254,7 @@ def run_backward(
         if not retain_graph:
             # freed: the VJP's residuals and the inputs kept for a recorded backward (so the
             # weights a graph read are no longer referenced and an update may donate them)
-            node.backward_fn = node.replay = None
+            node.backward_fn = node.replay = node.pure = None
         for entry, g in zip(node.inputs, in_cts):
             send(entry, g)
     return {k: (var_infos[k], g) for k, g in var_cts.items()}
@@ -287,3 +325,249 @@ def run_backward_graph(heads: list[Any], head_grads: list[Any], variables: list[
         for entry, g in zip(node.inputs, in_cts if isinstance(in_cts, list) else [in_cts]):
             send(entry, g)
     return [var_cts.get(id(v._ag)) for v in variables]
+
+
+# ---- deferred backward: the whole graph as one program, fused into the next update -----------
+#
+# ``backward()`` on a small graph whose every node has a pure backward (hybridized blocks,
+# recorded operators that keep only their inputs) does not run at once: each variable is
+# marked with a ``PendingBackward`` holding the graph's structure (static) and the nodes'
+# arrays. Reading or writing a gradient buffer runs it as one jitted program (one XLA call for
+# the whole backward instead of one per node); a ``Trainer.step`` that finds all its
+# gradients pending from the same backward runs backward and update as ONE program
+# (``Trainer._update``), which is what lets the record/backward/step loop run at the speed of
+# ``compile_step``. Anything else (``retain_graph``, ``autograd.grad``, large or dynamic
+# graphs, Python ``Function`` nodes) runs the node-by-node walk as before.
+
+DEFER = [True]  # switch (benchmarks and tests compare both ways)
+DEFER_MAX_NODES = 24  # larger graphs (eager networks op by op) walk node by node
+DEFER_MAX_PLANS = 64  # distinct graph structures compiled; beyond this, walk node by node
+_PLANS: set[Any] = set()
+
+
+def _refs_of_attribute() -> int:
+    """What ``sys.getrefcount`` says of an object referenced by one attribute only."""
+
+    class _Holder:
+        __slots__ = ("x",)
+
+    h = _Holder()
+    h.x = object()
+    return sys.getrefcount(h.x)
+
+
+_HELD_BY_INFO = _refs_of_attribute()
+
+
+class OpBackward:
+    """The static half of a recorded operator's pure backward (from its ``replay``):
+    ``(rng, vals), cts -> input cotangents`` through ``registry.grad_op``."""
+
+    __slots__ = ("op", "key", "diff", "n", "container", "_hash")
+
+    def __init__(self, op: Any, key: Any, diff: tuple[int, ...], n: int, container: Any) -> None:
+        self.op, self.key, self.diff, self.n, self.container = op, key, diff, n, container
+        self._hash = hash((id(op), key, diff, n, container))
+
+    def _id(self) -> tuple[Any, ...]:
+        return (id(self.op), self.key, self.diff, self.n, self.container)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, OpBackward) and self._id() == other._id()
+
+    def __call__(self, args: Any, cts: list[Any]) -> list[Any]:
+        from gluax._src.engine.registry import grad_op
+
+        rng, vals = args
+        g = grad_op(self.op, self.key, self.diff, self.n, self.container)
+        return list(g.fn(*rng, *vals, *cts))
+
+
+def _pure_of(node: Node) -> tuple[Any, Any] | None:
+    if node.pure is not None:
+        return node.pure
+    r = node.replay
+    if r is None:
+        return None
+    op, key, diff, rng, vals, _ctx, container = r
+    if not op.remat or op.custom is not None:
+        return None  # keeps residuals (recurrent ops, sorts): its own backward program
+    if any(isinstance(v, jax.core.Tracer) for v in vals):
+        return None
+    return OpBackward(op, key, diff, len(vals), container), (list(rng), list(vals))
+
+
+def walk(plan: tuple[Any, ...], node_args: list[Any], seeds: list[Any], bufs: list[Any]) -> list[Any]:
+    """The backward pass of ``plan`` as a pure function (traced into one program): the final
+    gradient of every variable (cast to its dtype, added to its buffer for ``'add'``), None
+    for a variable no gradient reached."""
+    fns, ins, avals, heads, vmeta = plan
+    node_cts: list[list[Any]] = [[None] * len(a) for a in avals]
+    var_cts: list[Any] = [None] * len(vmeta)
+
+    def send(entry: tuple[int, int, int], g: Any) -> None:
+        kind, a, b = entry
+        if g is None:
+            return
+        if kind == 0:
+            var_cts[a] = g if var_cts[a] is None else var_cts[a] + g
+        else:
+            slot = node_cts[a]
+            slot[b] = g if slot[b] is None else slot[b] + g
+
+    for e, sd in zip(heads, seeds):
+        send(e, sd)
+    for k, fn in enumerate(fns):
+        cts = node_cts[k]
+        if all(c is None for c in cts):
+            continue
+        full = [
+            c if c is not None else jnp.zeros(shape, dtype)
+            for c, (shape, dtype) in zip(cts, avals[k])
+        ]
+        for e, g in zip(ins[k], fn(node_args[k], full)):
+            send(e, g)
+        node_cts[k] = []
+    out = []
+    for (req, dtype), g, buf in zip(vmeta, var_cts, bufs):
+        if g is not None:
+            if g.dtype != dtype:
+                g = g.astype(dtype)
+            if req == "add" and buf is not None:
+                g = buf + g
+        out.append(g)
+    return out
+
+
+_walk_jit = jax.jit(walk, static_argnums=0)
+
+
+class PendingBackward:
+    """A backward pass not run yet (see the section comment): ``plan`` (static structure),
+    the nodes' arrays, the head gradients, and the variables it writes."""
+
+    def __init__(
+        self, plan: tuple[Any, ...], node_args: list[Any], seeds: list[Any], infos: list[VarInfo]
+    ) -> None:
+        self.plan, self.node_args, self.seeds = plan, node_args, seeds
+        self.infos: list[VarInfo] | None = infos
+        for info in infos:
+            info.pending = self
+
+    def take(self) -> tuple[tuple[Any, ...], list[Any], list[Any], list[Any], list[VarInfo]]:
+        """Detach this pass from its variables and hand over what a program needs:
+        (plan, node arrays, seeds, 'add' buffers, variables). It runs at most once."""
+        infos = self.infos
+        assert infos is not None
+        self.infos = None
+        for info in infos:
+            info.pending = None
+        bufs = [
+            i._buf._value if i.grad_req == "add" and i._buf is not None else None for i in infos
+        ]
+        args, seeds = self.node_args, self.seeds
+        self.node_args = self.seeds = None  # type: ignore[assignment]
+        return self.plan, args, seeds, bufs, infos
+
+    def materialize(self) -> None:
+        """Run the pass (one program) and write every variable's gradient."""
+        if self.infos is None:
+            return
+        plan, args, seeds, bufs, infos = self.take()
+        grads = _walk_jit(plan, args, seeds, bufs)
+        del args
+        for info, g in zip(infos, grads):
+            if g is not None:
+                info.put(g)
+
+
+def defer_backward(heads: list[Any], head_grads: list[Any]) -> PendingBackward | None:
+    """Record a ``PendingBackward`` for ``heads`` instead of running it, when the graph
+    allows (see the section comment); None when it does not (nothing changed then)."""
+    entries: list[Any] = []
+    nodes: dict[int, Node] = {}
+    stack: list[Node] = []
+    for h in heads:
+        info = h._ag
+        if info is None or isinstance(h._value, jax.core.Tracer):
+            return None
+        entries.append(info)
+        if isinstance(info, OutInfo) and id(info.node) not in nodes:
+            nodes[id(info.node)] = info.node
+            stack.append(info.node)
+    while stack:
+        node = stack.pop()
+        if len(nodes) > DEFER_MAX_NODES or node.backward_fn is None:
+            return None
+        for entry in node.inputs:
+            if isinstance(entry, OutInfo) and id(entry.node) not in nodes:
+                nodes[id(entry.node)] = entry.node
+                stack.append(entry.node)
+    order = sorted(nodes.values(), key=lambda n: n.seq, reverse=True)
+    pures = []
+    for node in order:
+        pure = _pure_of(node)
+        if pure is None:
+            return None
+        pures.append(pure)
+    pos = {id(n): k for k, n in enumerate(order)}
+    var_pos: dict[int, int] = {}
+    infos: list[VarInfo] = []
+
+    def code(entry: Any) -> tuple[int, int, int]:
+        if isinstance(entry, VarInfo):
+            k = var_pos.get(id(entry))
+            if k is None:
+                k = var_pos[id(entry)] = len(infos)
+                infos.append(entry)
+            return (0, k, 0)
+        return (1, pos[id(entry.node)], entry.index)
+
+    head_codes = tuple(code(e) for e in entries)
+    ins = tuple(tuple(code(e) for e in n.inputs) for n in order)
+    avals = tuple(tuple((tuple(s), jnp.dtype(d)) for s, d in n.out_avals) for n in order)
+    vmeta = tuple((i.grad_req, jnp.dtype(i.dtype)) for i in infos)
+    plan = (tuple(f for f, _ in pures), ins, avals, head_codes, vmeta)
+    try:
+        hash(plan)
+    except TypeError:
+        return None
+    if plan not in _PLANS:
+        if len(_PLANS) >= DEFER_MAX_PLANS:
+            return None
+        _PLANS.add(plan)
+    seeds = []
+    for h, hg in zip(heads, head_grads):
+        if hg is None:
+            v = h._value
+            hg = constant_like(1, v.shape, v.dtype, v.sharding)
+        seeds.append(hg)
+    for info in infos:
+        if info.pending is not None:  # an earlier pass not yet run: its gradients come first
+            info.pending.materialize()
+    for node in order:  # freed, as by a backward that ran (MXNet: a second backward raises)
+        node.backward_fn = node.replay = node.pure = None
+    pend = PendingBackward(plan, [a for _, a in pures], seeds, infos)
+    if any(i._buf is not None and sys.getrefcount(i._buf) > _HELD_BY_INFO for i in infos):
+        # user code holds a gradient buffer (mark_variables, a kept ``p.grad()``) and may read
+        # it without asking its VarInfo: write the gradients now (still one program)
+        pend.materialize()
+    return pend
+
+
+def backward(heads: list[Any], head_grads: list[Any], retain_graph: bool) -> None:
+    """``autograd.backward``: deferred when possible (see ``defer_backward``), else the walk
+    now; every variable reached is marked fresh (updated since the last step)."""
+    if not retain_graph and DEFER[0]:
+        pend = defer_backward(heads, head_grads)
+        if pend is not None:
+            for info in pend.infos or ():
+                info.fresh = True
+            return
+    grads = run_backward(heads, head_grads, retain_graph)
+    for info, g in grads.values():
+        info.store(g)
+        info.fresh = True

@@ -836,6 +836,7 @@ class HybridBlock(Block):
             var_infos + [flat[i]._ag for i in diff_idx],
             [(o.shape, o.dtype) for o in flat_outs],
         )
+        node.pure = (_VjpBackward(out_tree, tuple(names)), vjp)
         wrapped = [_array_types()[0](o, ctx) for o in flat_outs]
         for k, w in enumerate(wrapped):
             w._ag = _tape.OutInfo(node, k)
@@ -939,6 +940,19 @@ class HybridBlock(Block):
                 stacklevel=2,
             )
         return files
+
+
+class _VjpBackward(NamedTuple):
+    """The static half of a hybridized block node's pure backward (``tape.Node.pure``):
+    ``vjp, cts -> gradients of the trainable parameters (in order) and of the tracked
+    inputs``; hashable, so a deferred backward compiles once per graph structure."""
+
+    out_tree: Any
+    names: tuple[str, ...]
+
+    def __call__(self, vjp: Any, cts: list[Any]) -> list[Any]:
+        g_params, g_inputs = vjp(jax.tree_util.tree_unflatten(self.out_tree, cts))
+        return [g_params[k] for k in self.names] + list(g_inputs)
 
 
 def _is_float(v: Any) -> bool:

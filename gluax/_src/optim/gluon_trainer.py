@@ -107,6 +107,7 @@ class Trainer:
         self._scale = self._optimizer.rescale_grad
         self._states: dict[int, Any] = {}
         self._jit_update: Any = None
+        self._jit_bwd_update: Any = None  # backward and update in one program (_update)
         self._zeros: dict[int, Any] = {}  # zero gradients of frozen parameters kept in the update
         self._version = 0  # bumped when load_states changes the update rule (recompile)
 
@@ -206,6 +207,11 @@ class Trainer:
         # A parameter updated before keeps its place in the compiled update while it is frozen
         # or skipped (masked out), so freezing and unfreezing it never recompiles.
         slots = sorted(on | {i for i in self._states if self._params[i]._data is not None})
+        # gradients a deferred backward has yet to compute: backward and update as one program
+        pend = None if self._dist and jax.process_count() > 1 else self._pending(active)
+        if pend is not None:
+            self._update_with_backward(pend, active, slots)
+            return
         grads = [self._grad_of(i, reduce) if i in on else self._zero_grad(i) for i in slots]
         if self._dist and jax.process_count() > 1:
             from jax.experimental import multihost_utils
@@ -243,6 +249,121 @@ class Trainer:
                 d._value = w if d is p._data[0] else jax.device_put(w, d._ctx.jax_device)
                 if i in on:
                     d._ag.fresh = False
+
+    def _host_inputs(self, where: Any, *arrays: Any) -> list[Any]:
+        """The update's small per-step inputs (learning rates, weight decays, rescale, step
+        rows, mask) as arrays on the weights' device, reused while their values do not change:
+        a numpy input is copied to the device on every call (~5-10 us each). Weights placed
+        other than on one device get the numpy arrays."""
+        if not isinstance(where, jax.sharding.SingleDeviceSharding):
+            return list(arrays)
+        cache = self.__dict__.setdefault("_host_cache", {})
+        out = []
+        for k, a in enumerate(arrays):
+            a = np.asarray(a)
+            key = (a.dtype.str, a.shape, a.tobytes(), where)
+            hit = cache.get(k)
+            if hit is None or hit[0] != key:
+                hit = cache[k] = (key, jax.device_put(a, where))
+            out.append(hit[1])
+        return out
+
+    def _pending(self, active: list[int]) -> Any:
+        """The deferred backward (``tape.PendingBackward``) that is to write the gradient of
+        every parameter in ``active``, if one is (single-context parameters only)."""
+        pend = None
+        for i in active:
+            data = self._params[i]._data
+            if len(data) != 1:
+                return None
+            p = data[0]._ag.pending
+            if p is None or (pend is not None and p is not pend):
+                return None
+            pend = p
+        return pend
+
+    def _update_with_backward(self, pend: Any, active: list[int], slots: list[int]) -> None:
+        """``_update`` for gradients still pending from a deferred backward: ONE compiled
+        program runs the backward pass and the update (``_backward_update``), returns every
+        gradient of that pass (written into the ``.grad`` buffers, as a backward would have,
+        so they stay readable after the step) and the new weights and states."""
+        on = set(active)
+        self._init_states(slots)
+        self._optimizer._update_count(active)
+        lrs = np.asarray(self._optimizer._get_lrs(slots), dtype=np.float32)
+        wds = np.asarray(self._optimizer._get_wds(slots), dtype=np.float32)
+        ts = self._step_rows(slots, active)
+        mask = np.asarray([i in on for i in slots])
+        rescale = np.float32(self._optimizer.rescale_grad)
+        where = self._params[slots[0]]._data[0]._value.sharding
+        lrs, wds, rescale, ts, mask = self._host_inputs(where, lrs, wds, rescale, ts, mask)
+        plan, args, seeds, bufs, infos = pend.take()
+        weights = [self._params[i]._data[0]._value for i in slots]
+        # a weight that is also a node's input (recorded operators keep their inputs) is passed
+        # once, as the donated weight: the program reads it before writing the new value
+        leaves, args_tree = jax.tree_util.tree_flatten(args)
+        del args
+        at = {id(w): k for k, w in enumerate(weights)}
+        shared = tuple(at.get(id(a), -1) for a in leaves)
+        leaves = [None if k >= 0 else a for a, k in zip(leaves, shared)]
+        var_at = {id(info): k for k, info in enumerate(infos)}
+        gpos = tuple(
+            var_at.get(id(self._params[i]._data[0]._ag), -1) if i in on else -1 for i in slots
+        )
+        zeros = [None if g >= 0 else self._zero_grad(i) for i, g in zip(slots, gpos)]
+        flat, tree = jax.tree_util.tree_flatten([self._states[i] for i in slots])
+        weights, flat = self._donatable(weights, flat)
+        states = jax.tree_util.tree_unflatten(tree, flat)
+        del flat
+        if self._jit_bwd_update is None or self._jit_bwd_update[0] != self._version:
+            # (recompiled when load_states changes the rule: the version says so)
+            self._jit_bwd_update = (
+                self._version,
+                jax.jit(self._backward_update, static_argnums=(0, 1, 2, 3), donate_argnums=(7, 9)),
+            )
+        with QuietDonation():
+            grads, new_w, new_s = self._jit_bwd_update[1](
+                plan, args_tree, shared, gpos, leaves, seeds, bufs, weights, zeros, states,
+                lrs, wds, rescale, ts, mask,
+            )  # fmt: skip
+        del weights, states, leaves
+        for info, g in zip(infos, grads):
+            if g is not None:
+                info.put(g)
+        mark_made((new_w, new_s))
+        for i, w, st in zip(slots, new_w, new_s):
+            self._states[i] = st
+            d = self._params[i]._data[0]
+            d._value = w
+            if i in on:
+                d._ag.fresh = False
+
+    def _backward_update(
+        self,
+        plan: Any,
+        args_tree: Any,
+        shared: tuple[int, ...],
+        gpos: tuple[int, ...],
+        leaves: list[Any],
+        seeds: list[Any],
+        bufs: list[Any],
+        weights: list[Any],
+        zeros: list[Any],
+        states: list[Any],
+        lrs: Any,
+        wds: Any,
+        rescale: Any,
+        ts: Any,
+        mask: Any,
+    ) -> Any:
+        from gluax._src.engine import tape as _tape
+
+        leaves = [weights[k] if k >= 0 else a for a, k in zip(leaves, shared)]
+        args = jax.tree_util.tree_unflatten(args_tree, leaves)
+        grads = _tape.walk(plan, args, seeds, bufs)
+        upd = [grads[g] if g >= 0 else z for g, z in zip(gpos, zeros)]
+        new_w, new_s = self._fused_update(weights, upd, states, lrs, wds, rescale, ts, mask)
+        return grads, new_w, new_s
 
     def _donatable(self, *groups: list[Any]) -> list[list[Any]]:
         """The arrays to donate, per group. Donation deletes a buffer, so an array is donated
