@@ -850,6 +850,27 @@ def _has_graph(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     return any(_is_graph(v) for v in kwargs.values())
 
 
+def _no_inputs_given(key: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether a call names no input of an operator that requires one (then MXNet makes a
+    node whose inputs are all new variables)."""
+    if any(isinstance(a, NDArray) for a in (*args, *kwargs.values())):
+        return False
+    opdef = _registry.OPS.get(key)
+    if opdef is None or opdef.variadic or not opdef.inputs:
+        return False
+    import inspect
+
+    sig = inspect.signature(opdef.fn).parameters
+    if all(sig[n].default is not inspect.Parameter.empty for n in opdef.inputs):
+        return False
+    try:
+        inputs, _ = opdef.bind(tuple(args), {k: v for k, v in kwargs.items()
+                                             if k not in ("name", "attr")})  # fmt: skip
+    except TypeError:
+        return False
+    return all(a is None for a in inputs)
+
+
 _SYM_FUNCS: dict[str, Callable[..., Any]] = {}
 
 
@@ -864,6 +885,10 @@ def symbol_function(name: str, prefix: str = "") -> Callable[..., Any]:
             if _has_graph(args, kwargs):
                 if len(args) == 1 and isinstance(args[0], (list, tuple)):
                     args = tuple(args[0])  # mx.sym.concat([a, b]) style
+                return apply_op(key, args, kwargs)
+            if _graph_creation() and _no_inputs_given(key, args, kwargs):
+                # MXNet's mx.sym.Convolution(num_filter=2, kernel=(3, 3)): every input
+                # becomes a variable named after the node (convolution0_data, ...).
                 return apply_op(key, args, kwargs)
             return eager(*args, **kwargs)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from gluax._src.engine.ndarray import NDArray
 from gluax._src.gluon.block import Block, _indent
 from gluax._src.ops.creation import zeros
 from gluax._src.rnn.rnn_cell import (
@@ -17,6 +16,7 @@ from gluax._src.rnn.rnn_cell import (
     _cells_state_info,
     _format_sequence,
     _get_begin_state,
+    _is_tensor,
     _mask_sequence_variable_length,
     _reverse_sequences,
 )
@@ -72,7 +72,9 @@ class _StackMixin:
         self.reset()  # type: ignore[attr-defined]
         inputs, _, _, batch_size = _format_sequence(length, inputs, layout, None)
         num_cells = len(self._children)
-        begin_state = _get_begin_state(self, begin_state, inputs, batch_size)
+        begin_state = _get_begin_state(
+            self, begin_state, inputs, batch_size, batch_axis=layout.find("N")
+        )
         p = 0
         next_states: list[Any] = []
         for i, cell in enumerate(self._children.values()):
@@ -216,7 +218,7 @@ class DropoutCell(HybridRecurrentCell):
         As in MXNet, ``valid_length`` is not applied here."""
         self.reset()
         inputs, _, F, _ = _format_sequence(length, inputs, layout, merge_outputs)
-        if isinstance(inputs, NDArray):
+        if _is_tensor(inputs):
             return self.hybrid_forward(F, inputs, begin_state if begin_state else [])
         return super().unroll(
             length, inputs, begin_state=begin_state, layout=layout, merge_outputs=merge_outputs
@@ -411,7 +413,7 @@ class ResidualCell(ModifierCell):
         finally:
             self.base_cell._modified = True
         if merge_outputs is None:
-            merge_outputs = isinstance(outputs, NDArray)
+            merge_outputs = _is_tensor(outputs)
         inputs, axis, F, _ = _format_sequence(length, inputs, layout, merge_outputs)
         if valid_length is not None:
             inputs = _mask_sequence_variable_length(
@@ -491,18 +493,22 @@ class BidirectionalCell(HybridRecurrentCell):
             valid_length=valid_length,
         )
         reversed_r_outputs = _reverse_sequences(r_outputs, length, valid_length)
+        prefix = self._output_prefix
         if merge_outputs is None:
-            merge_outputs = isinstance(l_outputs, NDArray)
+            merge_outputs = _is_tensor(l_outputs)
             l_outputs, _, _, _ = _format_sequence(None, l_outputs, layout, merge_outputs)
             reversed_r_outputs, _, _, _ = _format_sequence(
                 None, reversed_r_outputs, layout, merge_outputs
             )
         if merge_outputs:
-            if not isinstance(reversed_r_outputs, NDArray):
+            if not _is_tensor(reversed_r_outputs):
                 reversed_r_outputs = F.stack(*reversed_r_outputs, axis=axis)
-            outputs = F.concat(l_outputs, reversed_r_outputs, dim=2)
+            outputs = F.concat(l_outputs, reversed_r_outputs, dim=2, name=f"{prefix}out")
         else:
-            outputs = [F.concat(lo, ro, dim=1) for lo, ro in zip(l_outputs, reversed_r_outputs)]
+            outputs = [
+                F.concat(lo, ro, dim=1, name=f"{prefix}t{i}")
+                for i, (lo, ro) in enumerate(zip(l_outputs, reversed_r_outputs))
+            ]
         if valid_length is not None:
             outputs = _mask_sequence_variable_length(
                 F, outputs, length, valid_length, axis, merge_outputs

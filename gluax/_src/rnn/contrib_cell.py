@@ -6,12 +6,12 @@ from __future__ import annotations
 from math import prod
 from typing import Any
 
-from gluax._src.engine.ndarray import NDArray
 from gluax._src.rnn.cell_wrappers import BidirectionalCell, ModifierCell
 from gluax._src.rnn.rnn_cell import (
     HybridRecurrentCell,
     _format_sequence,
     _get_begin_state,
+    _is_tensor,
     _mask_sequence_variable_length,
 )
 
@@ -137,7 +137,7 @@ class VariationalDropoutCell(ModifierCell):
         if self.drop_outputs:
             outputs = F.Dropout(outputs, p=self.drop_outputs, axes=(axis,))
         if merge_outputs is None:
-            merge_outputs = isinstance(outputs, NDArray)
+            merge_outputs = _is_tensor(outputs)
         outputs, _, _, _ = _format_sequence(length, outputs, layout, merge_outputs)
         if valid_length is not None:
             outputs = _mask_sequence_variable_length(

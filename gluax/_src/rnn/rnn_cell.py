@@ -11,11 +11,13 @@ time loop is a ``jax.lax.scan``.
 
 from __future__ import annotations
 
+from functools import partial
 from math import prod
 from typing import Any, Callable, Iterable
 
 from gluax._src.engine.ndarray import NDArray
 from gluax._src.gluon.block import Block, HybridBlock
+from gluax._src.gluon.symbol import Symbol as _GraphSymbol
 from gluax._src.nn.activations import LeakyReLU
 from gluax._src.ops.creation import zeros
 
@@ -27,10 +29,37 @@ MODIFIED = (
 )
 
 
-def _F() -> Any:
+def _F(inputs: Any = None) -> Any:
+    """``mx.sym`` for free-standing Symbols (a cell unrolled over ``mx.sym.var``s), else
+    ``mx.nd``."""
+    first = inputs[0] if isinstance(inputs, (list, tuple)) and inputs else inputs
+    if isinstance(first, _GraphSymbol):
+        from gluax import symbol
+
+        return symbol
     from gluax import ndarray
 
     return ndarray
+
+
+def _is_tensor(x: Any) -> bool:
+    """One tensor (an NDArray, or a free-standing Symbol), not a list of per-step tensors."""
+    return isinstance(x, (NDArray, _GraphSymbol))
+
+
+def _symbol_zeros(like: Any, batch_axis: int, name: str | None = None, shape: Any = (),
+                  **kwargs: Any) -> Any:  # fmt: skip
+    """A begin state for free-standing Symbols. MXNet makes ``sym.zeros`` of batch size 0
+    and infers it backward through the graph; gluax infers shapes forward only, so a zero
+    batch axis takes its size from the step input ``like`` (``broadcast_like``)."""
+    from gluax import symbol as sym
+
+    kwargs.pop("ctx", None)
+    shape = tuple(shape)
+    if not shape or shape[0] != 0:
+        return sym.zeros(shape=shape, name=name, **kwargs)
+    zero = sym.zeros(shape=(1, *shape[1:]), name=name, **kwargs)
+    return sym.broadcast_like(zero, like, lhs_axes=(0,), rhs_axes=(batch_axis,))
 
 
 def _cells_state_info(cells: Iterable[Any], batch_size: int) -> list[dict[str, Any]]:
@@ -41,10 +70,17 @@ def _cells_begin_state(cells: Iterable[Any], **kwargs: Any) -> list[Any]:
     return sum([c.begin_state(**kwargs) for c in cells], [])
 
 
-def _get_begin_state(cell: Any, begin_state: Any, inputs: Any, batch_size: int) -> Any:
+def _get_begin_state(
+    cell: Any, begin_state: Any, inputs: Any, batch_size: int, batch_axis: int = 0
+) -> Any:
+    """``begin_state`` if given, else the cell's zero states on the inputs' device;
+    ``batch_axis`` is where a merged Symbol input has its batch."""
     if begin_state is not None:
         return begin_state
-    first = inputs if isinstance(inputs, NDArray) else inputs[0]
+    first = inputs if _is_tensor(inputs) else inputs[0]
+    if isinstance(first, _GraphSymbol):
+        axis = batch_axis if first is inputs else 0
+        return cell.begin_state(func=partial(_symbol_zeros, first, axis), batch_size=batch_size)
     return cell.begin_state(func=zeros, batch_size=batch_size, ctx=first.context)
 
 
@@ -58,10 +94,18 @@ def _format_sequence(
         raise ValueError(
             "unroll(inputs=None) has been deprecated. Please create input variables outside unroll."
         )
-    F = _F()
+    F = _F(inputs)
     axis, batch_axis = layout.find("T"), layout.find("N")
     in_axis = in_layout.find("T") if in_layout is not None else axis
-    if isinstance(inputs, NDArray):
+    if isinstance(inputs, _GraphSymbol):
+        # Free-standing Symbols have no shape: MXNet's batch size 0 means "inferred later".
+        batch_size = 0
+        if merge is False:
+            if length is None:
+                raise ValueError("unroll: a Symbol input needs the sequence length.")
+            steps = F.split(inputs, axis=in_axis, num_outputs=length, squeeze_axis=True)
+            inputs = [steps[i] for i in range(length)] if length > 1 else [steps]
+    elif isinstance(inputs, NDArray):
         batch_size = inputs.shape[batch_axis]
         if merge is False:
             if length is not None and length != inputs.shape[in_axis]:
@@ -77,11 +121,11 @@ def _format_sequence(
         inputs = list(inputs)
         if length is not None and len(inputs) != length:
             raise ValueError(f"unroll: length={length} but {len(inputs)} input steps were given.")
-        batch_size = inputs[0].shape[0]
+        batch_size = 0 if isinstance(inputs[0], _GraphSymbol) else inputs[0].shape[0]
         if merge is True:
             inputs = F.stack(*inputs, axis=axis)
             in_axis = axis
-    if isinstance(inputs, NDArray) and axis != in_axis:
+    if _is_tensor(inputs) and axis != in_axis:
         inputs = F.swapaxes(inputs, dim1=axis, dim2=in_axis)
     return inputs, axis, F, batch_size
 
@@ -89,7 +133,7 @@ def _format_sequence(
 def _mask_sequence_variable_length(
     F: Any, data: Any, length: int, valid_length: Any, time_axis: int, merge: bool
 ) -> Any:
-    if not isinstance(data, NDArray):
+    if not _is_tensor(data):
         data = F.stack(*data, axis=time_axis)
     outputs = F.SequenceMask(
         data, sequence_length=valid_length, use_sequence_length=True, axis=time_axis
@@ -101,7 +145,7 @@ def _mask_sequence_variable_length(
 
 
 def _reverse_sequences(sequences: list[Any], unroll_step: int, valid_length: Any = None) -> Any:
-    F = _F()
+    F = _F(sequences)
     if valid_length is None:
         return list(reversed(sequences))
     rev = F.SequenceReverse(
@@ -224,10 +268,10 @@ class RecurrentCell(Block):
         if isinstance(activation, str):
             func = {"tanh": F.tanh, "relu": F.relu, "sigmoid": F.sigmoid, "softsign": F.softsign}
             if activation in func:
-                return func[activation](inputs)
-            return F.Activation(inputs, act_type=activation)
+                return func[activation](inputs, **kwargs)
+            return F.Activation(inputs, act_type=activation, **kwargs)
         if isinstance(activation, LeakyReLU):
-            return F.LeakyReLU(inputs, act_type="leaky", slope=activation._alpha)
+            return F.LeakyReLU(inputs, act_type="leaky", slope=activation._alpha, **kwargs)
         return activation(inputs, **kwargs)
 
     def forward(self, inputs: Any, states: Any) -> Any:
@@ -390,7 +434,10 @@ class RNNCell(_GatedCell):
         i2h, h2h = self._projections(
             F, inputs, states[0], i2h_weight, h2h_weight, i2h_bias, h2h_bias
         )
-        output = self._get_activation(F, F.elemwise_add(i2h, h2h), self._activation)
+        # MXNet names each step's nodes t<step>_...; a Symbol's outputs are then rnn_t0_out...
+        output = self._get_activation(
+            F, F.elemwise_add(i2h, h2h), self._activation, name=f"t{self._counter}_out"
+        )
         return output, [output]
 
 
@@ -496,7 +543,9 @@ class LSTMCell(_GatedCell):
             F.elemwise_mul(forget_gate, states[1]), F.elemwise_mul(in_gate, in_transform)
         )
         # MXNet applies the cell activation through Activation, whatever ``activation`` is.
-        next_h = F.elemwise_mul(out_gate, F.Activation(next_c, act_type=act))
+        next_h = F.elemwise_mul(
+            out_gate, F.Activation(next_c, act_type=act), name=f"t{self._counter}_out"
+        )
         return next_h, [next_h, next_c]
 
 
@@ -567,6 +616,7 @@ class GRUCell(_GatedCell):
         next_h = F.elemwise_add(
             F.elemwise_mul(F.elemwise_sub(ones, update_gate), candidate),
             F.elemwise_mul(update_gate, prev_h),
+            name=f"t{self._counter}_out",
         )
         return next_h, [next_h]
 
