@@ -6,6 +6,8 @@ The worker part of this file uses nothing but ``import mxnet as mx`` (``mx.nd``,
 
 Cases (a new user's models and loop): the tutorial's LeNet (batch 64), MLP 784-512-512-10
 (batch 128), ResNet-18 v1 and MobileNet v1 0.25 from the model zoo (3x64x64, batch 16), a
+CIFAR-style DenseNet-BC (3 dense blocks of 6 bottleneck layers, growth 16; 3x32x32, batch 16),
+a block with an 8-group 3x3 convolution and squeeze-and-excitation (64x16x16, batch 16), a
 ResNeXt bottleneck block with a 32-group 3x3 convolution (64x16x16, batch 16), a
 2-layer LSTM language model (vocabulary 2000, 200 units, 35 steps, batch 32) and one Dense(16)
 (batch 1); each eager and ``hybridize(static_alloc=True, static_shape=True)``, each as a
@@ -20,6 +22,8 @@ training steps at most 0.5 (gluax at least 2x faster), eager ones at most 1.0.
 
 Run: python benchmarks/bench_mxnet.py [--rounds 5] [--target 0.3] [--cases lenet,mlp,...]
      [--mxnet-python /opt/mxvenv/bin/python]
+gluax alone, this round's CPU convolution/pooling lowerings off and on (hybridized training
+steps, interleaved in one process): python benchmarks/bench_mxnet.py --compare-lowerings
 One interpreter only (a worker): <python> benchmarks/bench_mxnet.py --worker [--gluax]
 """
 
@@ -32,12 +36,14 @@ import subprocess
 import sys
 import time
 
-CASES = ("lenet", "mlp", "resnet18", "mobilenet", "resnext", "lstm", "dense16")
+CASES = ("lenet", "mlp", "resnet18", "mobilenet", "densenet", "se", "resnext", "lstm", "dense16")
 DESCRIBE = {
     "lenet": "LeNet b64",
     "mlp": "MLP 784-512-512-10 b128",
     "resnet18": "resnet18_v1 b16 3x64x64",
     "mobilenet": "mobilenet0.25 b16 3x64x64",
+    "densenet": "DenseNet-BC 3x6 layers k=16 b16 3x32x32",
+    "se": "SE-ResNeXt-style block 8 groups b16 64x16x16",
     "resnext": "ResNeXt-style block 32x4d b16 64x16x16",
     "lstm": "LSTM LM 2x200 T35 b32",
     "dense16": "Dense(16) b1",
@@ -69,6 +75,58 @@ def _build(mx, case):
     elif case == "mobilenet":
         net = mx.gluon.model_zoo.vision.mobilenet0_25()
         shape, classes = (16, 3, 64, 64), 1000
+    elif case == "densenet":  # CIFAR-style DenseNet-BC: 3 dense blocks of 6 layers, growth 16
+
+        class DenseLayer(mx.gluon.HybridBlock):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                with self.name_scope():
+                    self.body = nn.HybridSequential()
+                    self.body.add(nn.BatchNorm(), nn.Activation("relu"),
+                                  nn.Conv2D(64, 1, use_bias=False), nn.BatchNorm(),
+                                  nn.Activation("relu"),
+                                  nn.Conv2D(16, 3, padding=1, use_bias=False))  # fmt: skip
+
+            def hybrid_forward(self, F, x):
+                return F.concat(x, self.body(x), dim=1)
+
+        net = nn.HybridSequential()
+        net.add(nn.Conv2D(32, 3, padding=1, use_bias=False))
+        channels = 32
+        for block in range(3):
+            for _ in range(6):
+                net.add(DenseLayer())
+            channels += 6 * 16
+            if block < 2:
+                channels //= 2
+                net.add(nn.BatchNorm(), nn.Activation("relu"),
+                        nn.Conv2D(channels, 1, use_bias=False), nn.AvgPool2D(2))  # fmt: skip
+        net.add(nn.BatchNorm(), nn.Activation("relu"), nn.GlobalAvgPool2D(), nn.Dense(10))
+        shape, classes = (16, 3, 32, 32), 10
+    elif case == "se":  # a grouped 3x3 convolution with squeeze-and-excitation, and a classifier
+
+        class SEBlock(mx.gluon.HybridBlock):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                with self.name_scope():
+                    self.body = nn.HybridSequential()
+                    self.body.add(nn.Conv2D(64, 1, use_bias=False), nn.BatchNorm(),
+                                  nn.Activation("relu"),
+                                  nn.Conv2D(64, 3, padding=1, groups=8, use_bias=False),
+                                  nn.BatchNorm(), nn.Activation("relu"),
+                                  nn.Conv2D(64, 1, use_bias=False), nn.BatchNorm())  # fmt: skip
+                    self.squeeze = nn.Dense(16, activation="relu")
+                    self.excite = nn.Dense(64, activation="sigmoid")
+                    self.head = nn.Dense(10)
+
+            def hybrid_forward(self, F, x):
+                y = self.body(x)
+                scale = self.excite(self.squeeze(F.contrib.AdaptiveAvgPooling2D(y, output_size=1)))
+                y = F.relu(F.broadcast_mul(y, scale.reshape((0, 0, 1, 1))) + x)
+                return self.head(F.contrib.AdaptiveAvgPooling2D(y, output_size=1))
+
+        net = SEBlock()
+        shape, classes = (16, 64, 16, 16), 10
     elif case == "resnext":  # a ResNeXt bottleneck (32 groups of 4 channels) and a classifier
         net = nn.HybridSequential()
         net.add(nn.Conv2D(128, 1, use_bias=False), nn.BatchNorm(), nn.Activation("relu"),
@@ -167,6 +225,60 @@ def worker(cases, target):
     return res
 
 
+# ---- gluax's CPU lowerings on and off (one gluax process) -------------------------------------
+
+LOWERING_SWITCHES = {  # gluax._src.ops.nn attribute: (value off, value on)
+    "POINTWISE_LOWERING": (False, True),
+    "IM2COL_WEIGHT_GRAD_CHANNELS": (0, 4),
+    "MAX_POOL_TAPS": (False, True),
+}
+
+
+def compare_lowerings(cases, rounds, target):
+    """gluax only: each case's hybridized training step built once with this round's
+    convolution/pooling lowerings switched off (the previous lowering) and once on, timed
+    interleaved round by round in one process; returns {case: (best off, best on)} seconds."""
+    import gluax
+    from gluax._src.ops import nn as lowering
+
+    gluax.install_as_mxnet()
+    import mxnet as mx
+
+    steps = {}
+    for case in cases:
+        for on in (False, True):
+            for name, values in LOWERING_SWITCHES.items():
+                setattr(lowering, name, values[on])
+            mx.random.seed(0)
+            net, x, y = _build(mx, case)
+            net.initialize(mx.init.Xavier())
+            net.hybridize(static_alloc=True, static_shape=True)
+            loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+            trainer = mx.gluon.Trainer(
+                net.collect_params(), "sgd", {"learning_rate": 0.01, "momentum": 0.9}
+            )
+
+            def train(net=net, x=x, y=y, loss_fn=loss_fn, trainer=trainer, case=case):
+                with mx.autograd.record():
+                    loss = loss_fn(net(x), y)
+                loss.backward()
+                trainer.step(x.shape[1] if case == "lstm" else x.shape[0])
+                loss.wait_to_read()
+                mx.nd.waitall()
+                return loss
+
+            for _ in range(2):  # compiled with this setting of the switches
+                train()
+            steps[case, on] = train
+    for name, values in LOWERING_SWITCHES.items():
+        setattr(lowering, name, values[True])
+    best = {}
+    for _ in range(rounds):
+        for key, fn in steps.items():
+            best[key] = min(best.get(key, float("inf")), _time(fn, lambda out: None, target))
+    return {case: (best[case, False], best[case, True]) for case in cases}
+
+
 # ---- the driver -------------------------------------------------------------------------------
 
 
@@ -218,6 +330,9 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--target", type=float, default=0.3, help="seconds timed per case and round")
     ap.add_argument("--mxnet-python", default="/opt/mxvenv/bin/python")
+    ap.add_argument("--compare-lowerings", action="store_true",
+                    help="gluax only: hybridized training steps with this round's CPU "
+                         "convolution/pooling lowerings off and on")  # fmt: skip
     args = ap.parse_args(argv)
     cases = [c for c in args.cases.split(",") if c]
     unknown = sorted(set(cases) - set(CASES))
@@ -230,6 +345,13 @@ def main(argv=None):
             gluax.install_as_mxnet()
         print(json.dumps(worker(cases, args.target)))
         return None
+    if args.compare_lowerings:
+        res = compare_lowerings(cases, args.rounds, args.target)
+        print("| case | hybridized train, lowerings off ms | on ms | on/off |")
+        print("|---|---:|---:|---:|")
+        for case, (off, on) in res.items():
+            print(f"| {DESCRIBE[case]} | {off * 1e3:.2f} | {on * 1e3:.2f} | {on / off:.2f}x |")
+        return res
     rows = drive(cases, args.rounds, args.target, args.mxnet_python)
     print_table(rows)
     return rows

@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax.custom_derivatives import SymbolicZero
 
 from gluax._src.engine.base import OperatorError, check_shape
 from gluax._src.engine.registry import register as _register
@@ -159,6 +160,10 @@ def convolution(
         y = _conv2d_depthwise_sum(data, weight.astype(data.dtype), s, p, d, out_spatial)
     elif _use_grouped_im2col_grad(nsp, num_group, c, last) and data.dtype in (jnp.float32, jnp.float64):
         y = _conv2d_grouped(data, weight.astype(data.dtype), s, p, d, num_group, out_spatial)
+    elif _use_pointwise_matmul(nsp, num_group, k, last):
+        y = _conv2d_pointwise(data, weight.astype(data.dtype), s, p)
+    elif _use_im2col_weight_grad(nsp, num_group, c, last) and data.dtype in _FLOATS:
+        y = _conv2d_im2col_weight_grad(data, weight.astype(data.dtype), s, p, d, out_spatial)
     else:
         y = lax.conv_general_dilated(
             data,
@@ -281,6 +286,101 @@ def _conv2d_grouped(x, w, s, p, d, groups, out):
         return jax.vjp(lambda a, b: _conv2d_grouped_im2col(a, b, s, p, d, groups, out), *res)[1](ct)
 
     f.defvjp(lambda x, w: (conv(x, w), (x, w)), backward)
+    return f(x, w)
+
+
+# 1x1 convolutions (MobileNet's pointwise layers, ResNet's projection shortcuts) are one matmul
+# over the channel axis. XLA CPU's convolution took 1.1-3x the time of that matmul forward and
+# 1.2-2x for each gradient (MobileNet 0.25 and ResNet-18 1x1 layers at 3x64x64 batch 16, measured
+# interleaved in one process); its autodiff is the two gradient matmuls, forward mode works.
+# On CPU every 2-D NCHW ungrouped 1x1 convolution (undilated, any stride and padding) is that
+# matmul.
+POINTWISE_LOWERING = True  # a switch for benchmarks/bench_mxnet.py --compare-lowerings
+
+
+def _use_pointwise_matmul(nsp: int, groups: int, k: tuple[int, ...], last: bool) -> bool:
+    return (
+        POINTWISE_LOWERING
+        and nsp == 2
+        and groups == 1
+        and k == (1, 1)
+        and not last
+        and jax.default_backend() == "cpu"
+    )
+
+
+def _conv2d_pointwise(x, w, s, p):
+    """NCHW 1x1 convolution: a strided view of the padded input times ``weight[:, :, 0, 0]``."""
+    if p != (0, 0):
+        x = jnp.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
+    if s != (1, 1):
+        x = x[:, :, :: s[0], :: s[1]]
+    return jnp.einsum("nchw,oc->nohw", x, w[:, :, 0, 0])
+
+
+# Convolutions over few input channels (an image's 1-3 channels: LeNet's first layer, a ResNet
+# stem): XLA CPU computes the weight gradient as a convolution whose window is the whole output
+# map, 1.4-1.5x the time of one matmul of the stacked input patches with the output gradient
+# (LeNet's 1x5x5 layer at 64x28x28, ResNet's 3x7x7 stem at 16x64x64, measured interleaved in
+# one process); the data gradient and forward stay XLA's (the im2col forms of those measured
+# slower there). A custom JVP keeps forward mode and second order: the tangent is XLA's
+# convolution of the data tangent plus the im2col matmul of the weight tangent, and reverse
+# mode transposes each term (so the weight gradient is the matmul).
+IM2COL_WEIGHT_GRAD_CHANNELS = 4  # input channels at or below which it is used (0: never)
+_FLOATS = (jnp.float32, jnp.float64)
+
+
+def _use_im2col_weight_grad(nsp: int, groups: int, channels: int, last: bool) -> bool:
+    return (
+        nsp == 2
+        and groups == 1
+        and channels <= IM2COL_WEIGHT_GRAD_CHANNELS
+        and not last
+        and jax.default_backend() == "cpu"
+    )
+
+
+def _conv2d_im2col_weight_grad(x, w, s, p, d, out):
+    """NCHW convolution: XLA's forward and data gradient, the im2col matmul's weight gradient."""
+    o, c, kh, kw = w.shape
+    ho, wo = out
+
+    def conv(x, w):
+        return lax.conv_general_dilated(
+            x, w, s, [(q, q) for q in p], rhs_dilation=d,
+            dimension_numbers=("NCHW", "OIHW", "NCHW"),
+        )  # fmt: skip
+
+    def by_patches(x, tw):
+        # patches laid out (C*kh*kw, N*Ho*Wo): the weight gradient is one (O, NHW) x (NHW, CK)
+        # matmul with the output gradient, no transposed copy of the patches
+        xt = jnp.pad(jnp.swapaxes(x, 0, 1), ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
+        cols = jnp.stack(
+            [
+                xt[:, :, i * d[0] : i * d[0] + (ho - 1) * s[0] + 1 : s[0],
+                   j * d[1] : j * d[1] + (wo - 1) * s[1] + 1 : s[1]]  # fmt: skip
+                for i in range(kh)
+                for j in range(kw)
+            ],
+            axis=1,
+        ).reshape(c * kh * kw, -1)
+        y = lax.dot_general(tw.reshape(o, c * kh * kw), cols, (((1,), (0,)), ((), ())))
+        return jnp.swapaxes(y.reshape(o, x.shape[0], ho, wo), 0, 1)
+
+    f = jax.custom_jvp(conv)
+
+    def jvp(primals, tangents):
+        (x, w), (tx, tw) = primals, tangents
+        y = f(x, w)
+        ty = None
+        if not isinstance(tx, SymbolicZero):
+            ty = conv(tx, w)
+        if not isinstance(tw, SymbolicZero):
+            term = by_patches(x, tw)
+            ty = term if ty is None else ty + term
+        return y, (jnp.zeros_like(y) if ty is None else ty)
+
+    f.defjvp(jvp, symbolic_zeros=True)
     return f(x, w)
 
 
@@ -450,6 +550,53 @@ def _pool_window_counts(
     return counts
 
 
+# Max pooling's gradient on XLA CPU (select-and-scatter, rewritten there as an argmax
+# reduce-window over four index arrays plus a scatter) took ~15 of LeNet's ~48 ms training step.
+# On CPU, 2-D NCHW max pooling keeps XLA's forward and takes a custom JVP: the tangent is, per
+# kernel offset, the strided slice of the data tangent where that offset holds the window's
+# first maximum (row-major order, the element MXNet and select-and-scatter pick on ties);
+# reverse mode transposes the slices into one padded sum. Forward mode and second order work.
+MAX_POOL_TAPS = True  # a switch for benchmarks/bench_mxnet.py --compare-lowerings
+
+
+def _use_max_pool_taps(nsp: int, last: bool) -> bool:
+    return MAX_POOL_TAPS and nsp == 2 and not last and jax.default_backend() == "cpu"
+
+
+def _max_pool2d_taps(x, k, s, padding):
+    """Max pooling of NCHW floating ``x`` (``-inf`` padding) with the first-maximum JVP."""
+    window, strides = (1, 1, *k), (1, 1, *s)
+    lowest = np.array(-np.inf, x.dtype)
+
+    def pool(x):
+        return lax.reduce_window(x, lowest, lax.max, window, strides, padding)
+
+    f = jax.custom_jvp(pool)
+
+    def jvp(primals, tangents):
+        (x,), (tx,) = primals, tangents
+        y = f(x)
+        ho, wo = y.shape[2:]
+        xp = lax.pad(x, lowest, [(lo, hi, 0) for lo, hi in padding])
+        tp = jnp.pad(tx, padding)
+
+        def tap(a, i, j):
+            return a[:, :, i : i + (ho - 1) * s[0] + 1 : s[0], j : j + (wo - 1) * s[1] + 1 : s[1]]
+
+        ty, taken = None, None
+        for i in range(k[0]):
+            for j in range(k[1]):
+                hit = tap(xp, i, j) == y
+                first = hit if taken is None else hit & ~taken
+                taken = hit if taken is None else taken | hit
+                term = jnp.where(first, tap(tp, i, j), 0)
+                ty = term if ty is None else ty + term
+        return y, ty
+
+    f.defjvp(jvp)
+    return f(x)
+
+
 @_register("Pooling")
 def pooling(
     data: jax.Array,
@@ -524,7 +671,10 @@ def pooling(
             lowest = np.array(np.iinfo(data.dtype).min, data.dtype)
             return lax.reduce_window(data, lowest, lax.max, window, strides, padding)
         lowest = np.array(-np.inf, data.dtype)  # a concrete init selects the differentiable max
-        out = lax.reduce_window(data, lowest, lax.max, window, strides, padding)
+        if _use_max_pool_taps(nsp, last):
+            out = _max_pool2d_taps(data, k, s, padding)
+        else:
+            out = lax.reduce_window(data, lowest, lax.max, window, strides, padding)
         # MXNet starts from the lowest finite value: a window wholly in the padding gives it.
         return jnp.maximum(out, np.array(jnp.finfo(data.dtype).min, data.dtype))
     if pool_type == "lp":
