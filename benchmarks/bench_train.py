@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import time
 from typing import Any, Callable
 
@@ -167,6 +168,74 @@ def report(results: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+# ---- first calls in fresh processes, empty and warm compilation cache ---------------------------
+
+FIRST_CASES = ("raw", "fused", "hybrid")
+
+
+def _first_call_process(model: str, case: str) -> float:
+    """(in a fresh process) Seconds of the first call of one training step: tracing and
+    compilation (or loading from the persistent cache), and the step itself."""
+    fn = dict((k, b) for k, _, b in CASES)[case](model)
+    t0 = time.perf_counter()
+    _block(fn())
+    return time.perf_counter() - t0
+
+
+def first_calls(models: list[str], cases: tuple[str, ...] = FIRST_CASES, repeat: int = 1) -> dict:
+    """First-call seconds of each (model, case) in fresh processes: ``"empty"`` with a new,
+    empty compilation cache directory, then ``"warm"`` with the directory that run filled
+    (gluax's persistent cache, ``GLUAX_COMPILATION_CACHE``, is on by default; it also serves
+    the raw-JAX process, which imports gluax for its parameters). Processes alternate case by
+    case; with ``repeat`` > 1 the best of the repeats is kept."""
+    import tempfile
+
+    out: dict = {}
+    for model in models:
+        for _ in range(repeat):
+            for case in cases:
+                with tempfile.TemporaryDirectory(prefix="gluax-first-") as cache:
+                    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+                    path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+                    env = dict(os.environ, GLUAX_COMPILATION_CACHE=cache, PYTHONPATH=path)
+                    for phase in ("empty", "warm"):
+                        cmd = [sys.executable, os.path.abspath(__file__), "--first-call-of",
+                               f"{model}:{case}"]  # fmt: skip
+                        r = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                                           check=False)  # fmt: skip
+                        if r.returncode != 0:
+                            raise RuntimeError(f"first call of {model}/{case} failed:\n"
+                                               f"{r.stderr[-2000:]}")  # fmt: skip
+                        t = float(r.stdout.strip().splitlines()[-1])
+                        k = (model, case, phase)
+                        out[k] = min(t, out.get(k, float("inf")))
+    return out
+
+
+def first_call_report(first: dict) -> str:
+    """The markdown table of ``first_calls``: seconds and ratios to raw jax.jit's first call."""
+    models = list(dict.fromkeys(m for m, _, _ in first))
+    lines = ["First call in a fresh process (s; ratio to raw jax.jit's first call), compilation "
+             "cache empty / warm:", "",
+             "| network | raw jax.jit empty | warm | gluax fused empty | warm | gluax hybridized "
+             "loop empty | warm |",
+             "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for m in models:
+        cells = []
+        for case in FIRST_CASES:
+            for phase in ("empty", "warm"):
+                t = first.get((m, case, phase))
+                raw = first.get((m, "raw", phase))
+                if t is None:
+                    cells.append("-")
+                elif case == "raw":
+                    cells.append(f"{t:.2f}")
+                else:
+                    cells.append(f"{t:.2f} ({t / raw:.2f}x)")
+        lines.append(f"| {bm.TITLES[m]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--models", default="mlp,lenet,resnet18,tiny")
@@ -177,7 +246,14 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--json", default="", help="also write the raw results here")
     ap.add_argument("--resnet-raw-eager", action="store_true",
                     help="also time ResNet-18 through raw JAX eager value_and_grad (slow)")
+    ap.add_argument("--first-calls", action="store_true",
+                    help="also time first calls in fresh processes, cache empty and warm")
+    ap.add_argument("--first-call-of", default="", help=argparse.SUPPRESS)  # model:case
     args = ap.parse_args(argv)
+    if args.first_call_of:
+        model, case = args.first_call_of.split(":")
+        print(_first_call_process(model, case))
+        return {}
     global RESNET_RAW_EAGER
     RESNET_RAW_EAGER = args.resnet_raw_eager
     print(f"# {machine()}")
@@ -189,6 +265,10 @@ def main(argv: list[str] | None = None) -> dict:
                                      set(filter(None, args.skip.split(","))))  # fmt: skip
         print(f"# {model} done in {time.perf_counter() - t0:.0f} s, {load()}", flush=True)
     print(report(results))
+    if args.first_calls:
+        first = first_calls(args.models.split(","))
+        print()
+        print(first_call_report(first))
     print(f"# end: {load()}")
     if args.json:
         with open(args.json, "w") as f:
