@@ -342,7 +342,24 @@ def run_backward_graph(heads: list[Any], head_grads: list[Any], variables: list[
 DEFER = [True]  # switch (benchmarks and tests compare both ways)
 DEFER_MAX_NODES = 24  # larger graphs (eager networks op by op) walk node by node
 DEFER_MAX_PLANS = 64  # distinct graph structures compiled; beyond this, walk node by node
-_PLANS: set[Any] = set()
+_PLANS: dict[tuple[Any, ...], Plan] = {}
+
+
+class Plan:
+    """A deferred backward's static structure, interned (one object per distinct graph):
+    hashed once and compared by identity, so the jitted programs keyed by it find their
+    compiled code without comparing the whole structure on every step."""
+
+    __slots__ = ("t", "_hash")
+
+    def __init__(self, t: tuple[Any, ...]) -> None:
+        self.t, self._hash = t, hash(t)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: Any) -> bool:
+        return self is other
 
 
 def _refs_of_attribute() -> int:
@@ -400,11 +417,11 @@ def _pure_of(node: Node) -> tuple[Any, Any] | None:
     return OpBackward(op, key, diff, len(vals), container), (list(rng), list(vals))
 
 
-def walk(plan: tuple[Any, ...], node_args: list[Any], seeds: list[Any], bufs: list[Any]) -> list[Any]:
+def walk(plan: Plan, node_args: list[Any], seeds: list[Any], bufs: list[Any]) -> list[Any]:
     """The backward pass of ``plan`` as a pure function (traced into one program): the final
     gradient of every variable (cast to its dtype, added to its buffer for ``'add'``), None
     for a variable no gradient reached."""
-    fns, ins, avals, heads, vmeta = plan
+    fns, ins, avals, heads, vmeta = plan.t
     node_cts: list[list[Any]] = [[None] * len(a) for a in avals]
     var_cts: list[Any] = [None] * len(vmeta)
 
@@ -450,14 +467,14 @@ class PendingBackward:
     the nodes' arrays, the head gradients, and the variables it writes."""
 
     def __init__(
-        self, plan: tuple[Any, ...], node_args: list[Any], seeds: list[Any], infos: list[VarInfo]
+        self, plan: Plan, node_args: list[Any], seeds: list[Any], infos: list[VarInfo]
     ) -> None:
         self.plan, self.node_args, self.seeds = plan, node_args, seeds
         self.infos: list[VarInfo] | None = infos
         for info in infos:
             info.pending = self
 
-    def take(self) -> tuple[tuple[Any, ...], list[Any], list[Any], list[Any], list[VarInfo]]:
+    def take(self) -> tuple[Plan, list[Any], list[Any], list[Any], list[VarInfo]]:
         """Detach this pass from its variables and hand over what a program needs:
         (plan, node arrays, seeds, 'add' buffers, variables). It runs at most once."""
         infos = self.infos
@@ -530,15 +547,15 @@ def defer_backward(heads: list[Any], head_grads: list[Any]) -> PendingBackward |
     ins = tuple(tuple(code(e) for e in n.inputs) for n in order)
     avals = tuple(tuple((tuple(s), jnp.dtype(d)) for s, d in n.out_avals) for n in order)
     vmeta = tuple((i.grad_req, jnp.dtype(i.dtype)) for i in infos)
-    plan = (tuple(f for f, _ in pures), ins, avals, head_codes, vmeta)
+    key = (tuple(f for f, _ in pures), ins, avals, head_codes, vmeta)
     try:
-        hash(plan)
-    except TypeError:
+        plan = _PLANS.get(key)
+    except TypeError:  # an unhashable attribute somewhere: not deferred
         return None
-    if plan not in _PLANS:
+    if plan is None:
         if len(_PLANS) >= DEFER_MAX_PLANS:
             return None
-        _PLANS.add(plan)
+        plan = _PLANS[key] = Plan(key)
     seeds = []
     for h, hg in zip(heads, head_grads):
         if hg is None:

@@ -815,7 +815,7 @@ class HybridBlock(Block):
         """A compiled forward that also returns its VJP: one node on the autograd tape."""
         if self._jit_vjp is None:
             self._jit_vjp = jax.jit(self._pure_vjp, static_argnums=(4, 5, 7))
-        self._last_call = (tree, vals)
+        self.__dict__["_last_call"] = (tree, vals)  # (plain attribute: skips __setattr__)
         diff_idx = tuple(tracked)
         diff_vals = [vals[i] for i in diff_idx]
         other = [None if i in diff_idx else v for i, v in enumerate(vals)]
