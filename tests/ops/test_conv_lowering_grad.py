@@ -134,3 +134,18 @@ def test_max_pool_ties_go_to_the_first_maximum_in_row_major_order():
     grad = back(jnp.asarray([[[[10.0, 20.0]]]]))[0]
     np.testing.assert_array_equal(np.asarray(y), [[[[2.0, 0.0]]]])
     np.testing.assert_array_equal(np.asarray(grad), [[[[0, 10, 20, 0], [0, 0, 0, 0]]]])
+
+
+def test_grouped_convolution_keeps_forward_mode():
+    # the grouped (not depthwise) im2col backward is a custom JVP: jax.jvp works as for lax's
+    x = jnp.asarray(RNG.randn(2, 6, 6, 5).astype("float32"))
+    w = jnp.asarray(RNG.randn(6, 2, 3, 3).astype("float32"))
+    ours = lambda x, w: N.convolution(
+        x, w, kernel=(3, 3), num_filter=6, pad=(1, 1), num_group=3, no_bias=True
+    )
+    ref = lambda x, w: lax.conv_general_dilated(
+        x, w, (1, 1), [(1, 1), (1, 1)], dimension_numbers=("NCHW", "OIHW", "NCHW"),
+        feature_group_count=3,
+    )  # fmt: skip
+    assert "custom_jvp_call" in _prims(ours, x, w)
+    _check_all_modes(ours, ref, (x, w))

@@ -272,7 +272,10 @@ def _conv2d_grouped_im2col(x, w, s, p, d, groups, out):
 
 
 def _conv2d_grouped(x, w, s, p, d, groups, out):
-    """NCHW grouped convolution: XLA's forward, the im2col form's backward."""
+    """NCHW grouped convolution: XLA's forward, the im2col form's backward.
+
+    A custom JVP (the tangent is the im2col form's, which reverse mode transposes into its
+    gradients) rather than a custom VJP, so that forward mode works too."""
 
     def conv(x, w):
         return lax.conv_general_dilated(
@@ -280,12 +283,24 @@ def _conv2d_grouped(x, w, s, p, d, groups, out):
             dimension_numbers=("NCHW", "OIHW", "NCHW"), feature_group_count=groups,
         )  # fmt: skip
 
-    f = jax.custom_vjp(conv)
+    def by_patches(x, w):
+        return _conv2d_grouped_im2col(x, w, s, p, d, groups, out)
 
-    def backward(res, ct):
-        return jax.vjp(lambda a, b: _conv2d_grouped_im2col(a, b, s, p, d, groups, out), *res)[1](ct)
+    f = jax.custom_jvp(conv)
 
-    f.defvjp(lambda x, w: (conv(x, w), (x, w)), backward)
+    def jvp(primals, tangents):
+        (x, w), (tx, tw) = primals, tangents
+        y = f(x, w)
+        ty = None
+        if not isinstance(tx, SymbolicZero):
+            ty = by_patches(tx, w)
+        if not isinstance(tw, SymbolicZero):
+            # under jax.checkpoint reverse mode keeps x, not its kh*kw-times larger patches
+            term = jax.checkpoint(by_patches)(x, tw)
+            ty = term if ty is None else ty + term
+        return y, (jnp.zeros_like(y) if ty is None else ty)
+
+    f.defjvp(jvp, symbolic_zeros=True)
     return f(x, w)
 
 
@@ -376,7 +391,7 @@ def _conv2d_im2col_weight_grad(x, w, s, p, d, out):
         if not isinstance(tx, SymbolicZero):
             ty = conv(tx, w)
         if not isinstance(tw, SymbolicZero):
-            term = by_patches(x, tw)
+            term = jax.checkpoint(by_patches)(x, tw)  # reverse mode keeps x, not the patches
             ty = term if ty is None else ty + term
         return y, (jnp.zeros_like(y) if ty is None else ty)
 
