@@ -4,9 +4,11 @@ from gluax._src import ops as _ops  # noqa: F401  (fills the operator registry)
 from gluax._src.engine.namespace import op_function as _op_function
 from gluax._src.engine.namespace import op_names as _op_names
 from gluax._src.engine.ndarray import NDArray as NDArray
-from gluax._src.engine.serialization import load as load
+from gluax._src.engine.serialization import load_frombuffer as load_frombuffer
+from gluax._src.engine.serialization import nd_load as load
 from gluax._src.engine.serialization import save as save
 from gluax._src.engine.sync import waitall as waitall
+from gluax._src.ops.extra_ops import reset_arrays as reset_arrays
 from gluax._src.ops.creation import arange as arange
 from gluax._src.ops.creation import array as array
 from gluax._src.ops.creation import empty as empty

@@ -1,7 +1,8 @@
 """``mx.nd.utils``: array creation, ``save`` and ``load``."""
 
 from gluax._src.compat.absent import absent_attribute as _absent_attribute
-from gluax._src.engine.serialization import load as load
+from gluax._src.engine.serialization import load_frombuffer as load_frombuffer
+from gluax._src.engine.serialization import nd_load as load
 from gluax._src.engine.serialization import save as save
 from gluax._src.ops.creation import array as array
 from gluax._src.ops.creation import empty as empty

@@ -103,10 +103,6 @@ _names(FFI, "gluax.ndarray.NDArray.__getitem__ (indexing is jax's)", "mxnet.ndar
 _names(FFI, "gluax.ndarray.NDArray.__getitem__ (indexing is jax's)", "mxnet.ndarray",
        "get_indexing_dispatch_code get_oshape_of_gather_nd_op "
        "indexing_key_expand_implicit_axes")
-_names(FFI, "mx.nd.load (reads MXNet's .params/.nd files)", "mxnet.ndarray.utils",
-       "load_frombuffer")
-_names(FFI, "mx.nd.load (reads MXNet's .params/.nd files)", "mxnet.ndarray",
-       "load_frombuffer")
 _names(FFI, "the operator registry (gluax._src.engine.registry.register)",
        "mxnet.ndarray.register", "use_np_shape")
 _names(FUSED, "mx.gluon.Trainer with an mx.optimizer class, or any optax transformation "

@@ -237,6 +237,36 @@ class NDArray:
             raise TracerValueError(TRACER_VALUE.format(what="asnumpy()"))
         return np.array(self._value)
 
+    def __setstate__(self, state: Any) -> None:
+        """Restore from a pickle: gluax's own state, or MXNet's ``{'handle': bytes}`` (the raw
+        array record of MXNet's ``__getstate__``). An array MXNet saved on a GPU loads onto
+        that GPU when JAX sees it and onto the CPU otherwise, as MXNet's loader does."""
+        if isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], dict):
+            state = state[1]  # object.__getstate__ of a class with __slots__: (None, slots)
+        if not isinstance(state, dict):
+            raise TypeError(f"NDArray.__setstate__: expected a dict, got {type(state).__name__}.")
+        if "handle" not in state:
+            self._value, self._ctx = state["_value"], state["_ctx"]
+            self._ag = state.get("_ag")
+            return
+        from gluax._src.engine.serialization import loads_record
+
+        self._ag = None
+        if state["handle"] is None:
+            self._value, self._ctx = jnp.zeros((0,), jnp.float32), current_context()
+            return
+        arr, (dev_type, dev_id) = loads_record(state["handle"])
+        if arr is None:
+            raise MXNetError("NDArray.__setstate__: the record holds an array without a shape.")
+        try:
+            ctx = Context(Context.devtype2str.get(dev_type, "cpu"), dev_id)
+            device = ctx.jax_device
+        except MXNetError:
+            ctx = Context("cpu", 0)
+            device = ctx.jax_device
+        arr = arr.astype(jax.dtypes.canonicalize_dtype(arr.dtype), copy=False)
+        self._value, self._ctx = jax.device_put(arr, device), ctx
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         """``np.asarray(x)`` / ``np.array(x)``: the data as a numpy array (numpy 2 needs this)."""
         out = self.asnumpy()

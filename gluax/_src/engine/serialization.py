@@ -107,6 +107,8 @@ def reading(reader: str, fname: Any, expected: str) -> Iterator[None]:
 class _Reader:
     def __init__(self, buf: bytes, fname: str) -> None:
         self.buf, self.pos, self.fname = buf, 0, fname
+        self.magics: list[int] = []  # each record's magic: V3 marks numpy-shape semantics
+        self.contexts: list[tuple[int, int]] = []  # each record's (dev_type, dev_id)
 
     def fail(self, what: str, expected: str, got: Any = None, hint: str = "") -> FileFormatError:
         return FileFormatError(
@@ -145,6 +147,7 @@ def _read_shape(r: _Reader, dim_fmt: str = "q") -> tuple[int, ...] | None:
 
 def _read_array(r: _Reader) -> np.ndarray | None:
     magic = r.unpack("I", "array magic")
+    r.magics.append(magic)
     if magic in (V2, V3):
         stype = r.unpack("i", "storage type")
         if stype in (1, 2):
@@ -171,7 +174,7 @@ def _read_array(r: _Reader) -> np.ndarray | None:
             return None
         dims = r.unpack("I" * ndim, "shape")
         shape = (dims,) if isinstance(dims, int) else tuple(dims)
-    r.unpack("ii", "context")
+    r.contexts.append(r.unpack("ii", "context"))
     flag = r.unpack("i", "dtype flag")
     if flag not in TYPE_FLAGS:
         raise r.fail("dtype flag", f"one of MXNet's type flags 0-{max(TYPE_FLAGS)}", flag)
@@ -192,13 +195,44 @@ def _read_array(r: _Reader) -> np.ndarray | None:
     return data.astype(dt.newbyteorder("="))
 
 
-def loads(buf: bytes, fname: str = "<bytes>") -> dict[str, np.ndarray] | list[np.ndarray]:
-    """Parse an NDArray-list file's bytes into numpy arrays (dict if named, else list)."""
+def loads(
+    buf: bytes, fname: str = "<bytes>", *, check_np_shape: bool = False
+) -> dict[str, np.ndarray] | list[np.ndarray]:
+    """Parse an NDArray-list file's bytes into numpy arrays (dict if named, else list).
+
+    With ``check_np_shape``, refuse as MXNet's ``nd.load`` does an array saved under the
+    other shape semantics (see ``check_semantics``)."""
     with reading("nd.load", fname, "an MXNet NDArray file"):
-        return _loads(buf, fname)
+        return _loads(buf, fname, check_np_shape)
 
 
-def _loads(buf: bytes, fname: str) -> dict[str, np.ndarray] | list[np.ndarray]:
+NP_SHAPE_SAVED = (
+    "nd.load: {fname!r}: array {i} was saved in numpy shape semantics (shape {shape}) and must be "
+    "loaded in them: wrap the load in `with mx.np_shape(True):` (or call npx.set_np())."
+)
+LEGACY_SAVED = (
+    "nd.load: {fname!r}: array {i} was not saved in numpy shape semantics but is loaded in them: "
+    "wrap the load in `with mx.np_shape(False):`."
+)
+
+
+def check_semantics(fname: str, magics: list[int], arrays: list[np.ndarray]) -> None:
+    """MXNet's rule: a record written under numpy shape semantics (V3) loads only under them,
+    and an older record only outside them. gluax writes a 0-d array outside numpy shape
+    semantics as V3 (V2 cannot hold one), so a V3 0-d record loads in both."""
+    from gluax._src.engine.npmode import is_np_shape
+
+    np_shape = is_np_shape()
+    for i, (magic, a) in enumerate(zip(magics, arrays)):
+        if magic == V3 and not np_shape and a.ndim > 0:
+            raise MXNetError(NP_SHAPE_SAVED.format(fname=fname, i=i, shape=a.shape))
+        if magic != V3 and np_shape:
+            raise MXNetError(LEGACY_SAVED.format(fname=fname, i=i))
+
+
+def _loads(
+    buf: bytes, fname: str, check_np_shape: bool = False
+) -> dict[str, np.ndarray] | list[np.ndarray]:
     r = _Reader(buf, fname)
     header = r.unpack("Q", "header")
     if header != LIST_MAGIC:
@@ -240,22 +274,26 @@ def _loads(buf: bytes, fname: str) -> dict[str, np.ndarray] | list[np.ndarray]:
         raise r.fail("names", "distinct names", f"{dup[:5]} more than once")
     if r.pos != len(buf):
         raise r.fail("end of file", "the end of the file", f"{len(buf) - r.pos} more bytes")
+    if check_np_shape:
+        check_semantics(fname, r.magics, arrays)
     if names:
         return dict(zip(names, arrays))  # type: ignore[arg-type]
     return arrays  # type: ignore[return-value]
 
 
-def _write_array(f: BinaryIO, arr: np.ndarray) -> None:
+def _write_array(
+    f: BinaryIO, arr: np.ndarray, np_shape: bool = False, device: tuple[int, int] = (1, 0)
+) -> None:
     name = arr.dtype.name
     if name not in FLAG_OF:
         raise TypeError(f"nd.save: dtype {name} has no MXNet type flag.")
-    if arr.ndim == 0:
-        # V2 cannot hold a 0-d array; V3 (numpy-shape mode) can.
-        f.write(struct.pack("<Iii", V3, 0, 0))
-    else:
-        f.write(struct.pack("<Iii", V2, 0, arr.ndim))
+    # MXNet writes V3 under numpy shape semantics, V2 outside them; V2 cannot hold a 0-d
+    # array, so gluax writes one as V3 in either mode.
+    magic = V3 if np_shape or arr.ndim == 0 else V2
+    f.write(struct.pack("<Iii", magic, 0, arr.ndim))
+    if arr.ndim:
         f.write(struct.pack("<" + "q" * arr.ndim, *arr.shape))
-    f.write(struct.pack("<iii", 1, 0, FLAG_OF[name]))
+    f.write(struct.pack("<iii", *device, FLAG_OF[name]))
     data = arr.view("<u2") if name == "bfloat16" else arr.astype(arr.dtype.newbyteorder("<"))
     f.write(np.ascontiguousarray(data).tobytes())
 
@@ -287,10 +325,13 @@ def dumps(data: Any) -> bytes:
         raise TypeError(
             f"nd.save: data must be an NDArray, a list or a dict, got {type(data).__name__}."
         )
+    from gluax._src.engine.npmode import is_np_shape
+
+    np_shape = is_np_shape()
     f = io.BytesIO()
     f.write(struct.pack("<QQQ", LIST_MAGIC, 0, len(arrays)))
     for a in arrays:
-        _write_array(f, a)
+        _write_array(f, a, np_shape)
     f.write(struct.pack("<Q", len(names)))
     for k in names:
         b = k.encode("utf-8")
@@ -394,7 +435,40 @@ def save(fname: str, data: Any) -> None:
     atomic_write(fname, dumps(data))
 
 
-def load(fname: str, ctx: Any = None) -> dict[str, NDArray] | list[NDArray]:
+def nd_load(fname: str, ctx: Any = None) -> dict[str, NDArray] | list[NDArray]:
+    """Load NDArrays saved by ``nd.save`` (gluax's or MXNet's): ``mx.nd.load``.
+
+    As MXNet, an array saved under numpy shape semantics (``with mx.np_shape(True)``) loads
+    only under them and one saved outside them only outside them (``MXNetError``); gluax's
+    own Gluon loaders (``load_parameters``) accept both.
+
+    Parameters
+    ----------
+    fname : str
+        The file.
+    ctx : Context, default the current context
+        gluax only: where the arrays are placed.
+
+    Returns
+    -------
+    list of NDArray, or dict of str to NDArray
+    """
+    return load(fname, ctx, check_np_shape=True)
+
+
+def load_frombuffer(buf: bytes | bytearray | memoryview) -> dict[str, NDArray] | list[NDArray]:
+    """``mx.nd.load_frombuffer``: ``nd.load`` of a file's bytes (what ``nd.save`` wrote).
+
+    Raises ``MXNetError`` (a ``FileFormatError``) for truncated or foreign bytes, and as
+    ``nd.load`` for arrays saved under the other shape semantics."""
+    if not isinstance(buf, (bytes, bytearray, memoryview)):
+        raise TypeError(f"load_frombuffer: buf must be bytes, got {type(buf).__name__}.")
+    return _place(loads(bytes(buf), "<buffer>", check_np_shape=True), None)
+
+
+def load(
+    fname: str, ctx: Any = None, *, check_np_shape: bool = False
+) -> dict[str, NDArray] | list[NDArray]:
     """Load a file written by ``nd.save`` / ``save_parameters`` (gluax's or MXNet's)."""
     from gluax._src.engine.context import as_context
 
@@ -406,7 +480,13 @@ def load(fname: str, ctx: Any = None) -> dict[str, NDArray] | list[NDArray]:
         raise IsADirectoryError(f"nd.load: {fname!r} is a folder, not a file.")
     with open(fname, "rb") as f:
         buf = f.read()
-    raw = loads(buf, fname)
+    return _place(loads(buf, fname, check_np_shape=check_np_shape), place)
+
+
+def _place(raw: dict[str, np.ndarray] | list[np.ndarray], ctx: Any) -> Any:
+    from gluax._src.engine.context import as_context
+
+    place = as_context(ctx)
 
     def conv(a: np.ndarray | None) -> Any:
         if a is None:
@@ -417,3 +497,25 @@ def load(fname: str, ctx: Any = None) -> dict[str, NDArray] | list[NDArray]:
     if isinstance(raw, dict):
         return {k: conv(v) for k, v in raw.items()}
     return [conv(v) for v in raw]
+
+
+def dumps_record(arr: NDArray) -> bytes:
+    """One array as MXNet's raw record (``MXNDArraySaveRawBytes``: no list header), the
+    ``'handle'`` bytes of MXNet's ``NDArray.__getstate__``."""
+    import io
+
+    f = io.BytesIO()
+    ctx = arr.context
+    _write_array(f, _to_numpy(arr, 0), device=(ctx.device_typeid, ctx.device_id))
+    return f.getvalue()
+
+
+def loads_record(buf: bytes) -> tuple[np.ndarray | None, tuple[int, int]]:
+    """Parse one raw array record (MXNet's pickled ``'handle'``): the array (None for an
+    array without a shape) and the (device type, device id) it was saved from."""
+    with reading("NDArray.__setstate__", "<state>", "an MXNet NDArray record"):
+        r = _Reader(bytes(buf), "<state>")
+        a = _read_array(r)
+        if r.pos != len(r.buf):
+            raise r.fail("end of record", "the end", f"{len(r.buf) - r.pos} more bytes")
+        return a, (r.contexts[-1] if r.contexts else (1, 0))

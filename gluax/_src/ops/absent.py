@@ -43,8 +43,6 @@ _add(DEPRECATED, "mx.nd.BatchNorm", "BatchNorm_v1")
 _add(DEPRECATED, "mx.nd.Convolution", "Convolution_v1")
 _add(DEPRECATED, "mx.nd.Pooling", "Pooling_v1")
 _add(DEPRECATED, "mx.nd.slice or mx.nd.slice_like", "Crop")
-_add(DEPRECATED, "mx.nd.pick", "choose_element_0index")
-_add(DEPRECATED, "mx.nd.one_hot with mx.nd.where", "fill_element_0index")
 _add(DEPRECATED, "mx.nd.one_hot", "_onehot_encode")
 
 # --- Sparse storage (row_sparse / csr): gluax arrays are dense. ------------------------------
@@ -131,7 +129,6 @@ _add(INTERNAL, "mx.nd.split_v2", "_split_v2")
 _add(INTERNAL, "mx.nd.contrib.foreach", "_foreach")
 _add(INTERNAL, "mx.nd.contrib.while_loop", "_while_loop")
 _add(INTERNAL, "mx.nd.contrib.cond", "_cond")
-_add(INTERNAL, "x[:] = 0 (gluon.Trainer zeroes gradients itself)", "reset_arrays")
 # MXNet's CamelCase spellings of the binary operators, used by old symbol files.
 for _camel, _op in (
     ("_Plus", "_plus"), ("_Minus", "_minus"), ("_Mul", "_mul"), ("_Div", "_div"),

@@ -179,3 +179,27 @@ def gradientmultiplier(data: jax.Array, *, scalar: float = 1.0) -> jax.Array:
     array([-0.5, -0.5], dtype=float32)
     """
     return _identity_scaled(data, float(scalar))
+
+
+def reset_arrays(*data: Any, num_arrays: int) -> list[Any]:
+    """Set every array in ``data`` to zero in place (MXNet's ``reset_arrays``, which Gluon's
+    Trainer used to zero gradients). ``num_arrays`` must equal ``len(data)``; only
+    floating-point arrays are accepted, as in MXNet. Returns an empty list, as MXNet's."""
+    from gluax._src.engine.ndarray import NDArray
+
+    if num_arrays != len(data):
+        raise OperatorError(
+            f"reset_arrays: num_arrays={num_arrays} but {len(data)} arrays were given."
+        )
+    for i, a in enumerate(data):
+        if not isinstance(a, NDArray):
+            raise TypeError(f"reset_arrays: argument {i} must be an NDArray, got "
+                            f"{type(a).__name__}.")
+        if not jnp.issubdtype(a.data.dtype, jnp.floating):
+            raise OperatorError(
+                f"reset_arrays: argument {i} has dtype {a.data.dtype.name}; only floating-point "
+                "arrays can be reset, as in MXNet."
+            )
+    for a in data:
+        a._set_value(jnp.zeros_like(a.data))
+    return []

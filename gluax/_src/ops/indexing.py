@@ -184,6 +184,35 @@ def pick(
     return out if keepdims else jnp.squeeze(out, ax)
 
 
+def _check_rows(name: str, data: jax.Array, **vectors: jax.Array) -> None:
+    if data.ndim != 2:
+        raise OperatorError(f"{name}: lhs must be 2-D, got shape {tuple(data.shape)}.")
+    for arg, v in vectors.items():
+        if tuple(v.shape) != (data.shape[0],):
+            raise OperatorError(
+                f"{name}: {arg} must have shape ({data.shape[0]},) (one entry per row of lhs "
+                f"{tuple(data.shape)}), got {tuple(v.shape)}."
+            )
+
+
+@register("choose_element_0index")
+def choose_element_0index(lhs: jax.Array, rhs: jax.Array) -> jax.Array:
+    """MXNet's deprecated ``out[i] = lhs[i, rhs[i]]`` for a 2-D ``lhs``: ``pick`` along axis 1
+    (indices truncated to integers and clipped into range, as MXNet's)."""
+    _check_rows("choose_element_0index", lhs, rhs=rhs)
+    return pick(lhs, rhs, axis=1)
+
+
+@register("fill_element_0index")
+def fill_element_0index(lhs: jax.Array, mhs: jax.Array, rhs: jax.Array) -> jax.Array:
+    """MXNet's deprecated ``out = lhs; out[i, rhs[i]] = mhs[i]`` for a 2-D ``lhs``; a row
+    whose index is out of range keeps its values, as in MXNet."""
+    _check_rows("fill_element_0index", lhs, mhs=mhs, rhs=rhs)
+    idx = _int_index(rhs)
+    hit = jnp.arange(lhs.shape[1], dtype=jnp.int32)[None, :] == idx[:, None]
+    return jnp.where(hit, mhs.astype(lhs.dtype)[:, None], lhs)
+
+
 @register("batch_take")
 def batch_take(a: jax.Array, indices: jax.Array) -> jax.Array:
     """``a[i, indices[i]]`` for each row ``i`` of the 2-D array ``a`` (indices clipped to the
