@@ -83,3 +83,54 @@ def test_interpreter_exit_reaps_the_fork_server():
     )
     assert out.returncode == 0, out.stderr
     assert "still running" not in out.stderr, out.stderr
+
+
+_ALIAS_MODULE = '''
+import sys
+
+import numpy as np
+
+import mxnet as mx
+
+
+class Squares(mx.gluon.data.Dataset):
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, i):
+        return np.array([i * i, float("jax" in sys.modules)], dtype="float32")
+'''
+
+
+def test_worker_unpickles_dataset_from_module_that_imports_mxnet_alias(tmp_path, monkeypatch):
+    # MXNet's own test_gluon_data defines its datasets in a module saying ``import mxnet``;
+    # under gluax.install_as_mxnet() the workers must resolve that import too.
+    import gluax
+
+    (tmp_path / "alias_squares.py").write_text(_ALIAS_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    gluax.install_as_mxnet()
+    try:
+        import alias_squares
+
+        loader = DataLoader(alias_squares.Squares(), batch_size=3, num_workers=2)
+        got = np.concatenate([b.asnumpy() for b in loader])
+    finally:
+        gluax.uninstall_mxnet_alias()
+        sys.modules.pop("alias_squares", None)
+    np.testing.assert_array_equal(got[:, 0], np.arange(6) ** 2)
+    # the dataset's module named mxnet, so the workers completed gluax (JAX included)
+    assert got[:, 1].tolist() == [1.0] * 6
+
+
+def test_worker_without_mxnet_names_does_not_import_jax_under_alias():
+    import gluax
+
+    gluax.install_as_mxnet()
+    try:
+        got = np.concatenate(
+            [b.asnumpy() for b in DataLoader(_probe_dataset(), batch_size=4, num_workers=1)]
+        )
+    finally:
+        gluax.uninstall_mxnet_alias()
+    assert got[:, 0].tolist() == [0.0] * 8

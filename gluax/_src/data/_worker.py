@@ -19,8 +19,9 @@ then, in that worker.
 
 Messages on the worker's socket (``multiprocessing.connection`` framing):
 
-* main -> worker: ``(sys.path, cwd)``; the pickled ``(dataset, batchify_fn, numpy_items)``;
-  the worker's seed; then ``(ticket, indices)`` per batch, ``None`` to stop;
+* main -> worker: ``(sys.path, cwd, whether the mxnet alias is installed)``; the pickled
+  ``(dataset, batchify_fn, numpy_items)``; the worker's seed; then ``(ticket, indices)`` per
+  batch, ``None`` to stop;
 * worker -> main: ``(ticket, True, batch)`` or ``(ticket, False, (exception or None,
   traceback text))``.
 
@@ -187,6 +188,32 @@ def to_wire(obj: Any) -> Any:
     return obj
 
 
+def _install_mxnet_alias() -> None:
+    """``gluax.install_as_mxnet()`` in a worker, whose ``gluax`` is the bare package of
+    ``BOOT`` (given the module spec that the alias's finder looks up)."""
+    import importlib.machinery
+
+    pkg = sys.modules["gluax"]
+    if getattr(pkg, "__spec__", None) is None:
+        spec = importlib.machinery.ModuleSpec("gluax", None, is_package=True)
+        spec.submodule_search_locations = list(pkg.__path__)
+        pkg.__spec__ = spec
+    pkg.install_as_mxnet()
+
+
+class _LazyMXNetAlias:
+    """A meta-path finder that installs gluax's ``mxnet`` alias when something in the worker
+    first imports ``mxnet`` (a dataset class defined in such a module), so that workers
+    whose datasets never name ``mxnet`` do not import JAX."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != "mxnet" and not fullname.startswith("mxnet."):
+            return None
+        sys.meta_path.remove(self)
+        _install_mxnet_alias()  # puts the alias's own finder first
+        return sys.meta_path[0].find_spec(fullname, path, target)
+
+
 def main(fd: int) -> None:
     from multiprocessing.connection import Connection
 
@@ -200,9 +227,11 @@ def main(fd: int) -> None:
     # Ctrl-C reaches the whole process group; the main process stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn = Connection(fd)
-    path, cwd = conn.recv()
+    path, cwd, alias = conn.recv()
     sys.path[:] = path
     os.chdir(cwd)
+    if alias:  # the main process ran gluax.install_as_mxnet()
+        sys.meta_path.insert(0, _LazyMXNetAlias())
     dataset, batchify_fn, use_numpy = pickle.loads(conn.recv_bytes())
     seed = conn.recv()
     np_random.seed(seed)

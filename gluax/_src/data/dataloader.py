@@ -225,7 +225,10 @@ class _ProcessPool:
                     )
             finally:
                 theirs.close()
-            mine.send((list(sys.path), os.getcwd()))
+            # A dataset defined in code that says ``import mxnet`` under gluax's alias
+            # unpickles only where the alias is installed too.
+            alias = getattr(sys.modules.get("mxnet"), "_gluax", None) is not None
+            mine.send((list(sys.path), os.getcwd(), alias))
             mine.send_bytes(payload)
             mine.send((base + i) % 2**32)
             self.procs.append(proc)
