@@ -84,3 +84,27 @@ def test_stack_with_residual_on_symbols_matches_eager(rng):
     eager, _ = stack.unroll(2, x, layout="NTC", merge_outputs=True)
     (got,) = _eval(out, stack.collect_params(), {"data": x})
     np.testing.assert_allclose(got, eager.asnumpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_unroll_symbol_with_valid_length_matches_eager(rng):
+    cell = rnn.RNNCell(3, prefix="v_")
+    data, valid = mx.sym.var("data"), mx.sym.var("valid_length")
+    out, states = cell.unroll(4, data, valid_length=valid, merge_outputs=True, layout="NTC")
+    group = mx.sym.Group([out, states[0]])
+    _, outs, _ = group.infer_shape(data=(2, 4, 5), valid_length=(2,))
+    assert outs == [(2, 4, 3), (2, 3)]
+
+    x = mx.nd.array(rng.standard_normal((2, 4, 5)).astype(np.float32))
+    vl = mx.nd.array([2, 4])
+    cell.initialize(mx.init.Uniform(0.5))
+    eager_out, eager_states = cell.unroll(4, x, valid_length=vl, merge_outputs=True)
+    got_out, got_state = _eval(group, cell.collect_params(), {"data": x, "valid_length": vl})
+    np.testing.assert_allclose(got_out, eager_out.asnumpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got_state, eager_states[0].asnumpy(), rtol=1e-5, atol=1e-6)
+    assert np.all(got_out[0, 2:] == 0)
+
+
+def test_context_default_ctx_is_current_context_with_mxnet_deprecation():
+    with pytest.warns(DeprecationWarning, match="default_ctx has been deprecated"):
+        ctx = mx.Context.default_ctx
+    assert ctx == mx.current_context()

@@ -12,7 +12,22 @@ from gluax._src.engine.state import STATE
 _GPU_PLATFORMS = ("gpu", "cuda", "rocm")
 
 
-class Context:
+class _ContextType(type):
+    @property
+    def default_ctx(cls) -> Context:
+        """MXNet's deprecated ``Context.default_ctx``: the current context."""
+        import warnings
+
+        warnings.warn(
+            "Context.default_ctx has been deprecated. Please use "
+            "mx.current_context() instead.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return current_context()
+
+
+class Context(metaclass=_ContextType):
     """A device, as MXNet names it: ``Context('cpu', 0)``, ``Context('gpu', 1)``.
 
     Parameters
