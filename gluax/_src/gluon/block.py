@@ -581,6 +581,8 @@ class HybridBlock(Block):
                 f"input, got {[type(a).__name__ for a in (x,) + args]}."
             )
         if self._active and STATE.tracing == 0:
+            if args:
+                _check_one_context(self, (x,) + args)
             return self._call_cached((x,) + args)
         return self._forward_inline((x,) + args)
 
@@ -958,6 +960,17 @@ class _VjpBackward(NamedTuple):
 def _is_float(v: Any) -> bool:
     dt = v.dtype
     return dt.kind in "fc" or dt.name == "bfloat16"
+
+
+def _check_one_context(block: Any, args: tuple[Any, ...]) -> None:
+    """MXNet's rule: the inputs of a hybridized call all live on one context."""
+    ctxs = {a._ctx for a in jax.tree_util.tree_leaves(list(args), is_leaf=_is_nd)
+            if isinstance(a, NDArray)}  # fmt: skip
+    if len(ctxs) > 1:
+        raise HybridInputError(
+            f"{type(block).__name__} '{block.name}': a hybridized block takes inputs on one "
+            f"context, got {sorted(map(str, ctxs))}. Move them with x.as_in_context(ctx)."
+        )
 
 
 def _first_ctx(args: Any) -> Context | None:
