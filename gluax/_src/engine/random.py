@@ -11,9 +11,11 @@ from typing import Any
 
 import jax
 
+from gluax._src.engine.compile_cache import PersistentJit
 from gluax._src.engine.state import STATE
 
-_split2 = jax.jit(lambda k: tuple(jax.random.split(k)))
+# kept in gluax's executable cache: a warm process does not trace and lower it (~0.1 s)
+_split2 = PersistentJit(lambda k: tuple(jax.random.split(k)), "gluax.random.split2")
 
 
 class _GlobalKey:

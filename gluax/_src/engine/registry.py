@@ -5,9 +5,9 @@ An operator is written once as a pure function of jax arrays with static keyword
 
 * inside a trace (a hybridized call, or a user's own ``jax.jit``/``grad``/``vmap``): the
   function is called directly on the traced values;
-* eagerly, not recorded: a jitted function cached per (operator, attributes) (an ``_Eager``:
-  per input signature, an executable kept on disk by ``compile_cache`` when the persistent
-  cache is on, so that a later process skips tracing and lowering);
+* eagerly, not recorded: a jitted function cached per (operator, attributes) (a
+  ``compile_cache.PersistentJit``: per input signature, an executable kept on disk when the
+  persistent cache is on, so that a later process skips tracing and lowering);
 * eagerly under ``autograd.record()`` with a tracked input: a jitted forward-with-VJP, cached
   the same way, whose VJP closure becomes one node on the tape (the VJP of the operator under
   ``jax.checkpoint``: its residuals are the inputs, see ``_remat``).
@@ -50,102 +50,8 @@ def _plain(v: Any) -> bool:
     return isinstance(v, type) and v.__module__ == "builtins"
 
 
-def _signature_text(sig: tuple[Any, ...]) -> str:
-    """An input signature (``_Eager``'s) as text for the executable cache's key."""
-    parts = []
-    for s in sig:
-        if isinstance(s, tuple):
-            aval = s[0]
-            weak = "w" if aval.weak_type else ""
-            parts.append(f"{aval.dtype.name}{list(aval.shape)}{weak}")
-        else:
-            parts.append(s.__name__)
-    return ",".join(parts)
-
-
-_DEFAULT_DEVICE: list[Any] = []
-
-
-def _default_device() -> Any:
-    if not _DEFAULT_DEVICE:
-        _DEFAULT_DEVICE.append(jax.devices()[0])
-    return _DEFAULT_DEVICE[0]
-
-
-class _Eager:
-    """An operator's eager program for one attribute set: ``jax.jit`` of it, and per input
-    signature (avals, device placement, Python scalar types) the callable to run. With the
-    persistent compilation cache on, a signature seen for the first time in this process is
-    looked up in gluax's executable cache (``compile_cache.load_executable``): a hit loads the
-    executable and skips tracing and lowering (resnet18's eager programs: ~3-20 ms each to
-    load, against tens to hundreds of ms to trace and lower); a miss compiles ahead of time and
-    stores it. Later calls of a known signature cost a tuple and a dict lookup more than the
-    jitted call (~0.5 us). Inputs on another device than the default one, or ops whose
-    attributes do not print the same in every process, just use the jitted function."""
-
-    __slots__ = ("jit", "by_sig", "name")
-
-    def __init__(self, fn: Callable[..., Any], name: str | None) -> None:
-        self.jit = jax.jit(fn)
-        self.by_sig: dict[Any, Callable[..., Any]] = {}
-        self.name = name  # the program's identity in the cache, None: not cached
-
-    def __call__(self, *args: Any) -> Any:
-        try:
-            sig = tuple(
-                [(a.aval, a.sharding) if isinstance(a, jax.Array) else type(a) for a in args]
-            )
-            f = self.by_sig.get(sig)
-        except Exception:  # noqa: BLE001 -- tracers and the unexpected: the jitted path
-            return self.jit(*args)
-        if f is None:
-            f = self._resolve(sig, args)
-        return f(*args)
-
-    def lower(self, *args: Any, **kwargs: Any) -> Any:
-        return self.jit.lower(*args, **kwargs)
-
-    def _cache_size(self) -> int:
-        """Programs this operator and attribute set holds: jitted signatures and executables
-        (compiled ahead of time or loaded from the cache)."""
-        return self.jit._cache_size() + sum(1 for f in self.by_sig.values() if f is not self.jit)
-
-    def _resolve(self, sig: tuple[Any, ...], args: tuple[Any, ...]) -> Callable[..., Any]:
-        f = self.jit
-        device = _default_device()
-        if (
-            self.name is not None
-            and _cc.compilation_cache_dir() is not None
-            and jax.config.jax_default_device in (None, device)
-            and all(
-                not isinstance(s, tuple) or s[1] == jax.sharding.SingleDeviceSharding(device)
-                for s in sig
-            )
-            and not any(isinstance(a, jax.core.Tracer) for a in args)
-        ):
-            key = _cc.executable_key(f"{self.name}|{_signature_text(sig)}", device)
-            in_tree = jax.tree_util.tree_structure((args, {}))
-            exe = _cc.load_executable(key, in_tree, device)
-            if exe is None:
-                try:
-                    exe, fresh = _cc.compile_fresh(self.jit, args)
-                except Exception:  # noqa: BLE001 -- the jitted call raises the real error
-                    return self.jit
-                if fresh:
-                    _cc.store_executable(key, exe)
-            f = _fast_call(exe)
-        self.by_sig[sig] = f
-        return f
-
-
-def _fast_call(exe: Any) -> Callable[..., Any]:
-    """The C++ call path of a ``jax.stages.Compiled`` (what its ``__call__`` creates on first
-    use and then forwards to, one Python frame less per call), or ``exe`` itself."""
-    try:
-        call = exe._executable.create_cpp_call(exe._params)
-    except Exception:  # noqa: BLE001 -- another JAX: the public call
-        return exe
-    return exe if call is None else call
+_Eager = _cc.PersistentJit
+_default_device = _cc.default_device
 
 
 def _freeze(v: Any) -> Any:
