@@ -3,17 +3,17 @@
 
 from gluax._src.compat.absent import absent_attribute as _absent_attribute
 from gluax._src.gluon.symbol import symbol_function as _symbol_function
-from gluax._src.ops.creation import exponential as exponential
-from gluax._src.ops.creation import normal as normal
-from gluax._src.ops.creation import randint as randint
-from gluax._src.ops.creation import randn as randn
-from gluax._src.ops.creation import shuffle as shuffle
-from gluax._src.ops.creation import uniform as uniform
-from gluax._src.ops.random_api import gamma as gamma
-from gluax._src.ops.random_api import generalized_negative_binomial as generalized_negative_binomial
-from gluax._src.ops.random_api import multinomial as multinomial
-from gluax._src.ops.random_api import negative_binomial as negative_binomial
-from gluax._src.ops.random_api import poisson as poisson
+from gluax._src.gluon.symbol_random import exponential as exponential
+from gluax._src.gluon.symbol_random import normal as normal
+from gluax._src.gluon.symbol_random import randint as randint
+from gluax._src.gluon.symbol_random import randn as randn
+from gluax._src.gluon.symbol_random import shuffle as shuffle
+from gluax._src.gluon.symbol_random import uniform as uniform
+from gluax._src.gluon.symbol_random import gamma as gamma
+from gluax._src.gluon.symbol_random import generalized_negative_binomial as generalized_negative_binomial
+from gluax._src.gluon.symbol_random import multinomial as multinomial
+from gluax._src.gluon.symbol_random import negative_binomial as negative_binomial
+from gluax._src.gluon.symbol_random import poisson as poisson
 
 
 def __getattr__(name: str):  # mx.sym.random.X_like is the registered operator _random_X_like

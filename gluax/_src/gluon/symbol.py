@@ -748,6 +748,8 @@ def dtype_flag(dtype: Any) -> int:
 
 def Group(symbols: Sequence[Symbol], create_fn: Any = None) -> Symbol:
     """One Symbol whose outputs are the outputs of ``symbols``, in order."""
+    if isinstance(symbols, Symbol) and not isinstance(symbols, _TracedSymbol):
+        symbols = list(symbols)  # MXNet iterates a Symbol over its outputs
     if not symbols or any(
         not isinstance(s, Symbol) or isinstance(s, _TracedSymbol) for s in symbols
     ):
