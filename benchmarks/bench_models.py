@@ -114,15 +114,16 @@ def gluax_net(model: str, hybrid: bool, resolve: bool = True) -> gluon.Block:
 
 
 def gluax_step(
-    model: str, mode: str, resolve: bool = True, defer: bool = True
+    model: str, mode: str, resolve: bool = True, defer: bool = True, fuse: bool = False
 ) -> Callable[[], Any]:
     """One gluax training step; ``mode`` is ``"eager"``, ``"hybrid"`` (the record/backward/step
     loop on a hybridized network) or ``"fused"`` (``trainer.compile_step``). ``resolve=False``
     leaves the deferred shapes to the first step (no inference forward is run and compiled
     first; the deferred initializers then draw other random values than the raw twin's).
     ``defer=False``: the loop's ``backward()`` walks the graph node by node at once instead of
-    running with the update as one program (``engine/tape.py``'s deferred backward), as before
-    issue 22."""
+    running as one program when the step reads the gradients (``engine/tape.py``'s deferred
+    backward), as before issue 22; ``fuse=True``: the deferred backward and the update run as
+    ONE program (``tape.FUSE_UPDATE``, off by default: measured slower on XLA CPU)."""
     net = gluax_net(model, hybrid=mode != "eager", resolve=resolve)
     xs, ys = data(model)
     x, y = nd.array(xs), nd.array(ys.astype(np.float32))
@@ -134,12 +135,12 @@ def gluax_step(
         return lambda: compiled(x, y)
 
     def step() -> Any:
-        _tape.DEFER[0] = defer
+        _tape.DEFER[0], _tape.FUSE_UPDATE[0] = defer, fuse
         with autograd.record():
             loss = loss_fn(net(x), y)
         loss.backward()
         trainer.step(xs.shape[0])
-        _tape.DEFER[0] = True
+        _tape.DEFER[0], _tape.FUSE_UPDATE[0] = True, False
         return loss
 
     return step

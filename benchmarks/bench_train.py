@@ -48,6 +48,9 @@ CASES: list[tuple[str, str, Callable[[str], Any]]] = [
      lambda m: bm.gluax_step(m, "hybrid", defer=False)),
     ("eager_nodefer", "gluax eager loop, backward not deferred",
      lambda m: bm.gluax_step(m, "eager", defer=False)),
+    # the deferred backward and the update as one program (tape.FUSE_UPDATE, off by default)
+    ("hybrid_fuse", "gluax hybridized loop, backward+update one program",
+     lambda m: bm.gluax_step(m, "hybrid", fuse=True)),
     # ResNet-18 op by op through jax.value_and_grad: ~6 s a step, ~75 s for the first; opt in
     ("raw_eager", "raw JAX eager value_and_grad (no jit)",
      lambda m: bm.raw_step(m, jit=False) if m != "resnet18" or RESNET_RAW_EAGER else None),
@@ -58,8 +61,8 @@ CASES: list[tuple[str, str, Callable[[str], Any]]] = [
     ("fwd_rec", "eager forward recorded", lambda m: bm.gluax_forward(m, recorded=True)),
 ]
 RESNET_RAW_EAGER = False
-STEP_CASES = ["raw", "fused", "hybrid", "eager", "hybrid_nodefer", "eager_nodefer", "raw_eager",
-              "nnx", "eqx"]
+STEP_CASES = ["raw", "fused", "hybrid", "eager", "hybrid_nodefer", "eager_nodefer", "hybrid_fuse",
+              "raw_eager", "nnx", "eqx"]
 
 
 def _block(out: Any) -> Any:
@@ -120,7 +123,8 @@ def bench_model(model: str, rounds: int, target: float, max_steps: int, skip: se
         one = _time(fn, 1)  # warm call, also sizes the rounds
         n[key] = int(max(1, min(max_steps, target / max(one, 1e-9))))
     ref = losses["raw"]
-    for key in ("fused", "hybrid", "eager", "hybrid_nodefer", "eager_nodefer", "raw_eager"):
+    for key in ("fused", "hybrid", "eager", "hybrid_nodefer", "eager_nodefer", "hybrid_fuse",
+                "raw_eager"):
         if key in losses and not np.isclose(losses[key], ref, rtol=1e-3):
             raise AssertionError(f"{model}: first loss of {key} ({losses[key]}) differs from raw "
                                  f"jax.jit's ({ref}); the twins are not the same network")

@@ -1,7 +1,7 @@
 """The record/backward/step loop with the deferred backward (``engine/tape.py``): a
-``backward()`` whose gradients are consumed only by the next ``trainer.step`` runs with the
-update as one program; every MXNet semantic of the loop must stay as the node-by-node walk
-gives it. Each case trains the same network both ways (``tape.DEFER`` on and off) and compares
+``backward()`` whose gradients are consumed only by the next ``trainer.step`` runs as one
+program, with the update (``tape.FUSE_UPDATE``) or before it; every MXNet semantic of the loop
+must stay as the node-by-node walk gives it. Each case trains the same network both ways (``tape.DEFER`` on and off) and compares
 parameters and gradients after the steps."""
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ def _net(hybrid, grad_req="write"):
 def _train(defer, body, hybrid=True, steps=3, grad_req="write", optimizer="sgd"):
     """Run ``body(net, trainer, loss_fn, x, y)`` ``steps`` times with the backward deferred or
     not; returns the parameters and gradients after the last step, and the trainer."""
-    old = tape.DEFER[0]
-    tape.DEFER[0] = defer
+    old = tape.DEFER[0], tape.FUSE_UPDATE[0]
+    tape.DEFER[0] = tape.FUSE_UPDATE[0] = defer  # deferred: with the update in one program
     try:
         net = _net(hybrid, grad_req)
         trainer = gluon.Trainer(net.collect_params(), optimizer,
@@ -47,7 +47,7 @@ def _train(defer, body, hybrid=True, steps=3, grad_req="write", optimizer="sgd")
         params = net.collect_params().values()
         return [p.data().asnumpy() for p in params], [p.grad().asnumpy() for p in params], trainer
     finally:
-        tape.DEFER[0] = old
+        tape.DEFER[0], tape.FUSE_UPDATE[0] = old
 
 
 def _same(body, **kw):
@@ -234,3 +234,25 @@ def test_user_held_gradient_buffer_is_written_at_backward():
         y = (x * x).sum()
     y.backward()
     np.testing.assert_array_equal(g.asnumpy(), [2, 4])
+
+
+def test_deferred_backward_without_the_fused_update():
+    # the default: the pending backward runs as one program when the step reads the gradients
+    old = tape.FUSE_UPDATE[0]
+    tape.FUSE_UPDATE[0] = False
+    try:
+        w0, g0, _ = _train(False, _plain)
+        tape.DEFER[0] = True
+        net = _net(True)
+        trainer = gluon.Trainer(net.collect_params(), "sgd",
+                                {"learning_rate": 0.1, "momentum": 0.9, "wd": 0.01})  # fmt: skip
+        for _ in range(3):
+            _plain(net, trainer, gluon.loss.SoftmaxCrossEntropyLoss(), nd.array(X), nd.array(Y))
+        assert trainer._jit_bwd_update is None
+        params = net.collect_params().values()
+        for a, p in zip(w0, params):
+            np.testing.assert_allclose(p.data().asnumpy(), a, rtol=1e-5, atol=1e-6)
+        for a, p in zip(g0, params):
+            np.testing.assert_allclose(p.grad().asnumpy(), a, rtol=1e-5, atol=1e-6)
+    finally:
+        tape.FUSE_UPDATE[0] = old

@@ -332,14 +332,18 @@ def run_backward_graph(heads: list[Any], head_grads: list[Any], variables: list[
 # ``backward()`` on a small graph whose every node has a pure backward (hybridized blocks,
 # recorded operators that keep only their inputs) does not run at once: each variable is
 # marked with a ``PendingBackward`` holding the graph's structure (static) and the nodes'
-# arrays. Reading or writing a gradient buffer runs it as one jitted program (one XLA call for
-# the whole backward instead of one per node); a ``Trainer.step`` that finds all its
-# gradients pending from the same backward runs backward and update as ONE program
-# (``Trainer._update``), which is what lets the record/backward/step loop run at the speed of
-# ``compile_step``. Anything else (``retain_graph``, ``autograd.grad``, large or dynamic
+# arrays. Reading or writing a gradient buffer (a ``Trainer.step`` does) runs it as one jitted
+# program (one XLA call for the whole backward instead of one per node); with ``FUSE_UPDATE``
+# a ``Trainer.step`` that finds all its gradients pending from the same backward runs backward
+# and update as ONE program (``Trainer._update_with_backward``). Anything else (``retain_graph``, ``autograd.grad``, large or dynamic
 # graphs, Python ``Function`` nodes) runs the node-by-node walk as before.
 
 DEFER = [True]  # switch (benchmarks and tests compare both ways)
+# switch: a Trainer.step runs a pending backward with its update as one program. Off by
+# default: on XLA CPU that program measured slower than the backward and the update as two
+# programs (MLP loop 1.38-2.06x raw jax.jit against 1.03-1.46x; donating the weights into a
+# program that also reads them for the backward cost most of it); see benchmarks/README.md.
+FUSE_UPDATE = [False]
 DEFER_MAX_NODES = 24  # larger graphs (eager networks op by op) walk node by node
 DEFER_MAX_PLANS = 64  # distinct graph structures compiled; beyond this, walk node by node
 _PLANS: dict[tuple[Any, ...], Plan] = {}

@@ -271,6 +271,10 @@ class Trainer:
     def _pending(self, active: list[int]) -> Any:
         """The deferred backward (``tape.PendingBackward``) that is to write the gradient of
         every parameter in ``active``, if one is (single-context parameters only)."""
+        from gluax._src.engine import tape as _tape
+
+        if not _tape.FUSE_UPDATE[0]:
+            return None
         pend = None
         for i in active:
             data = self._params[i]._data
