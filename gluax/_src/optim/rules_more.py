@@ -756,10 +756,12 @@ class SGLD(Optimizer):
         g = clip(rescale_grad * grad, clip_gradient)
         weight = weight - lr / 2 * (g + wd * weight) + normal(0, sqrt(lr))
 
-    The noise matches MXNet in distribution (not sample by sample). Its random key lives in
-    the state (MXNet: no state): it is drawn from gluax's global generator when the state is
-    created (so ``mx.random.seed`` makes a run repeatable) and split on every update, inside
-    the Trainer's compiled update.
+    In the Trainer's compiled update the noise matches MXNet in distribution (not sample by
+    sample): its random key lives in the state (MXNet: no state), drawn from gluax's global
+    generator when the state is created (so ``mx.random.seed`` makes a run repeatable) and
+    split on every update. The per-parameter ``update`` (the ``Updater`` API) draws the noise
+    as MXNet's does, ``mx.nd.random.normal(0, sqrt(lr), shape=weight.shape,
+    dtype=weight.dtype)`` from the global generator at each call, leaving the key alone.
 
     Parameters
     ----------
@@ -781,6 +783,20 @@ class SGLD(Optimizer):
             return w - lr / 2 * (g + wd * w) + jnp.sqrt(lr) * noise, key
 
         return Rule(init, apply)
+
+    def update(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
+        """Update ``weight`` in place, with noise drawn now from the global generator (MXNet's
+        per-parameter SGLD: after ``mx.random.seed(s)`` the noise is the sample
+        ``mx.nd.random.normal(0, sqrt(lr), shape, dtype)`` would give)."""
+        from gluax._src.ops.creation import normal
+
+        self._update_count(index)
+        lr, wd = self._get_lr(index), self._get_wd(index)
+        w = weight.data
+        g = _clip_set(grad.data.astype(w.dtype) * self.rescale_grad, self.clip_gradient)
+        noise = normal(0, float(np.sqrt(lr)), shape=weight.shape, dtype=weight.dtype,
+                       ctx=weight.context)
+        weight._set_value((w + (-lr / 2 * (g + wd * w) + noise.data)).astype(w.dtype))
 
 
 @register
