@@ -162,7 +162,7 @@ def convolution(
         y = _conv2d_grouped(data, weight.astype(data.dtype), s, p, d, num_group, out_spatial)
     elif _use_pointwise_matmul(nsp, num_group, k, last):
         y = _conv2d_pointwise(data, weight.astype(data.dtype), s, p)
-    elif _use_im2col_weight_grad(nsp, num_group, c, last) and data.dtype in _FLOATS:
+    elif _use_im2col_weight_grad(nsp, num_group, c, k, last) and data.dtype in _FLOATS:
         y = _conv2d_im2col_weight_grad(data, weight.astype(data.dtype), s, p, d, out_spatial)
     else:
         y = lax.conv_general_dilated(
@@ -333,23 +333,30 @@ def _conv2d_pointwise(x, w, s, p):
     return jnp.einsum("nchw,oc->nohw", x, w[:, :, 0, 0])
 
 
-# Convolutions over few input channels (an image's 1-3 channels: LeNet's first layer, a ResNet
-# stem): XLA CPU computes the weight gradient as a convolution whose window is the whole output
-# map, 1.4-1.5x the time of one matmul of the stacked input patches with the output gradient
-# (LeNet's 1x5x5 layer at 64x28x28, ResNet's 3x7x7 stem at 16x64x64, measured interleaved in
-# one process); the data gradient and forward stay XLA's (the im2col forms of those measured
-# slower there). A custom JVP keeps forward mode and second order: the tangent is XLA's
+# Convolutions over few input channels with large kernels (an image's 1-3 channels: LeNet's
+# 5x5 first layer, a ResNet 7x7 stem): XLA CPU computes the weight gradient as a convolution
+# whose window is the whole output map, 1.4-1.5x the time of one matmul of the stacked input
+# patches with the output gradient (LeNet's 1x5x5 layer at 64x28x28, ResNet's 3x7x7 stem at
+# 16x64x64, measured interleaved in one process; MobileNet's 3x3x3 stem measured 0.7x the other
+# way, so 3x3 kernels keep XLA's); the data gradient and forward stay XLA's (the im2col forms
+# of those measured slower there). A custom JVP keeps forward mode and second order: the tangent is XLA's
 # convolution of the data tangent plus the im2col matmul of the weight tangent, and reverse
 # mode transposes each term (so the weight gradient is the matmul).
 IM2COL_WEIGHT_GRAD_CHANNELS = 4  # input channels at or below which it is used (0: never)
 _FLOATS = (jnp.float32, jnp.float64)
 
 
-def _use_im2col_weight_grad(nsp: int, groups: int, channels: int, last: bool) -> bool:
+IM2COL_WEIGHT_GRAD_TAPS = 25  # ... and kernel offsets (kh*kw) at or above which
+
+
+def _use_im2col_weight_grad(
+    nsp: int, groups: int, channels: int, k: tuple[int, ...], last: bool
+) -> bool:
     return (
         nsp == 2
         and groups == 1
         and channels <= IM2COL_WEIGHT_GRAD_CHANNELS
+        and math.prod(k) >= IM2COL_WEIGHT_GRAD_TAPS
         and not last
         and jax.default_backend() == "cpu"
     )
