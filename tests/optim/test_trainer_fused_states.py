@@ -61,3 +61,22 @@ def test_changed_learning_rate_reaches_the_update():
         trainer.step(2)
         # d(sum)/d(bias) = batch 2, rescaled by 1/2: bias -= lr
         np.testing.assert_allclose(net.bias.data().asnumpy(), b0 - lr, rtol=1e-6, atol=1e-7)
+
+
+
+def test_weights_placed_differently_take_host_inputs():
+    # weights with different placements (here a mesh-replicated one beside a plain one): the
+    # per-step inputs stay numpy arrays, which jit places with each; the step still runs
+    net, trainer = _trainer("sgd", {"learning_rate": 0.1})
+    mesh = jax.sharding.Mesh(np.array(jax.devices()[:1]), ("d",))
+    rep = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
+    w = net.weight.data()
+    w._value = jax.device_put(w._value, rep)
+    assert trainer._common_place([0, 1]) is None
+    assert trainer._host_inputs(None, np.ones(2, np.float32))[0].__class__ is np.ndarray
+    with autograd.record():
+        loss = net(nd.ones((2, 2))).sum()
+    loss.backward()
+    b0 = net.bias.data().asnumpy()
+    trainer.step(2)
+    np.testing.assert_allclose(net.bias.data().asnumpy(), b0 - 0.1, rtol=1e-6)

@@ -230,6 +230,9 @@ class Trainer:
         ts = self._step_rows(slots, active)
         mask = np.asarray([i in on for i in slots])
         rescale = np.float32(self._optimizer.rescale_grad)
+        lrs, wds, rescale, ts, mask = self._host_inputs(
+            self._common_place(slots), lrs, wds, rescale, ts, mask
+        )
         if self._jit_update is None:
             # weights and optimizer state are donated: the update writes into their buffers
             self._jit_update = jax.jit(self._fused_update, donate_argnums=(0, 2))
@@ -249,6 +252,18 @@ class Trainer:
                 d._value = w if d is p._data[0] else jax.device_put(w, d._ctx.jax_device)
                 if i in on:
                     d._ag.fresh = False
+
+    def _common_place(self, slots: list[int]) -> Any:
+        """The one placement of every weight in ``slots``, or None when they differ (a model
+        split over devices); rechecked only when a parameter's contexts change."""
+        from gluax._src.gluon import parameter as _parameter_mod
+
+        key = (_parameter_mod.LAYOUT_VERSION[0], tuple(slots))
+        hit = self.__dict__.get("_place_cache")
+        if hit is None or hit[0] != key:
+            places = {self._params[i]._data[0]._value.sharding for i in slots}
+            hit = self._place_cache = (key, places.pop() if len(places) == 1 else None)
+        return hit[1]
 
     def _host_inputs(self, where: Any, *arrays: Any) -> list[Any]:
         """The update's small per-step inputs (learning rates, weight decays, rescale, step
@@ -299,8 +314,9 @@ class Trainer:
         ts = self._step_rows(slots, active)
         mask = np.asarray([i in on for i in slots])
         rescale = np.float32(self._optimizer.rescale_grad)
-        where = self._params[slots[0]]._data[0]._value.sharding
-        lrs, wds, rescale, ts, mask = self._host_inputs(where, lrs, wds, rescale, ts, mask)
+        lrs, wds, rescale, ts, mask = self._host_inputs(
+            self._common_place(slots), lrs, wds, rescale, ts, mask
+        )
         plan, args, seeds, bufs, infos = pend.take()
         weights = [self._params[i]._data[0]._value for i in slots]
         # a weight that is also a node's input (recorded operators keep their inputs) is passed
