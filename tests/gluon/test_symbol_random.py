@@ -45,7 +45,7 @@ def _value(text):
         return text
 
 
-@pytest.mark.parametrize("case", sorted(k for k in FX if k != "mxnet_version"))
+@pytest.mark.parametrize("case", sorted(k for k in FX if isinstance(FX[k], dict)))
 def test_sym_random_builds_mxnets_node(case):
     s = _cases()[case]()
     want = FX[case]
@@ -63,6 +63,7 @@ def test_sym_random_builds_mxnets_node(case):
     assert s.list_arguments() == want["arguments"]
     _, shapes, _ = s.infer_shape(**{n: (2,) for n in want["arguments"]})
     assert list(shapes[0]) == want["out_shape"]
+    assert s.list_outputs() == want["outputs"]
 
 
 def test_sym_random_nodes_sample_and_repeat_after_seed():
@@ -99,3 +100,11 @@ def test_group_of_a_multi_output_symbol_is_its_outputs():
     outs = g.eval(t=mx.nd.arange(6).reshape((2, 3)))
     np.testing.assert_array_equal([o.asnumpy().ravel().tolist() for o in outs],
                                   [[0, 3], [1, 4], [2, 5]])
+
+
+def test_rand_zipfian_symbol_has_mxnets_three_outputs():
+    g = mx.sym.Group(mx.sym.contrib.rand_zipfian(mx.sym.var("t"), 4, 10))
+    assert len(g.list_outputs()) == FX["rand_zipfian_outputs"]
+    exe = g.bind(mx.cpu(), {"t": mx.nd.array([1, 3], dtype="int32")})
+    exe.forward()
+    assert [o.shape for o in exe.outputs] == [(4,), (2,), (4,)]

@@ -110,6 +110,12 @@ def _n_outputs(op: str, attrs: dict[str, str]) -> tuple[int, int]:
         return 2, 2
     if op == "_histogram":
         return 2, 2  # (counts, bin edges)
+    if op == "_sample_multinomial" and a.get("get_prob"):
+        return 2, 2  # (samples, log-probabilities)
+    if op == "_sample_unique_zipfian":
+        return 2, 2  # (samples, number of tries)
+    if op == "_contrib_rand_zipfian":  # MXNet's Python function: three Symbols
+        return 3, 3
     if op == "Pooling" and a.get("pool_type", "max") == "max":
         return 2, 1  # MXNet's CPU (oneDNN) build keeps max pooling's workspace as an output
     if op == "LeakyReLU" and a.get("act_type") == "rrelu":
