@@ -141,3 +141,11 @@ def test_pickle_round_trip_keeps_value_and_context():
     b = pickle.loads(pickle.dumps(a))
     np.testing.assert_array_equal(b.asnumpy(), a.asnumpy())
     assert b.dtype == np.int32 and b.context == a.context
+
+
+def test_broadcast_like_refuses_empty_axes_as_mxnet():
+    assert ERR["broadcast_like_empty_axes"]
+    lhs, rhs = mx.nd.ones((1, 2)), mx.nd.ones((3, 2))
+    with pytest.raises(mx.MXNetError, match="broadcast_like: empty lhs_axes/rhs_axes"):
+        mx.nd.broadcast_like(lhs, rhs, lhs_axes=(), rhs_axes=())
+    assert mx.nd.broadcast_like(lhs, rhs).shape == (3, 2)

@@ -276,6 +276,11 @@ def broadcast_like(
             raise OperatorError(
                 f"broadcast_like: lhs_axes {la} and rhs_axes {ra} must have the same length."
             )
+        if not la:
+            raise OperatorError(
+                "broadcast_like: empty lhs_axes/rhs_axes are not allowed (as in MXNet); leave "
+                "both None to broadcast lhs to the shape of rhs."
+            )
         tgt = list(lhs.shape)
         for a, b in zip(la, ra):
             tgt[norm_axis("broadcast_like", a, lhs.ndim)] = rhs.shape[
