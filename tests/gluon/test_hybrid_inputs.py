@@ -26,3 +26,14 @@ def test_hybridized_inputs_on_two_contexts_raise_value_error():
         net(a, b)
     c = mx.nd.ones((3,), ctx=mx.cpu(1))
     np.testing.assert_array_equal(net(a, c).asnumpy(), [2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize("arg", ["stype", "grad_stype"])
+def test_parameter_unknown_storage_type_raises_assertion_and_value_error(arg):
+    # MXNet 1.9.1 asserts on an unknown storage type (its test_invalid_parameter_stype)
+    with pytest.raises(AssertionError, match=rf"'weight': {arg}='invalid' is not a storage"):
+        gluon.Parameter("weight", shape=(2, 2), **{arg: "invalid"})
+    with pytest.raises(ValueError):
+        gluon.Parameter("weight", shape=(2, 2), **{arg: "invalid"})
+    with pytest.raises(NotImplementedError, match="sparse storage"):
+        gluon.Parameter("weight", shape=(2, 2), **{arg: "row_sparse"})

@@ -66,6 +66,10 @@ DEFERRED = (
 LAYOUT_VERSION = [0]
 
 
+class StorageTypeError(ValueError, AssertionError):
+    """An unknown ``stype``/``grad_stype`` (MXNet asserts; a ValueError too)."""
+
+
 class ParamScope:
     """Traced stand-ins for parameters while a pure function is traced."""
 
@@ -122,6 +126,12 @@ class Parameter:
         stype: str = "default",
         grad_stype: str = "default",
     ) -> None:
+        for what, v in (("stype", stype), ("grad_stype", grad_stype)):
+            if v not in ("default", "row_sparse", "csr"):
+                raise StorageTypeError(
+                    f"Parameter {name!r}: {what}={v!r} is not a storage type; MXNet's are "
+                    "'default', 'row_sparse' and 'csr'."
+                )
         if stype != "default" or grad_stype != "default":
             raise NotImplementedError(
                 f"Parameter {name!r}: sparse storage (stype={stype!r}, grad_stype="
