@@ -214,8 +214,12 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} has no fused update rule.")
 
     def fused(self) -> bool:
-        """Whether the Trainer may use ``rule()`` (not when a subclass overrides ``update``)."""
-        return type(self).update is Optimizer.update and type(self)._rule is not Optimizer._rule
+        """Whether the Trainer may use ``rule()`` (not when a subclass overrides ``update``;
+        gluax's own optimizers mark the ``update`` they override for MXNet's per-parameter API
+        with ``_same_rule = True``)."""
+        update = type(self).update
+        same = update is Optimizer.update or getattr(update, "_same_rule", False)
+        return bool(same) and type(self)._rule is not Optimizer._rule
 
     def to_optax(self) -> optax.GradientTransformationExtraArgs:
         """This optimizer as an optax transformation with MXNet's exact update rule.
@@ -605,6 +609,20 @@ class RMSProp(Optimizer):
             return new, state
 
         return Rule(init, apply)
+
+    def create_state(self, index: Any, weight: NDArray) -> Any:
+        """MXNet's per-parameter state: ``(n, g, delta)`` when centered, else the 1-tuple
+        ``(n,)`` (the Trainer's compiled update keeps ``n`` bare)."""
+        state = super().create_state(index, weight)
+        return state if self.centered else (state,)
+
+    def update(self, index: Any, weight: NDArray, grad: NDArray, state: Any) -> None:
+        """As :meth:`Optimizer.update`, taking MXNet's ``(n,)`` state when not centered."""
+        if not self.centered and isinstance(state, (tuple, list)) and len(state) == 1:
+            state = state[0]
+        super().update(index, weight, grad, state)
+
+    update._same_rule = True  # type: ignore[attr-defined]  # the Trainer still fuses rule()
 
 
 @register

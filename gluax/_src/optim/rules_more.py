@@ -798,6 +798,8 @@ class SGLD(Optimizer):
                        ctx=weight.context)
         weight._set_value((w + (-lr / 2 * (g + wd * w) + noise.data)).astype(w.dtype))
 
+    update._same_rule = True  # type: ignore[attr-defined]  # the Trainer still fuses rule()
+
 
 @register
 class ccSGD(SGD):  # noqa: N801 - MXNet's name
