@@ -37,3 +37,38 @@ def test_parameter_unknown_storage_type_raises_assertion_and_value_error(arg):
         gluon.Parameter("weight", shape=(2, 2), **{arg: "invalid"})
     with pytest.raises(NotImplementedError, match="sparse storage"):
         gluon.Parameter("weight", shape=(2, 2), **{arg: "row_sparse"})
+
+
+class _MaybeAdd(gluon.HybridBlock):
+    def hybrid_forward(self, F, a, b):
+        if a is None:
+            return b * 2
+        if b is None:
+            return a * 3
+        return a + b
+
+
+def test_hybridized_block_keeps_its_first_none_pattern_until_hybridize():
+    x = mx.nd.array([1.0, 2.0])
+    net = _MaybeAdd()
+    net.hybridize()
+    np.testing.assert_array_equal(net(None, x).asnumpy(), [2.0, 4.0])
+    np.testing.assert_array_equal(net(None, x).asnumpy(), [2.0, 4.0])
+    with pytest.raises(ValueError, match=r"first called with inputs \[0\] None, now with \[\]"):
+        net(x, x)
+    net.hybridize()  # clears the compiled program and the remembered inputs, as in MXNet
+    np.testing.assert_array_equal(net(x, x).asnumpy(), [2.0, 4.0])
+    eager = _MaybeAdd()
+    for args, want in [((None, x), [2.0, 4.0]), ((x, x), [2.0, 4.0]), ((x, None), [3.0, 6.0])]:
+        np.testing.assert_array_equal(eager(*args).asnumpy(), want)
+
+
+@pytest.mark.parametrize("hybridize", [False, True])
+def test_mixing_ndarrays_and_symbols_raises_value_error(hybridize):
+    net = _Add()
+    if hybridize:
+        net.hybridize()
+    with pytest.raises(ValueError, match="mix NDArrays and Symbols"):
+        net(mx.nd.ones((2,)), mx.sym.var("a"))
+    with pytest.raises(ValueError, match="mix NDArrays and Symbols"):
+        net(mx.sym.var("a"), mx.nd.ones((2,)))

@@ -431,6 +431,7 @@ class HybridBlock(Block):
         self._uses_rng: dict[bool, bool] = {}
         self._compile_sigs: list[Any] = getattr(self, "_compile_sigs", [])
         self._trees: dict[int, Any] = {}
+        self._none_inputs: tuple[bool, ...] | None = None
         self._plan_cache: Any = None
         self._last_call: Any = None
         self._real_shape_cache: dict[Any, Any] = {}  # bucketing: unpadded output shapes
@@ -572,6 +573,11 @@ class HybridBlock(Block):
     def forward(self, x: Any, *args: Any) -> Any:
         """Run ``hybrid_forward``: compiled when hybridized (and not already inside a trace),
         else directly with ``F = mx.nd`` (or ``mx.sym`` inside a parent's trace)."""
+        if args and _mixes_symbols((x,) + args):
+            raise HybridInputError(
+                f"{type(self).__name__} '{self.name}': inputs mix NDArrays and Symbols; as in "
+                "MXNet, give a HybridBlock either NDArrays or Symbols."
+            )
         if type(x) is _GraphSymbol:  # net(mx.sym.var('data')): the Symbol of the graph
             return _symbol_block_forward(self, (x,) + args)
         if not isinstance(x, NDArray) and not self._active and _first_ctx((x,) + args) is None:
@@ -738,6 +744,21 @@ class HybridBlock(Block):
             plan = self._plan_cache = (trainable, aux, single, _parameter_mod.LAYOUT_VERSION[0])
         return plan[0], plan[1], plan[2]
 
+    def _check_none_inputs(self, args: tuple[Any, ...]) -> None:
+        # MXNet's CachedOp fixes which inputs are None at its first call; a later call with
+        # another pattern raises until hybridize() clears it (test_hybrid_block_none_args).
+        nones = tuple(a is None for a in args)
+        if self._none_inputs is None:
+            self._none_inputs = nones
+        elif nones != self._none_inputs:
+            first = [i for i, n in enumerate(self._none_inputs) if n]
+            now = [i for i, n in enumerate(nones) if n]
+            raise HybridInputError(
+                f"{type(self).__name__} '{self.name}': the hybridized block was first called "
+                f"with inputs {first} None, now with {now} None. As in MXNet, a hybridized "
+                "block keeps its first call's inputs; call hybridize() again to reset it."
+            )
+
     def _call_cached(self, args: tuple[Any, ...], valid: Any = None) -> Any:
         if valid is None and self._bucketing:
             return self._call_bucketed(args)
@@ -759,6 +780,7 @@ class HybridBlock(Block):
                     f"{type(self).__name__} '{self.name}': a HybridBlock needs at least one "
                     f"NDArray input, got {[type(a).__name__ for a in args]}."
                 )
+            self._check_none_inputs(args)
         if not self._initialized:
             self._ensure_initialized(args)
             for _, p in self._params_list():
@@ -960,6 +982,17 @@ class _VjpBackward(NamedTuple):
 def _is_float(v: Any) -> bool:
     dt = v.dtype
     return dt.kind in "fc" or dt.name == "bfloat16"
+
+
+def _mixes_symbols(args: tuple[Any, ...]) -> bool:
+    kinds = set()
+    for a in args:
+        for e in a if isinstance(a, (list, tuple)) else (a,):
+            if type(e) is _GraphSymbol:
+                kinds.add("sym")
+            elif isinstance(e, NDArray):
+                kinds.add("nd")
+    return len(kinds) == 2
 
 
 def _check_one_context(block: Any, args: tuple[Any, ...]) -> None:
