@@ -549,6 +549,19 @@ def defer_backward(heads: list[Any], head_grads: list[Any]) -> PendingBackward |
 
     head_codes = tuple(code(e) for e in entries)
     ins = tuple(tuple(code(e) for e in n.inputs) for n in order)
+    ctx = heads[0]._ctx
+    for h in heads[1:]:
+        if h._ctx != ctx:
+            return None  # several devices (split_and_load): one program cannot span them
+    for info in infos:
+        where = info._buf._ctx if info._buf is not None else (info._zeros or (None,) * 4)[3]
+        if where is None or where != ctx:
+            return None
+    place = heads[0]._value.sharding
+    for leaf in jax.tree_util.tree_leaves([a for _, a in pures]):
+        sh = getattr(leaf, "sharding", place)
+        if sh is not place and sh != place:
+            return None  # an array of the graph lives elsewhere (copyto inside the graph)
     avals = tuple(tuple((tuple(s), jnp.dtype(d)) for s, d in n.out_avals) for n in order)
     vmeta = tuple((i.grad_req, jnp.dtype(i.dtype)) for i in infos)
     key = (tuple(f for f, _ in pures), ins, avals, head_codes, vmeta)
