@@ -28,8 +28,8 @@ def _cases():
         "gamma_num": lambda: mx.sym.random.gamma(2.0, 3.0, shape=(2,)),
         "poisson_num": lambda: mx.sym.random.poisson(3.0, shape=(2,)),
         "negative_binomial_num": lambda: mx.sym.random.negative_binomial(3, 0.4, shape=(2,)),
-        "generalized_negative_binomial_num": lambda: (
-            mx.sym.random.generalized_negative_binomial(2.0, 0.5, shape=(2,))
+        "generalized_negative_binomial_num": lambda: mx.sym.random.generalized_negative_binomial(
+            2.0, 0.5, shape=(2,)
         ),
         "randint_num": lambda: mx.sym.random.randint(0, 5, shape=(3,)),
         "randn_num": lambda: mx.sym.random.randn(2, 3, loc=1.0, scale=2.0),
@@ -98,8 +98,9 @@ def test_group_of_a_multi_output_symbol_is_its_outputs():
     g = mx.sym.Group(s)
     assert len(g.list_outputs()) == 3
     outs = g.eval(t=mx.nd.arange(6).reshape((2, 3)))
-    np.testing.assert_array_equal([o.asnumpy().ravel().tolist() for o in outs],
-                                  [[0, 3], [1, 4], [2, 5]])
+    np.testing.assert_array_equal(
+        [o.asnumpy().ravel().tolist() for o in outs], [[0, 3], [1, 4], [2, 5]]
+    )
 
 
 def test_rand_zipfian_symbol_has_mxnets_three_outputs():

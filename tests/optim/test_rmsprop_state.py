@@ -11,8 +11,11 @@ import pytest
 
 import gluax as mx
 
-FX = np.load(os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures",
-                          "rmsprop_state", "rmsprop_state.npz"))
+FX = np.load(
+    os.path.join(
+        os.path.dirname(os.path.dirname(__file__)), "fixtures", "rmsprop_state", "rmsprop_state.npz"
+    )
+)
 CASES = {
     "plain": ({"wd": 0.05}, "float32"),
     "centered": ({"centered": True, "clip_gradient": 0.5}, "float32"),
