@@ -83,3 +83,14 @@ def test_seed_repeats_initialization_and_differs_between_seeds():
     a, b, c = weights(7), weights(7), weights(8)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 12345, 2**31 - 1, 2**31, 2**40])
+def test_host_made_seed_key_is_jaxs_key(seed):
+    # mx.random.seed makes the threefry key [0, seed] on the host (no program); keys outside
+    # [0, 2**31) still come from JAX
+    from gluax._src.engine import random as _random
+
+    ours, jaxs = _random._prng_key(seed), jax.random.PRNGKey(seed)
+    assert ours.dtype == jaxs.dtype and ours.shape == jaxs.shape
+    np.testing.assert_array_equal(np.asarray(ours), np.asarray(jaxs))

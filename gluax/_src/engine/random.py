@@ -18,6 +18,22 @@ from gluax._src.engine.state import STATE
 _split2 = PersistentJit(lambda k: tuple(jax.random.split(k)), "gluax.random.split2")
 
 
+def _prng_key(seed: int) -> Any:
+    """``jax.random.PRNGKey(seed)``, made on the host for JAX's default raw threefry keys and a
+    seed in [0, 2**31) (that key is ``[0, seed]``): no XLA program (JAX's seeding traces and
+    compiles two small ones, ~0.05-0.1 s of a script's first steps even from a warm cache).
+    Any other seed or key implementation asks JAX."""
+    if (
+        0 <= seed < 2**31
+        and jax.config.jax_default_prng_impl == "threefry2x32"
+        and not jax.config.jax_enable_custom_prng
+    ):
+        import numpy as np
+
+        return jax.device_put(np.array([0, seed], np.uint32))
+    return jax.random.PRNGKey(seed)
+
+
 class _GlobalKey:
     key: Any = None
     seed: int = 0
@@ -32,7 +48,7 @@ def seed(seed_state: int, ctx: Any = "all") -> None:
     if not isinstance(seed_state, (int,)) and not hasattr(seed_state, "__index__"):
         raise TypeError(f"mx.random.seed: seed must be an int, got {type(seed_state).__name__}.")
     _GLOBAL.seed = int(seed_state)
-    _GLOBAL.key = jax.random.PRNGKey(int(seed_state))
+    _GLOBAL.key = _prng_key(int(seed_state))
     # gluax-only: numpy's global generator too, which the data samplers draw from as in
     # MXNet (DataLoader(shuffle=True)); one mx.random.seed makes a run repeatable
     import numpy as np
@@ -61,7 +77,7 @@ def unused_key() -> Any:
     inference Dropout, a block that draws nothing), so no split of the global key is spent."""
     if not _UNUSED:
         with jax.ensure_compile_time_eval():  # may first be asked for inside a trace
-            _UNUSED.append(jax.random.PRNGKey(0))
+            _UNUSED.append(_prng_key(0))
     return _UNUSED[0]
 
 
@@ -72,6 +88,6 @@ def next_key() -> Any:
     # Under a user's own jax.jit (no key source), the global key must stay concrete.
     with jax.ensure_compile_time_eval():
         if _GLOBAL.key is None:
-            _GLOBAL.key = jax.random.PRNGKey(_GLOBAL.seed)
+            _GLOBAL.key = _prng_key(_GLOBAL.seed)
         _GLOBAL.key, sub = _split2(_GLOBAL.key)
     return sub
