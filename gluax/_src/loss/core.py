@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from gluax._src.gluon.block import HybridBlock
+from gluax._src.gluon.symbol import Symbol as _GraphSymbol
 
 
 def _apply_weighting(
@@ -25,6 +26,8 @@ def _apply_weighting(
 
 
 def _reshape_like(F: Any, x: Any, y: Any) -> Any:
+    if type(x) is _GraphSymbol or type(y) is _GraphSymbol:
+        return F.reshape_like(x, y)  # free-standing Symbols: shapes known only when bound
     if x.shape == y.shape:
         return x
     if x.size != y.size:
@@ -146,7 +149,8 @@ class SoftmaxCrossEntropyLoss(Loss):
         if not self._from_logits:
             pred = F.log_softmax(pred, axis=self._axis)
         if self._sparse_label:
-            self._check_sparse_label(pred.shape, label.shape)
+            if type(pred) is not _GraphSymbol:
+                self._check_sparse_label(pred.shape, label.shape)
             loss = -F._loss_pick(pred, label, axis=self._axis)
         else:
             label = _reshape_like(F, label, pred)
