@@ -585,6 +585,8 @@ def defer_backward(heads: list[Any], head_grads: list[Any]) -> PendingBackward |
     for node in order:  # freed, as by a backward that ran (MXNet: a second backward raises)
         node.backward_fn = node.replay = node.pure = None
     pend = PendingBackward(plan, [a for _, a in pures], seeds, infos)
+    for info in infos:  # reached by this backward (MXNet's _fresh_grad), even if it runs now
+        info.fresh = True
     if any(i._buf is not None and sys.getrefcount(i._buf) > _HELD_BY_INFO for i in infos):
         # user code holds a gradient buffer (mark_variables, a kept ``p.grad()``) and may read
         # it without asking its VarInfo: write the gradients now (still one program)
