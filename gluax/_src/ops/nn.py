@@ -605,14 +605,24 @@ def _max_pool2d_taps(x, k, s, padding):
         def tap(a, i, j):
             return a[:, :, i : i + (ho - 1) * s[0] + 1 : s[0], j : j + (wo - 1) * s[1] + 1 : s[1]]
 
-        ty, taken = None, None
-        for i in range(k[0]):
-            for j in range(k[1]):
-                hit = tap(xp, i, j) == y
-                first = hit if taken is None else hit & ~taken
-                taken = hit if taken is None else taken | hit
-                term = jnp.where(first, tap(tp, i, j), 0)
-                ty = term if ty is None else ty + term
+        # Each window's first maximum is found by a running maximum over the offsets (strictly
+        # greater replaces: ties keep the first), not by comparing the data with ``y``: XLA may
+        # recompute a fused producer of x (a BatchNorm's scale and shift) separately for the
+        # pooling and for the comparison, with different rounding, and then no element of a
+        # window equals its maximum and the window's gradient is lost.
+        best, at = None, None
+        offsets = [(i, j) for i in range(k[0]) for j in range(k[1])]
+        for n, (i, j) in enumerate(offsets):
+            v = tap(xp, i, j)
+            if best is None:
+                best, at = v, jnp.zeros(v.shape, np.int32)
+            else:
+                more = v > best
+                best, at = jnp.where(more, v, best), jnp.where(more, np.int32(n), at)
+        ty = None
+        for n, (i, j) in enumerate(offsets):
+            term = jnp.where(at == n, tap(tp, i, j), 0)
+            ty = term if ty is None else ty + term
         return y, ty
 
     f.defjvp(jvp)
