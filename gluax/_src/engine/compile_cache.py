@@ -173,7 +173,7 @@ _EXE_MAGIC = b"gluax-exe-1"
 _FINGERPRINT: list[str] = []
 # Executables loaded from / written to gluax's cache in this process, and entries found
 # unusable (corrupt, stale): for the tests and benchmarks/bench_first_step.py.
-EXE_STATS = {"loaded": 0, "stored": 0, "unusable": 0}
+EXE_STATS = {"loaded": 0, "stored": 0, "unusable": 0, "failed": 0}
 
 
 def executable_dir() -> pathlib.Path | None:
@@ -264,7 +264,8 @@ def load_executable(key: str, in_tree: Any, device: Any) -> Any:
 
 
 class _JaxHits(threading.local):
-    n = 0
+    n = 0  # programs JAX's persistent cache served
+    requests = 0  # programs that went to the persistent cache (served or XLA-compiled)
 
 
 _JAX_HITS = _JaxHits()
@@ -273,6 +274,8 @@ _JAX_HITS = _JaxHits()
 def _count_jax_hit(name: str, **kwargs: Any) -> None:
     if name == "/jax/compilation_cache/cache_hits":
         _JAX_HITS.n += 1
+    elif name == "/jax/compilation_cache/compile_requests_use_cache":
+        _JAX_HITS.requests += 1
 
 
 jax.monitoring.register_event_listener(_count_jax_hit)
@@ -280,12 +283,14 @@ jax.monitoring.register_event_listener(_count_jax_hit)
 
 def compile_fresh(jitted: Any, args: tuple[Any, ...]) -> tuple[Any, bool]:
     """``jitted`` compiled ahead of time for ``args``, and whether XLA compiled it in this call
-    (False: JAX's persistent cache had it). Only freshly compiled executables may be stored:
-    with jaxlib 0.10 on CPU, re-serializing an executable that was itself deserialized from
-    JAX's cache writes an entry that loads but fails when run ("Function ... not found")."""
-    before = _JAX_HITS.n
+    (False: JAX's persistent cache had it, or JAX reused a program already in this process's
+    memory, which may itself have come from that cache). Only freshly compiled executables may
+    be stored: with jaxlib 0.10 on CPU, re-serializing an executable that was itself
+    deserialized from JAX's cache writes an entry that loads but fails when run ("Function ...
+    not found"); ``PersistentJit`` also checks each loaded entry's first call."""
+    hits, requests = _JAX_HITS.n, _JAX_HITS.requests
     exe = jitted.lower(*args).compile()
-    return exe, _JAX_HITS.n == before
+    return exe, _JAX_HITS.n == hits and _JAX_HITS.requests > requests
 
 
 def store_executable(key: str, compiled: Any) -> None:
@@ -392,16 +397,44 @@ class PersistentJit:
             key = executable_key(f"{self.name}|{_signature_text(sig)}", device)
             in_tree = jax.tree_util.tree_structure((args, {}))
             exe = load_executable(key, in_tree, device)
-            if exe is None:
-                try:
-                    exe, fresh = compile_fresh(self.jit, args)
-                except Exception:  # noqa: BLE001 -- the jitted call raises the real error
-                    return self.jit
-                if fresh:
-                    store_executable(key, exe)
+            if exe is not None:
+                f = self.by_sig[sig] = _checked_first_call(self, sig, _fast_call(exe), key)
+                return f
+            try:
+                exe, fresh = compile_fresh(self.jit, args)
+            except Exception:  # noqa: BLE001 -- the jitted call raises the real error
+                return self.jit
+            if fresh:
+                store_executable(key, exe)
             f = _fast_call(exe)
         self.by_sig[sig] = f
         return f
+
+
+def _checked_first_call(
+    owner: PersistentJit, sig: Any, f: Callable[..., Any], key: str
+) -> Callable[..., Any]:
+    """``f`` (an executable loaded from the cache) for its first call: if that call fails, the
+    entry is dropped and the signature goes back to the jitted function, which compiles the
+    program anew (or raises the real error). An entry that loads but cannot run (jaxlib 0.10
+    on CPU wrote such entries when re-serializing an executable JAX had itself loaded: "Function
+    ... not found") costs one failed call, never a wrong result or a crash. After a good first
+    call the executable is called directly."""
+
+    def first(*args: Any) -> Any:
+        try:
+            out = f(*args)
+        except Exception:  # noqa: BLE001 -- recompiled below; a real error is raised again there
+            EXE_STATS["failed"] += 1
+            path = _entry(key)
+            if path is not None:
+                path.unlink(missing_ok=True)
+            owner.by_sig[sig] = owner.jit
+            return owner.jit(*args)
+        owner.by_sig[sig] = f
+        return out
+
+    return first
 
 
 def _fast_call(exe: Any) -> Callable[..., Any]:

@@ -1,0 +1,63 @@
+"""gluax's executable cache never lets a bad entry crash or change a result: an entry that
+loads but fails when run is dropped and the program compiled anew; an executable JAX reused
+from this process's memory is not written (it may have been loaded from JAX's own cache,
+and jaxlib 0.10 re-serializes those into entries that fail with "Function ... not found")."""
+
+import numpy as np
+
+import gluax as mx
+from gluax._src.engine import compile_cache as cc
+
+
+def _program(name):
+    return cc.PersistentJit(lambda x: x * 3.0 + 1.0, name)
+
+
+def test_a_loaded_entry_that_fails_when_run_is_dropped_and_recompiled(tmp_path, monkeypatch):
+    old = cc.compilation_cache_dir()
+    mx.set_compilation_cache(str(tmp_path))
+    try:
+        x = mx.nd.array(np.arange(6, dtype=np.float32).reshape(2, 3))._value
+        first = _program("test_guard_program")
+        want = np.asarray(first(x))
+        entries = list(cc.executable_dir().glob("*.exe"))
+        assert len(entries) == 1  # compiled fresh in this process: stored
+
+        def broken(*args):
+            raise RuntimeError("NOT_FOUND: Function wrapped_program not found")
+
+        monkeypatch.setattr(cc, "_fast_call", lambda exe: broken)
+        before = dict(cc.EXE_STATS)
+        again = _program("test_guard_program")  # a new process's view: the entry loads
+        np.testing.assert_array_equal(np.asarray(again(x)), want)
+        assert cc.EXE_STATS["loaded"] == before["loaded"] + 1
+        assert cc.EXE_STATS["failed"] == before["failed"] + 1
+        assert not entries[0].exists()  # the bad entry is gone
+        np.testing.assert_array_equal(np.asarray(again(x)), want)  # and the jitted path stays
+        assert cc.EXE_STATS["failed"] == before["failed"] + 1
+    finally:
+        mx.set_compilation_cache(old)
+
+
+def test_a_program_reused_from_memory_is_not_stored(tmp_path):
+    old = cc.compilation_cache_dir()
+    mx.set_compilation_cache(str(tmp_path))
+    try:
+        x = mx.nd.array(np.ones((4, 5), np.float32))._value
+        fn = lambda x: x * 5.0 - 2.0  # noqa: E731
+        jitted = cc.PersistentJit(fn, None).jit
+        jitted(x)  # compiled once in this process, through JAX alone
+        exe, fresh = cc.compile_fresh(jitted, (x,))
+        assert not fresh  # the same program again: JAX's memory, not a fresh compile
+        np.testing.assert_array_equal(np.asarray(exe(x)), np.full((4, 5), 3.0, np.float32))
+        other = jax_jit_of(lambda x: x * 7.0 - 2.0)
+        _, fresh = cc.compile_fresh(other, (x,))
+        assert fresh  # a program XLA compiled now
+    finally:
+        mx.set_compilation_cache(old)
+
+
+def jax_jit_of(fn):
+    import jax
+
+    return jax.jit(fn)
