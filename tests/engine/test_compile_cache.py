@@ -111,6 +111,7 @@ def test_cache_on_moved_off_and_second_process_identical(tmp_path):
     # the second process loads them all (gluax's executables, JAX's cache for the rest),
     # compiles nothing, and computes the same numbers
     assert second["exe"]["loaded"] == a["exe"]["stored"] and second["exe"]["unusable"] == 0
+    assert second["exe"]["failed"] == 0  # every stored entry runs
     assert second["misses"] == 0 and 0 < second["hits"] < a["misses"]
     assert second["y"] == a["y"] and second["g"] == a["g"]
     # moved: new programs go to the new directory; off: nowhere
@@ -128,7 +129,7 @@ def test_cache_on_moved_off_and_second_process_identical(tmp_path):
 def test_env_off_writes_nothing(tmp_path):
     r = _result(_start("0", tmp_path))
     assert r["dir"] is None and r["misses"] == 0 and r["hits"] == 0
-    assert r["exe"] == {"loaded": 0, "stored": 0, "unusable": 0}
+    assert r["exe"] == {"loaded": 0, "stored": 0, "unusable": 0, "failed": 0}
     assert not (tmp_path / "xdg").exists()
 
 
