@@ -112,7 +112,9 @@ def test_cache_on_moved_off_and_second_process_identical(tmp_path):
     # compiles nothing, and computes the same numbers
     assert second["exe"]["loaded"] == a["exe"]["stored"] and second["exe"]["unusable"] == 0
     assert second["exe"]["failed"] == 0  # every stored entry runs
-    assert second["misses"] == 0 and 0 < second["hits"] < a["misses"]
+    # (JAX's cache serves what gluax's does not; here gluax's may hold every program: the
+    # deferred backward's plan program is cached too)
+    assert second["misses"] == 0 and second["hits"] < a["misses"]
     assert second["y"] == a["y"] and second["g"] == a["g"]
     # moved: new programs go to the new directory; off: nowhere
     assert a["moved_to"] == str(tmp_path / "moved") and a["moved_files"] > 0

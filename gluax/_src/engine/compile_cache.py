@@ -356,10 +356,17 @@ class PersistentJit:
 
     __slots__ = ("jit", "by_sig", "name")
 
-    def __init__(self, fn: Callable[..., Any], name: str | None) -> None:
-        self.jit = jax.jit(fn)
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        name: str | Callable[[], str | None] | None,
+        donate_argnums: tuple[int, ...] = (),
+    ) -> None:
+        self.jit = jax.jit(fn, donate_argnums=donate_argnums) if donate_argnums else jax.jit(fn)
         self.by_sig: dict[Any, Callable[..., Any]] = {}
-        self.name = name  # the program's identity in the cache, None: not cached
+        # the program's identity in the cache (None: not cached), or a function giving it when
+        # a signature is first resolved (what it depends on may change until then)
+        self.name = name
 
     def __call__(self, *args: Any) -> Any:
         try:
@@ -384,17 +391,20 @@ class PersistentJit:
     def _resolve(self, sig: tuple[Any, ...], args: tuple[Any, ...]) -> Callable[..., Any]:
         f = self.jit
         device = default_device()
+        name = self.name() if callable(self.name) else self.name
         if (
-            self.name is not None
+            name is not None
             and compilation_cache_dir() is not None
             and jax.config.jax_default_device in (None, device)
             and all(
-                not isinstance(s, tuple) or s[1] == jax.sharding.SingleDeviceSharding(device)
+                s[1] == jax.sharding.SingleDeviceSharding(device)
+                if isinstance(s, tuple)
+                else s in _SCALARS  # a numpy array's type says nothing of its shape
                 for s in sig
             )
             and not any(isinstance(a, jax.core.Tracer) for a in args)
         ):
-            key = executable_key(f"{self.name}|{_signature_text(sig)}", device)
+            key = executable_key(f"{name}|{_signature_text(sig)}", device)
             in_tree = jax.tree_util.tree_structure((args, {}))
             exe = load_executable(key, in_tree, device)
             if exe is not None:
@@ -409,6 +419,58 @@ class PersistentJit:
             f = _fast_call(exe)
         self.by_sig[sig] = f
         return f
+
+
+_SCALARS = (int, float, bool, complex)
+
+
+class TreeJit:
+    """``jax.jit(fn, donate_argnums=...)`` for positional pytree arguments (lists, tuples,
+    None), backed by gluax's executable cache: one ``PersistentJit`` per input tree structure,
+    over the flattened arrays. ``name()`` gives the program's identity in the cache when a new
+    signature is first met (None: not cached); the tree structure is added to it. Used by the
+    deferred backward's plan programs (``tape``) and the Trainer's fused update."""
+
+    __slots__ = ("fn", "name", "donate", "by_tree")
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        name: Callable[[], str | None],
+        donate_argnums: tuple[int, ...] = (),
+    ) -> None:
+        self.fn, self.name, self.donate = fn, name, donate_argnums
+        self.by_tree: dict[Any, PersistentJit] = {}
+
+    def __call__(self, *args: Any) -> Any:
+        leaves, tree = jax.tree_util.tree_flatten(args)
+        pj = self.by_tree.get(tree)
+        if pj is None:
+            pj = self.by_tree[tree] = self._make(tree, args)
+        return pj(*leaves)
+
+    def _cache_size(self) -> int:
+        """Programs held, over every input tree structure (as ``PersistentJit._cache_size``)."""
+        return sum(pj._cache_size() for pj in self.by_tree.values())
+
+    def _make(self, tree: Any, args: tuple[Any, ...]) -> PersistentJit:
+        donate: list[int] = []
+        at = 0
+        for k, a in enumerate(args):
+            n = len(jax.tree_util.tree_leaves(a))
+            if k in self.donate:
+                donate.extend(range(at, at + n))
+            at += n
+        fn = self.fn
+
+        def flat(*leaves: Any) -> Any:
+            return fn(*jax.tree_util.tree_unflatten(tree, leaves))
+
+        def name() -> str | None:
+            base = self.name()
+            return None if base is None else f"{base}|donate{tuple(donate)}|{tree}"
+
+        return PersistentJit(flat, name, tuple(donate))
 
 
 def _checked_first_call(

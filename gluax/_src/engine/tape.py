@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import itertools
 import sys
+from functools import partial
 from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gluax._src.engine import compile_cache as _cc
 from gluax._src.engine.base import MXNetError
 
 NOT_IN_GRAPH = (
@@ -354,10 +356,14 @@ class Plan:
     hashed once and compared by identity, so the jitted programs keyed by it find their
     compiled code without comparing the whole structure on every step."""
 
-    __slots__ = ("t", "_hash")
+    __slots__ = ("t", "_hash", "run")
 
     def __init__(self, t: tuple[Any, ...]) -> None:
         self.t, self._hash = t, hash(t)
+        # its program through gluax's executable cache when every node is a registry
+        # operator's backward (``persist_name``); None: the shared ``_walk_jit``
+        name = _plan_persist_name(t)
+        self.run = None if name is None else _cc.TreeJit(partial(walk, self), lambda: name)
 
     def __hash__(self) -> int:
         return self._hash
@@ -466,6 +472,25 @@ def walk(plan: Plan, node_args: list[Any], seeds: list[Any], bufs: list[Any]) ->
 _walk_jit = jax.jit(walk, static_argnums=0)
 
 
+def _plan_persist_name(t: tuple[Any, ...]) -> str | None:
+    """A plan's identity in the executable cache: its nodes' backward operators (each one's
+    ``grad_op`` cache name: operator, frozen attributes, differentiated positions), how they
+    connect, their output avals, the heads and the variables' grad_req and dtype; None when a
+    node is anything else (a hybridized block, user code) or not cached itself."""
+    fns, rest = t[0], t[1:]
+    from gluax._src.engine.registry import grad_op
+
+    names = []
+    for f in fns:
+        if type(f) is not OpBackward:
+            return None
+        g = grad_op(f.op, f.key, f.diff, f.n, f.container)
+        if not isinstance(g._persist, str):
+            return None
+        names.append(g._persist)
+    return f"tape.walk|{names!r}|{rest!r}"
+
+
 class PendingBackward:
     """A backward pass not run yet (see the section comment): ``plan`` (static structure),
     the nodes' arrays, the head gradients, and the variables it writes."""
@@ -498,7 +523,10 @@ class PendingBackward:
         if self.infos is None:
             return
         plan, args, seeds, bufs, infos = self.take()
-        grads = _walk_jit(plan, args, seeds, bufs)
+        if plan.run is not None:
+            grads = plan.run(args, seeds, bufs)
+        else:
+            grads = _walk_jit(plan, args, seeds, bufs)
         del args
         for info, g in zip(infos, grads):
             if g is not None:

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from gluax._src.engine import compile_cache as _cc
 from gluax._src.engine.ndarray import host_filled, made_here, mark_made
 from gluax._src.gluon.parameter import Parameter, ParameterDict
 from gluax._src.optim import trainer_states as _states_io
@@ -234,8 +235,11 @@ class Trainer:
             self._common_place(slots), lrs, wds, rescale, ts, mask
         )
         if self._jit_update is None:
-            # weights and optimizer state are donated: the update writes into their buffers
-            self._jit_update = jax.jit(self._fused_update, donate_argnums=(0, 2))
+            # weights and optimizer state are donated: the update writes into their buffers;
+            # gluax's own rules go through the executable cache (see _update_cache_name)
+            self._jit_update = _cc.TreeJit(
+                self._fused_update, self._update_cache_name, donate_argnums=(0, 2)
+            )
         weights = [self._params[i]._data[0]._value for i in slots]
         flat, tree = jax.tree_util.tree_flatten([self._states[i] for i in slots])
         weights, flat = self._donatable(weights, flat)
@@ -478,6 +482,30 @@ class Trainer:
             ]
             out.append(jax.tree_util.tree_unflatten(tree, arrays))
         return out
+
+    def _update_cache_name(self) -> str | None:
+        """The fused update's identity in the executable cache, or None (not cached). Only
+        gluax's own optimizer classes are cached (their update code is in the sources the
+        cache's key fingerprints); the key holds the class and every attribute of the
+        optimizer that a rule may bake into the program as a constant. The learning rate,
+        weight decay, ``rescale_grad`` and update counts are inputs of the program (their
+        attributes are left out); the avals and structure of weights, gradients and states
+        are added by ``TreeJit``. An optax transformation, a user's Optimizer subclass, or an
+        attribute whose value is not a plain constant: not cached."""
+        if self._optax is not None:
+            return None
+        opt = self._optimizer
+        cls = type(opt)
+        if not all(c.__module__.startswith("gluax.") for c in cls.__mro__ if c is not object):
+            return None
+        consts = []
+        for name, v in sorted(vars(opt).items()):
+            if name in _UPDATE_INPUTS:
+                continue
+            if not _plain_const(v):
+                return None
+            consts.append((name, v))
+        return f"trainer.update|{cls.__module__}.{cls.__qualname__}|{consts!r}"
 
     def _init_state(self, w: Any) -> Any:
         if self._optax is not None:
@@ -814,6 +842,21 @@ class Trainer:
             The pickle refers to a class that an MXNet states file does not hold.
         """
         _states_io.load_states(self, fname, allow_pickle)
+
+
+# Optimizer attributes that are inputs of the fused update (or host bookkeeping), not
+# constants of its program: left out of its key in the executable cache.
+_UPDATE_INPUTS = frozenset(
+    ("lr", "wd", "rescale_grad", "num_update", "lr_scheduler", "_index_update_count",
+     "param_dict", "idx2name", "lr_mult", "wd_mult")
+)  # fmt: skip
+
+
+def _plain_const(v: Any) -> bool:
+    """Whether ``v``'s repr says all of it, the same in every process."""
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return True
+    return isinstance(v, tuple) and all(_plain_const(x) for x in v)
 
 
 def _check_batch_size(method: str, batch_size: Any) -> Any:
