@@ -388,6 +388,7 @@ def test_contrib_and_linalg_ops_inside_block(hybrid, rng):
 
 def test_namespaces():
     assert mx.nd.contrib.box_nms.__name__ == "_contrib_box_nms"
+    assert mx.sym._linalg_potrf.__name__ == "_linalg_potrf"  # (made first: its own name)
     assert mx.sym.linalg.potrf.__name__ == "potrf"  # MXNet 1.9.1's name too
     assert mx.sym.linalg.potrf(mx.sym.var("a")).list_arguments() == ["a"]
     assert mx.sym.contrib.foreach is mx.nd.contrib.foreach

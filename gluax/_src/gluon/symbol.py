@@ -879,13 +879,13 @@ def _no_inputs_given(key: str, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
     return all(a is None for a in inputs)
 
 
-_SYM_FUNCS: dict[str, Callable[..., Any]] = {}
+_SYM_FUNCS: dict[tuple[str, str], Callable[..., Any]] = {}
 
 
 def symbol_function(name: str, prefix: str = "") -> Callable[..., Any]:
     """``mx.sym.<name>``: makes a node when given Symbols, runs the operator otherwise."""
     key = prefix + name
-    f = _SYM_FUNCS.get(key)
+    f = _SYM_FUNCS.get((prefix, name))  # mx.sym._linalg_potrf and mx.sym.linalg.potrf: two names
     if f is None:
         eager = prefixed_function(prefix, name) if prefix else op_function(name)
 
@@ -902,7 +902,7 @@ def symbol_function(name: str, prefix: str = "") -> Callable[..., Any]:
 
         f.__name__ = f.__qualname__ = name
         f.__doc__ = eager.__doc__
-        _SYM_FUNCS[key] = f
+        _SYM_FUNCS[(prefix, name)] = f
     return f
 
 
