@@ -58,6 +58,7 @@ def quiet_jax_loggers() -> None:
 quiet_jax_loggers()  # before importing JAX, which logs as it loads
 
 import jax  # noqa: E402
+import numpy as np  # noqa: E402
 
 ENV = "GLUAX_COMPILATION_CACHE"
 _OFF = ("0", "off", "false", "no", "none")
@@ -399,7 +400,8 @@ class PersistentJit:
             and all(
                 s[1] == jax.sharding.SingleDeviceSharding(device)
                 if isinstance(s, tuple)
-                else s in _SCALARS  # a numpy array's type says nothing of its shape
+                else s in _SCALARS or issubclass(s, np.generic)  # not an ndarray's type:
+                # it says nothing of the array's shape
                 for s in sig
             )
             and not any(isinstance(a, jax.core.Tracer) for a in args)
@@ -421,7 +423,8 @@ class PersistentJit:
         return f
 
 
-_SCALARS = (int, float, bool, complex)
+# Python values whose type is all of their signature (None: an argument left out, a bias)
+_SCALARS = (int, float, bool, complex, type(None))
 
 
 class TreeJit:
