@@ -104,13 +104,13 @@ class VarInfo:
         if self.pending is not None:
             self.pending.materialize()
         if g.dtype != self.dtype:
-            g = g.astype(self.dtype)
+            g = _cast(g, self.dtype)
         if self._buf is None:
             from gluax._src.engine.ndarray import NDArray
 
             self._buf = NDArray(g, self._zeros[3])  # type: ignore[index]
         elif self.grad_req == "add":
-            self._buf._value = self._buf._value + g
+            self._buf._value = _add(self._buf._value, g)
         elif self.grad_req == "write":
             self._buf._value = g
 
@@ -191,9 +191,34 @@ def constant_like(value: float, shape: tuple[int, ...], dtype: Any, where: Any) 
     return c
 
 
+# The node-by-node walk's own arithmetic (summing cotangents, casting a gradient to its
+# buffer's dtype) through gluax's executable cache, as the operators' programs: a warm second
+# process loads them instead of tracing and lowering JAX's eager ``add`` per shape (resnet18's
+# first eager training step: 9 such programs).
+_add = _cc.PersistentJit(lambda a, b: a + b, "tape.add")
+_CASTS: dict[Any, Any] = {}
+
+
+def _cast(g: Any, dtype: Any) -> Any:
+    f = _CASTS.get(dtype)
+    if f is None:
+        name = np.dtype(dtype).name
+        f = _CASTS[dtype] = _cc.PersistentJit(lambda a: a.astype(dtype), f"tape.cast|{name}")
+    return f(g)
+
+
+def _zeros_as(shape: tuple[int, ...], dtype: Any, cts: list[Any]) -> Any:
+    """A zero cotangent for an output no gradient reached, placed as the node's other
+    cotangents (a cached constant: no program), or traced zeros inside a trace."""
+    ref = next(c for c in cts if c is not None)
+    if isinstance(ref, jax.core.Tracer):
+        return jnp.zeros(shape, dtype)
+    return constant_like(0, tuple(shape), jnp.dtype(dtype), ref.sharding)
+
+
 def _accumulate(table: dict[int, Any], key: int, value: Any) -> None:
     prev = table.get(key)
-    table[key] = value if prev is None else prev + value
+    table[key] = value if prev is None else _add(prev, value)
 
 
 def run_backward(
@@ -217,7 +242,7 @@ def run_backward(
             if slots is None:
                 slots = node_cts[id(node)] = [None] * len(node.out_avals)
             prev = slots[entry.index]
-            slots[entry.index] = g if prev is None else prev + g
+            slots[entry.index] = g if prev is None else _add(prev, g)
 
     stack: list[Node] = []
     for h, hg in zip(heads, head_grads):
@@ -249,7 +274,7 @@ def run_backward(
         if node.backward_fn is None:
             raise MXNetError(GRAPH_FREED)
         full = [
-            c if c is not None else jnp.zeros(shape, dtype)
+            c if c is not None else _zeros_as(shape, dtype, cts)
             for c, (shape, dtype) in zip(cts, node.out_avals)
         ]
         in_cts = node.backward_fn(full)
