@@ -135,3 +135,28 @@ def test_update_key_holds_every_baked_hyperparameter():
 
 def test_plan_with_a_non_operator_node_is_not_cached():
     assert tape._plan_persist_name(((lambda args, cts: cts,), (), (), (), ())) is None
+
+
+def test_tree_jit_direct_call_meets_new_signatures(tmp_path):
+    """After the first call a TreeJit calls the executable directly; other shapes, dtypes or
+    a donated input then still give the right numbers (each signature resolved on its own)."""
+    import jax.numpy as jnp
+    import numpy as np
+
+    from gluax._src.engine import compile_cache as cc
+
+    prev = mx.compilation_cache_dir()
+    mx.set_compilation_cache(str(tmp_path))
+    try:
+        tj = cc.TreeJit(lambda ws, b: ([w * 2 + b for w in ws], b.sum()), lambda: "test.tj",
+                        donate_argnums=(0,))  # fmt: skip
+        for shape, dtype in [((3,), "float32"), ((3,), "float32"), ((2, 2), "float32"),
+                             ((3,), "int32"), ((3,), "float32")]:  # fmt: skip
+            w = jnp.asarray(np.arange(np.prod(shape)).reshape(shape), dtype)
+            expect = np.asarray(w) * 2 + 1
+            out, total = tj([w], jnp.ones(shape, dtype))
+            np.testing.assert_array_equal(np.asarray(out[0]), expect)
+            assert out[0].dtype == dtype and float(total) == np.prod(shape)
+        assert len(tj.fast) == 1 and len(next(iter(tj.by_tree.values())).by_sig) == 3
+    finally:
+        mx.set_compilation_cache(prev)

@@ -434,7 +434,7 @@ class TreeJit:
     signature is first met (None: not cached); the tree structure is added to it. Used by the
     deferred backward's plan programs (``tape``) and the Trainer's fused update."""
 
-    __slots__ = ("fn", "name", "donate", "by_tree")
+    __slots__ = ("fn", "name", "donate", "by_tree", "fast")
 
     def __init__(
         self,
@@ -444,13 +444,32 @@ class TreeJit:
     ) -> None:
         self.fn, self.name, self.donate = fn, name, donate_argnums
         self.by_tree: dict[Any, PersistentJit] = {}
+        # per tree structure, the executable of the signature last resolved: called directly
+        # (its own C++ check refuses other avals or placements, before running or consuming a
+        # donated input), which spares building the signature of every leaf on every step
+        self.fast: dict[Any, Callable[..., Any]] = {}
 
     def __call__(self, *args: Any) -> Any:
         leaves, tree = jax.tree_util.tree_flatten(args)
+        f = self.fast.get(tree)
+        if f is not None:
+            try:
+                return f(*leaves)
+            except (TypeError, ValueError):  # another signature: resolved below
+                if any(isinstance(a, jax.Array) and a.is_deleted() for a in leaves):
+                    raise  # it ran (a donated input is gone): a real error
         pj = self.by_tree.get(tree)
         if pj is None:
             pj = self.by_tree[tree] = self._make(tree, args)
-        return pj(*leaves)
+        out = pj(*leaves)
+        try:
+            sig = tuple([(a.aval, a.sharding) for a in leaves])
+        except AttributeError:  # a Python scalar among the leaves: no direct call
+            return out
+        got = pj.by_sig.get(sig)
+        if got is not None and got is not pj.jit and not hasattr(got, "_gluax_first_call"):
+            self.fast[tree] = got
+        return out
 
     def _cache_size(self) -> int:
         """Programs held, over every input tree structure (as ``PersistentJit._cache_size``)."""
@@ -499,6 +518,7 @@ def _checked_first_call(
         owner.by_sig[sig] = f
         return out
 
+    first._gluax_first_call = True  # type: ignore[attr-defined]
     return first
 
 
