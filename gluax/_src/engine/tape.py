@@ -561,6 +561,8 @@ class PendingBackward:
 def defer_backward(heads: list[Any], head_grads: list[Any]) -> PendingBackward | None:
     """Record a ``PendingBackward`` for ``heads`` instead of running it, when the graph
     allows (see the section comment); None when it does not (nothing changed then)."""
+    if not heads:  # e.g. only integer outputs (argsort): the walk has nothing to do either
+        return None
     entries: list[Any] = []
     nodes: dict[int, Node] = {}
     stack: list[Node] = []
