@@ -225,15 +225,7 @@ class Trainer:
                 for g, i in zip(summed, slots)
             ]
         self._init_states(slots)
-        self._optimizer._update_count(active)
-        lrs = np.asarray(self._optimizer._get_lrs(slots), dtype=np.float32)
-        wds = np.asarray(self._optimizer._get_wds(slots), dtype=np.float32)
-        ts = self._step_rows(slots, active)
-        mask = np.asarray([i in on for i in slots])
-        rescale = np.float32(self._optimizer.rescale_grad)
-        lrs, wds, rescale, ts, mask = self._host_inputs(
-            self._common_place(slots), lrs, wds, rescale, ts, mask
-        )
+        lrs, wds, rescale, ts, mask = self._per_step_inputs(slots, active, on)
         if self._jit_update is None:
             # weights and optimizer state are donated: the update writes into their buffers;
             # gluax's own rules go through the executable cache (see _update_cache_name)
@@ -305,6 +297,17 @@ class Trainer:
             pend = p
         return pend
 
+    def _per_step_inputs(self, slots: list[int], active: list[int], on: set[int]) -> tuple:
+        """The update's per-step inputs (learning rates, weight decays, rescale, step rows,
+        mask of the active slots) after counting this step, on the weights' device."""
+        self._optimizer._update_count(active)
+        lrs = np.asarray(self._optimizer._get_lrs(slots), dtype=np.float32)
+        wds = np.asarray(self._optimizer._get_wds(slots), dtype=np.float32)
+        ts = self._step_rows(slots, active)
+        mask = np.asarray([i in on for i in slots])
+        rescale = np.float32(self._optimizer.rescale_grad)
+        return self._host_inputs(self._common_place(slots), lrs, wds, rescale, ts, mask)
+
     def _update_with_backward(self, pend: Any, active: list[int], slots: list[int]) -> None:
         """``_update`` for gradients still pending from a deferred backward: ONE compiled
         program runs the backward pass and the update (``_backward_update``), returns every
@@ -312,15 +315,7 @@ class Trainer:
         so they stay readable after the step) and the new weights and states."""
         on = set(active)
         self._init_states(slots)
-        self._optimizer._update_count(active)
-        lrs = np.asarray(self._optimizer._get_lrs(slots), dtype=np.float32)
-        wds = np.asarray(self._optimizer._get_wds(slots), dtype=np.float32)
-        ts = self._step_rows(slots, active)
-        mask = np.asarray([i in on for i in slots])
-        rescale = np.float32(self._optimizer.rescale_grad)
-        lrs, wds, rescale, ts, mask = self._host_inputs(
-            self._common_place(slots), lrs, wds, rescale, ts, mask
-        )
+        lrs, wds, rescale, ts, mask = self._per_step_inputs(slots, active, on)
         plan, args, seeds, bufs, infos = pend.take()
         weights = [self._params[i]._data[0]._value for i in slots]
         # a weight that is also a node's input (recorded operators keep their inputs) is passed
