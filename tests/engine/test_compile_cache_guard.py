@@ -4,6 +4,7 @@ from this process's memory is not written (it may have been loaded from JAX's ow
 and jaxlib 0.10 re-serializes those into entries that fail with "Function ... not found")."""
 
 import numpy as np
+import pytest
 
 import gluax as mx
 from gluax._src.engine import compile_cache as cc
@@ -61,3 +62,28 @@ def jax_jit_of(fn):
     import jax
 
     return jax.jit(fn)
+
+
+def test_a_failed_first_call_after_donation_names_the_program(tmp_path, monkeypatch):
+    import jax
+
+    old = cc.compilation_cache_dir()
+    mx.set_compilation_cache(str(tmp_path))
+    try:
+        name = "test_guard_donated"
+        x = jax.numpy.ones((3,), np.float32) + 0  # an array of its own, to donate
+        np.testing.assert_array_equal(np.asarray(_program(name)(x)), np.full(3, 4.0))
+        assert len(list(cc.executable_dir().glob("*.exe"))) == 1
+
+        def consumes_then_fails(*args):
+            for a in args:
+                a.delete()
+            raise RuntimeError("NOT_FOUND: Function wrapped_program not found")
+
+        monkeypatch.setattr(cc, "_fast_call", lambda exe: consumes_then_fails)
+        y = jax.numpy.ones((3,), np.float32) + 0
+        with pytest.raises(RuntimeError, match="test_guard_donated.*donated inputs"):
+            _program(name)(y)
+        assert not list(cc.executable_dir().glob("*.exe"))  # the entry is gone
+    finally:
+        mx.set_compilation_cache(old)

@@ -514,6 +514,14 @@ def _checked_first_call(
             if path is not None:
                 path.unlink(missing_ok=True)
             owner.by_sig[sig] = owner.jit
+            if any(isinstance(a, jax.Array) and a.is_deleted() for a in args):
+                raise RuntimeError(
+                    f"gluax: the compiled program {owner.name!r} loaded from the executable "
+                    "cache failed after its donated inputs were consumed; the cache entry has "
+                    "been removed and the program will be compiled anew on the next call, but "
+                    "the arrays passed to this call are gone (run the step again from saved "
+                    "parameters, or turn the cache off with GLUAX_COMPILATION_CACHE=0)."
+                ) from None
             return owner.jit(*args)
         owner.by_sig[sig] = f
         return out
