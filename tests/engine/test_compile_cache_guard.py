@@ -87,3 +87,35 @@ def test_a_failed_first_call_after_donation_names_the_program(tmp_path, monkeypa
         assert not list(cc.executable_dir().glob("*.exe"))  # the entry is gone
     finally:
         mx.set_compilation_cache(old)
+
+
+def test_trimming_removes_the_least_recently_used_entries(tmp_path):
+    import os
+
+    for k in range(10):  # 10 entries of 1 KB, entry k last used at time 1000 + k
+        f = tmp_path / f"{k:02d}.exe"
+        f.write_bytes(b"x" * 1024)
+        os.utime(f, (1000 + k, 1000 + k))
+    (tmp_path / "other.txt").write_bytes(b"y" * 4096)  # not an entry: never touched
+    assert cc.trim_executables(tmp_path, max_bytes=20 * 1024) == 0  # under the limit
+    removed = cc.trim_executables(tmp_path, max_bytes=8 * 1024)  # down to 80%: 6 KB
+    assert removed == 4
+    left = sorted(f.name for f in tmp_path.glob("*.exe"))
+    assert left == [f"{k:02d}.exe" for k in range(4, 10)]
+    assert (tmp_path / "other.txt").exists()
+
+
+def test_a_loaded_entry_counts_as_recently_used(tmp_path):
+    import os
+
+    old = cc.compilation_cache_dir()
+    mx.set_compilation_cache(str(tmp_path))
+    try:
+        x = mx.nd.array(np.ones((5, 2), np.float32))._value
+        _program("test_guard_lru")(x)
+        (entry,) = cc.executable_dir().glob("*.exe")
+        os.utime(entry, (1000, 1000))
+        np.testing.assert_array_equal(np.asarray(_program("test_guard_lru")(x)), np.full((5, 2), 4.0))
+        assert entry.stat().st_mtime > 1000  # loading it marked it used
+    finally:
+        mx.set_compilation_cache(old)

@@ -261,6 +261,10 @@ def load_executable(key: str, in_tree: Any, device: Any) -> Any:
         EXE_STATS["unusable"] += 1
         return None
     EXE_STATS["loaded"] += 1
+    try:
+        os.utime(path)  # the entry's age is its last use: trimming drops the least recent
+    except OSError:
+        pass
     return exe
 
 
@@ -317,6 +321,52 @@ def store_executable(key: str, compiled: Any) -> None:
         EXE_STATS["stored"] += 1
     except OSError:
         tmp.unlink(missing_ok=True)
+        return
+    if not _TRIMMED:
+        _TRIMMED.append(True)
+        trim_executables(path.parent)
+
+
+# The executable cache's size limit (``$GLUAX_EXECUTABLE_CACHE_MB``, default 1024 MB): the
+# first store of each process removes the least recently used entries beyond it. Entries of
+# an older gluax or JAX are never used again (their keys change), so without a limit the
+# directory would only grow.
+_TRIMMED: list[bool] = []
+
+
+def _max_bytes() -> int:
+    try:
+        return int(float(os.environ.get("GLUAX_EXECUTABLE_CACHE_MB", "1024")) * 2**20)
+    except ValueError:
+        return 1024 * 2**20
+
+
+def trim_executables(directory: pathlib.Path, max_bytes: int | None = None) -> int:
+    """Remove the least recently used entries of ``directory`` until it holds at most 80% of
+    ``max_bytes`` (when it holds more than ``max_bytes``); returns how many were removed.
+    Entries another process removes at the same time are skipped."""
+    limit = _max_bytes() if max_bytes is None else max_bytes
+    entries = []
+    for f in directory.glob("*.exe"):
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        entries.append((st.st_mtime, st.st_size, f))
+    total = sum(size for _, size, _ in entries)
+    if total <= limit:
+        return 0
+    removed = 0
+    for _, size, f in sorted(entries, key=lambda e: e[0]):
+        if total <= 0.8 * limit:
+            break
+        try:
+            f.unlink()
+        except OSError:
+            continue
+        total -= size
+        removed += 1
+    return removed
 
 
 def _signature_text(sig: tuple[Any, ...]) -> str:
