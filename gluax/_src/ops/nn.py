@@ -212,6 +212,20 @@ def _use_depthwise_sum(nsp: int, groups: int, channels: int, last: bool) -> bool
     )
 
 
+def _tap(xp: jax.Array, i: int, j: int, s: Any, d: Any, out: Any) -> jax.Array:
+    """What kernel offset ``(i, j)`` reads of the padded NCHW ``xp`` at each of the ``out``
+    output positions (stride ``s``, dilation ``d``): one strided slice."""
+    ho, wo = out
+    return xp[:, :, i * d[0] : i * d[0] + (ho - 1) * s[0] + 1 : s[0],
+              j * d[1] : j * d[1] + (wo - 1) * s[1] + 1 : s[1]]  # fmt: skip
+
+
+def _patches(xp: jax.Array, kh: int, kw: int, s: Any, d: Any, out: Any, axis: int) -> jax.Array:
+    """Every kernel offset's ``_tap`` of ``xp``, in the weight's row-major (kh, kw) order,
+    stacked along ``axis`` (im2col)."""
+    return jnp.stack([_tap(xp, i, j, s, d, out) for i in range(kh) for j in range(kw)], axis=axis)
+
+
 def _conv2d_depthwise_sum(
     x: jax.Array,
     w: jax.Array,
@@ -228,13 +242,10 @@ def _conv2d_depthwise_sum(
     xp = jnp.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
     if mult > 1:
         xp = jnp.repeat(xp, mult, axis=1)
-    ho, wo = out
     y = None
     for i in range(kh):
         for j in range(kw):
-            tap = xp[:, :, i * d[0] : i * d[0] + (ho - 1) * s[0] + 1 : s[0],
-                     j * d[1] : j * d[1] + (wo - 1) * s[1] + 1 : s[1]]  # fmt: skip
-            term = tap * w[:, 0, i, j][None, :, None, None]
+            term = _tap(xp, i, j, s, d, out) * w[:, 0, i, j][None, :, None, None]
             y = term if y is None else y + term
     return y
 
@@ -258,15 +269,7 @@ def _conv2d_grouped_im2col(x, w, s, p, d, groups, out):
     o, cg, kh, kw = w.shape
     ho, wo = out
     xp = jnp.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
-    patches = jnp.stack(
-        [
-            xp[:, :, i * d[0] : i * d[0] + (ho - 1) * s[0] + 1 : s[0],
-               j * d[1] : j * d[1] + (wo - 1) * s[1] + 1 : s[1]]  # fmt: skip
-            for i in range(kh)
-            for j in range(kw)
-        ],
-        axis=2,
-    ).reshape(n, groups, cg, kh * kw, ho, wo)
+    patches = _patches(xp, kh, kw, s, d, out, axis=2).reshape(n, groups, cg, kh * kw, ho, wo)
     wg = w.reshape(groups, o // groups, cg, kh * kw)
     return jnp.einsum("ngckhw,gock->ngohw", patches, wg).reshape(n, o, ho, wo)
 
@@ -377,15 +380,7 @@ def _conv2d_im2col_weight_grad(x, w, s, p, d, out):
         # patches laid out (C*kh*kw, N*Ho*Wo): the weight gradient is one (O, NHW) x (NHW, CK)
         # matmul with the output gradient, no transposed copy of the patches
         xt = jnp.pad(jnp.swapaxes(x, 0, 1), ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
-        cols = jnp.stack(
-            [
-                xt[:, :, i * d[0] : i * d[0] + (ho - 1) * s[0] + 1 : s[0],
-                   j * d[1] : j * d[1] + (wo - 1) * s[1] + 1 : s[1]]  # fmt: skip
-                for i in range(kh)
-                for j in range(kw)
-            ],
-            axis=1,
-        ).reshape(c * kh * kw, -1)
+        cols = _patches(xt, kh, kw, s, d, out, axis=1).reshape(c * kh * kw, -1)
         y = lax.dot_general(tw.reshape(o, c * kh * kw), cols, (((1,), (0,)), ((), ())))
         return jnp.swapaxes(y.reshape(o, x.shape[0], ho, wo), 0, 1)
 
@@ -442,16 +437,8 @@ def _conv2d_shifted(
     """NCHW convolution as one (N*Ho*Wo, C*kh*kw) x (C*kh*kw, O) matmul over stacked patches."""
     o, c, kh, kw = w.shape
     xp = jnp.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
-    ho, wo = out
-    patches = jnp.stack(
-        [
-            xp[:, :, i * d[0] : i * d[0] + (ho - 1) * s[0] + 1 : s[0],
-               j * d[1] : j * d[1] + (wo - 1) * s[1] + 1 : s[1]]  # fmt: skip
-            for i in range(kh)
-            for j in range(kw)
-        ],
-        axis=2,
-    )  # (N, C, kh*kw, Ho, Wo), offsets in the weight's row-major (kh, kw) order
+    # (N, C, kh*kw, Ho, Wo), offsets in the weight's row-major (kh, kw) order
+    patches = _patches(xp, kh, kw, s, d, out, axis=2)
     return jnp.einsum("nckhw,ock->nohw", patches, w.reshape(o, c, kh * kw))
 
 
@@ -603,7 +590,7 @@ def _max_pool2d_taps(x, k, s, padding):
         tp = jnp.pad(tx, padding)
 
         def tap(a, i, j):
-            return a[:, :, i : i + (ho - 1) * s[0] + 1 : s[0], j : j + (wo - 1) * s[1] + 1 : s[1]]
+            return _tap(a, i, j, s, (1, 1), (ho, wo))
 
         # Each window's first maximum is found by a running maximum over the offsets (strictly
         # greater replaces: ties keep the first), not by comparing the data with ``y``: XLA may
