@@ -148,3 +148,22 @@ def check_eager_vs_hybrid(net: Any, *inputs: Any, rtol: float = 1e-5, atol: floa
         net(*inputs)
     assert net.compile_count == count, "a second call with the same shapes retraced"
     net.hybridize(active=False)
+
+
+def run_with_cache(script: str, cache: Any, fingerprint: Any, timeout: int = 300) -> Any:
+    """Run ``script`` in a fresh interpreter whose compilation cache is ``cache`` (and whose
+    sources fingerprint is ``fingerprint``, so that edits elsewhere cannot make its entries
+    miss); returns the JSON its last output line holds."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, GLUAX_COMPILATION_CACHE=str(cache))
+    env.pop("JAX_COMPILATION_CACHE_DIR", None)
+    env["_GLUAX_SOURCES_FINGERPRINT"] = str(fingerprint)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -5,10 +5,7 @@ ends with bit-identical parameters; a user's Optimizer subclass is not cached.
 Two fresh interpreters share one temporary cache directory (nothing touches the user's cache).
 """
 
-import json
-import os
-import subprocess
-import sys
+from helpers import run_with_cache
 
 import gluax as mx
 from gluax._src.engine import tape
@@ -18,6 +15,7 @@ from gluax._src.optim.gluon_trainer import Trainer
 # its own rule); prints one JSON line: per loop the final parameters and how often the update
 # was traced, the deferred backward's cached plans and how often they were traced, and the
 # executable cache's counts.
+
 _SCRIPT = r"""
 import json
 import numpy as np
@@ -74,14 +72,7 @@ print(json.dumps(out))
 
 
 def _run(cache, tmp_path):
-    env = dict(os.environ, GLUAX_COMPILATION_CACHE=str(cache))
-    env.pop("JAX_COMPILATION_CACHE_DIR", None)
-    env["_GLUAX_SOURCES_FINGERPRINT"] = str(tmp_path)  # edits elsewhere cannot make it miss
-    proc = subprocess.run(
-        [sys.executable, "-c", _SCRIPT], env=env, capture_output=True, text=True, timeout=240
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_with_cache(_SCRIPT, cache, tmp_path, timeout=240)
 
 
 def test_second_process_loads_update_and_plan_programs(tmp_path):

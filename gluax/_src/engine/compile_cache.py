@@ -111,9 +111,11 @@ def _atomic_cache_class() -> type:
 
         def get(self, key: str) -> bytes | None:
             try:
-                return (self._path / f"{key}-cache").read_bytes()
+                data = (self._path / f"{key}-cache").read_bytes()
             except OSError:
                 return None
+            _LAST_READ.entry = data  # for compile_fresh: the bytes JAX loads its hit from
+            return data
 
         def put(self, key: str, value: bytes) -> None:
             final = self._path / f"{key}-cache"
@@ -286,29 +288,56 @@ def _count_jax_hit(name: str, **kwargs: Any) -> None:
 jax.monitoring.register_event_listener(_count_jax_hit)
 
 
-def compile_fresh(jitted: Any, args: tuple[Any, ...]) -> tuple[Any, bool]:
-    """``jitted`` compiled ahead of time for ``args``, and whether XLA compiled it in this call
-    (False: JAX's persistent cache had it, or JAX reused a program already in this process's
-    memory, which may itself have come from that cache). Only freshly compiled executables may
-    be stored: with jaxlib 0.10 on CPU, re-serializing an executable that was itself
-    deserialized from JAX's cache writes an entry that loads but fails when run ("Function ...
-    not found"); ``PersistentJit`` also checks each loaded entry's first call."""
+class _LastRead(threading.local):
+    entry: bytes | None = None  # the last entry this thread read from JAX's cache
+
+
+_LAST_READ = _LastRead()
+
+
+def compile_fresh(jitted: Any, args: tuple[Any, ...]) -> tuple[Any, Any]:
+    """``jitted`` compiled ahead of time for ``args``, and what ``store_executable`` may keep
+    of it: True when XLA compiled it in this call; the executable's original bytes when JAX
+    loaded it from its persistent cache; None when neither is known (JAX reused a program
+    already in this process's memory). With jaxlib 0.10 on CPU, re-serializing an executable
+    that was itself deserialized writes an entry that loads but fails when run ("Function
+    ... not found"), so a cache hit is stored from the bytes JAX read, never re-serialized.
+    (Without that, an executable-cache entry invalidated by a new gluax or JAX version would
+    never be written again while JAX's cache holds the program.) ``PersistentJit`` also
+    checks each loaded entry's first call."""
     hits, requests = _JAX_HITS.n, _JAX_HITS.requests
+    _LAST_READ.entry = None
     exe = jitted.lower(*args).compile()
-    return exe, _JAX_HITS.n == hits and _JAX_HITS.requests > requests
+    if _JAX_HITS.requests == requests:
+        return exe, None
+    if _JAX_HITS.n == hits:
+        return exe, True
+    return exe, _original_bytes(_LAST_READ.entry)
 
 
-def store_executable(key: str, compiled: Any) -> None:
+def _original_bytes(entry: bytes | None) -> bytes | None:
+    """The serialized executable inside a JAX cache entry (None: not readable here)."""
+    if entry is None:
+        return None
+    try:
+        from jax._src import compilation_cache as jcc
+
+        return jcc.extract_executable_and_time(jcc.decompress_executable(entry))[0]
+    except Exception:  # noqa: BLE001 -- another JAX: such programs are not stored
+        return None
+
+
+def store_executable(key: str, compiled: Any, original: bytes | None = None) -> None:
     """Write ``compiled`` under ``key``, atomically (a temporary file renamed into place: a
-    reader never sees half an entry; a corrupt entry is replaced). Programs that JAX cannot
-    serialize are simply not stored."""
+    reader never sees half an entry; a corrupt entry is replaced). ``original``: the
+    executable's serialized bytes as XLA first wrote them (``compile_fresh``), used instead of
+    serializing ``compiled`` again. Programs that JAX cannot serialize are simply not
+    stored."""
     path = _entry(key)
     if path is None:
         return
     try:
-        from jax.experimental import serialize_executable
-
-        payload, in_tree, out_tree = serialize_executable.serialize(compiled)
+        payload, in_tree, out_tree = _serialize(compiled, original)
         # zlib level 1: entries ~2.4x smaller (resnet18's 44: 538 -> 228 KB), 0.4 ms to inflate
         data = zlib.compress(pickle.dumps((_EXE_MAGIC, key, payload, in_tree, out_tree)), 1)
     except Exception:  # noqa: BLE001 -- e.g. programs with constants JAX cannot serialize
@@ -325,6 +354,34 @@ def store_executable(key: str, compiled: Any) -> None:
     if not _TRIMMED:
         _TRIMMED.append(True)
         trim_executables(path.parent)
+
+
+def _serialize(compiled: Any, original: bytes | None) -> tuple[bytes, Any, Any]:
+    """``jax.experimental.serialize_executable.serialize``, with the executable's bytes
+    replaced by ``original`` when given."""
+    from jax.experimental import serialize_executable
+
+    if original is None:
+        return serialize_executable.serialize(compiled)
+    import io
+
+    from jax._src.lib import xla_client as xc
+
+    base = serialize_executable._JaxPjrtPickler
+
+    class _Pickler(base):  # type: ignore[misc, valid-type]
+        def persistent_id(self, obj: Any) -> Any:
+            if isinstance(obj, xc.LoadedExecutable):
+                return ("exec", original)
+            return super().persistent_id(obj)
+
+    unloaded = getattr(compiled._executable, "_unloaded_executable", None)
+    if unloaded is None or compiled._params.const_args:
+        raise ValueError("not serializable")
+    args_flat, in_tree = jax.tree_util.tree_flatten(compiled.args_info)
+    with io.BytesIO() as f:
+        _Pickler(f).dump((unloaded, args_flat, compiled._no_kwargs))
+        return f.getvalue(), in_tree, compiled.out_tree
 
 
 # The executable cache's size limit (``$GLUAX_EXECUTABLE_CACHE_MB``, default 1024 MB): the
@@ -463,11 +520,13 @@ class PersistentJit:
                 f = self.by_sig[sig] = _checked_first_call(self, sig, _fast_call(exe), key)
                 return f
             try:
-                exe, fresh = compile_fresh(self.jit, args)
+                exe, source = compile_fresh(self.jit, args)
             except Exception:  # noqa: BLE001 -- the jitted call raises the real error
                 return self.jit
-            if fresh:
+            if source is True:
                 store_executable(key, exe)
+            elif source is not None:
+                store_executable(key, exe, source)
             f = _fast_call(exe)
         self.by_sig[sig] = f
         return f

@@ -500,15 +500,21 @@ _walk_jit = jax.jit(walk, static_argnums=0)
 def _plan_persist_name(t: tuple[Any, ...]) -> str | None:
     """A plan's identity in the executable cache: its nodes' backward operators (each one's
     ``grad_op`` cache name: operator, frozen attributes, differentiated positions), how they
-    connect, their output avals, the heads and the variables' grad_req and dtype; None when a
-    node is anything else (a hybridized block, user code) or not cached itself."""
+    connect, their output avals, the heads and the variables' grad_req and dtype; hybridized
+    blocks' backwards by their own ``persist_name``; None when a node is anything else (user
+    code) or not cached itself."""
     fns, rest = t[0], t[1:]
     from gluax._src.engine.registry import grad_op
 
     names = []
     for f in fns:
         if type(f) is not OpBackward:
-            return None
+            # a hybridized block's backward (block_cache.VjpProgram): its own cache identity
+            persist = getattr(f, "persist_name", None)
+            if not isinstance(persist, str):
+                return None
+            names.append(persist)
+            continue
         g = grad_op(f.op, f.key, f.diff, f.n, f.container)
         if not isinstance(g._persist, str):
             return None

@@ -16,6 +16,7 @@ from typing import Any, Callable, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from gluax._src.engine import compile_cache as _cc
 from gluax._src.engine import random as _random
 from gluax._src.engine import tape as _tape
 from gluax._src.engine.base import DeferredInitializationError
@@ -24,6 +25,7 @@ from gluax._src.engine.ndarray import NDArray, Symbol
 from gluax._src.engine.serialization import load as nd_load
 from gluax._src.engine.serialization import save as nd_save
 from gluax._src.engine.state import STATE
+from gluax._src.gluon import block_cache as _bc
 from gluax._src.gluon import bucketing as _bucketing
 from gluax._src.gluon import init as _init
 from gluax._src.gluon import parameter as _parameter_mod
@@ -437,6 +439,9 @@ class HybridBlock(Block):
         self._real_shape_cache: dict[Any, Any] = {}  # bucketing: unpadded output shapes
         self._checked: set[Any] = set()
         self._initialized = False
+        # per input signature, the programs of block_cache (VjpProgram / FwdProgram)
+        self._progs: dict[Any, Any] = {}
+        self.__dict__.pop("_struct_id", None)
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
@@ -810,10 +815,21 @@ class HybridBlock(Block):
                 return self._call_recorded(
                     params, aux, vals, flat, tracked, tree, key, training, ctx, trainable, valid
                 )
-        if self._jit_fwd is None:
-            self._jit_fwd = jax.jit(self._pure, static_argnums=(3, 5))  # in_tree, training
         self.__dict__["_last_call"] = (tree, vals)  # (plain attribute: skips __setattr__)
-        outs, new_aux = self._jit_fwd(params, aux, vals, tree, key, training, valid)
+        base = self._persist_base(tree, training, ())
+        if base is None:
+            if self._jit_fwd is None:
+                self._jit_fwd = jax.jit(self._pure, static_argnums=(3, 5))  # in_tree, training
+            outs, new_aux = self._jit_fwd(params, aux, vals, tree, key, training, valid)
+        else:  # through gluax's executable cache (block_cache), one program per signature
+            args = (params, aux, vals, key, valid)
+            sig = (tree, training, _bc.signature(jax.tree_util.tree_leaves(args)))
+            prog = self._progs.get(sig)
+            if prog is None:
+                prog = self._progs[sig] = _bc.FwdProgram(self, tree, training, base)
+                outs, new_aux, used = self._first_call(prog.fwd, args, vals, training)
+            else:
+                outs, new_aux, _ = prog.fwd(*args)
         if new_aux:
             self._write_aux(new_aux)
         out_type = _array_types()[0]  # np.ndarray in numpy mode
@@ -836,22 +852,29 @@ class HybridBlock(Block):
         trainable: list[tuple[str, Parameter]],
         valid: Any = None,
     ) -> Any:
-        """A compiled forward that also returns its VJP: one node on the autograd tape."""
-        if self._jit_vjp is None:
-            self._jit_vjp = jax.jit(self._pure_vjp, static_argnums=(4, 5, 7))
+        """A compiled forward that also returns its VJP's residuals, and a backward program
+        from them (``block_cache.VjpProgram``): one node on the autograd tape."""
         self.__dict__["_last_call"] = (tree, vals)  # (plain attribute: skips __setattr__)
         diff_idx = tuple(tracked)
         diff_vals = [vals[i] for i in diff_idx]
         other = [None if i in diff_idx else v for i, v in enumerate(vals)]
-        outs, new_aux, vjp = self._jit_vjp(
-            params, aux, diff_vals, other, diff_idx, tree, key, training, valid
-        )
+        args = (params, aux, diff_vals, other, key, valid)
+        sig = (diff_idx, tree, training, _bc.signature(jax.tree_util.tree_leaves(args)))
+        prog = self._progs.get(sig)
+        if prog is None:
+            names = tuple(params)
+            base = self._persist_base(tree, training, (diff_idx, names))
+            prog = self._progs[sig] = _bc.VjpProgram(
+                self, diff_idx, tree, training, names, args, base, sig[3]
+            )
+            outs, new_aux, res, _ = self._first_call(prog.fwd, args, vals, training)
+        else:
+            outs, new_aux, res, _ = prog.fwd(*args)
         flat_outs, out_tree = jax.tree_util.tree_flatten(outs)
-        names = list(params)
+        bwd = prog.bwd
 
         def backward_fn(cts: list[Any]) -> list[Any]:
-            g_params, g_inputs = _tape._apply_vjp(vjp, jax.tree_util.tree_unflatten(out_tree, cts))
-            return [g_params[k] for k in names] + list(g_inputs)
+            return list(bwd(res, cts))
 
         var_infos = [(p._data[0] if len(p._data) == 1 else p.data(ctx))._ag for _, p in trainable]
         node = _tape.Node(
@@ -860,13 +883,42 @@ class HybridBlock(Block):
             var_infos + [flat[i]._ag for i in diff_idx],
             [(o.shape, o.dtype) for o in flat_outs],
         )
-        node.pure = (_VjpBackward(out_tree, tuple(names)), vjp)
+        node.pure = prog.pure(res)
         wrapped = [_array_types()[0](o, ctx) for o in flat_outs]
         for k, w in enumerate(wrapped):
             w._ag = _tape.OutInfo(node, k)
         if new_aux:
             self._write_aux(new_aux)
         return jax.tree_util.tree_unflatten(out_tree, wrapped)
+
+    def _persist_base(self, tree: Any, training: bool, extra: tuple[Any, ...]) -> str | None:
+        """The identity of this block's program for ``tree`` in gluax's executable cache
+        (``block_cache``), or None: not cached (cache off, or the block tree is not all of
+        gluax's classes with plain attributes)."""
+        if _cc.compilation_cache_dir() is None:
+            return None
+        sid = self.__dict__.get("_struct_id", False)
+        if sid is False:
+            sid = self.__dict__["_struct_id"] = _bc.structure_id(self)
+        if sid is None:
+            return None
+        modes = tuple(t.__name__ for t in _array_types())
+        return f"hybrid|{sid}|{tree}|{training}|{modes}|{extra!r}"
+
+    def _first_call(self, fn: Any, args: tuple[Any, ...], vals: list[Any], training: bool) -> Any:
+        """A new signature's first call: learn whether the program draws random numbers
+        (its last output), and count it as compiled even when it was loaded from gluax's
+        executable cache and so never traced here (``compile_count``)."""
+        n = len(self._compile_sigs)
+        out = fn(*args)
+        self._uses_rng[training] = bool(out[-1])
+        if len(self._compile_sigs) == n:
+            self._compile_sigs.append(
+                (tuple((getattr(v, "shape", None), getattr(v, "dtype", None)) for v in vals),
+                 training)
+            )  # fmt: skip
+            self._check_recompiles()
+        return out
 
     def _call_bucketed(self, args: tuple[Any, ...]) -> Any:
         """``hybridize(bucket=..., bucket_time=...)``: see ``gluon/bucketing.py``."""
@@ -876,27 +928,6 @@ class HybridBlock(Block):
         lookup = dict(self._params_list())
         for name, v in new_aux.items():
             lookup[name]._set_raw(v)
-
-    def _pure_vjp(
-        self,
-        params: dict[str, Any],
-        aux: dict[str, Any],
-        diff_vals: list[Any],
-        other: list[Any],
-        diff_idx: tuple[int, ...],
-        in_tree: Any,
-        key: Any,
-        training: bool,
-        valid: Any = None,
-    ) -> Any:
-        def f(p: dict[str, Any], d: list[Any]) -> Any:
-            full = list(other)
-            for i, v in zip(diff_idx, d):
-                full[i] = v
-            return self._pure(p, aux, full, in_tree, key, training, valid)
-
-        outs, vjp, new_aux = jax.vjp(f, params, diff_vals, has_aux=True)
-        return outs, new_aux, vjp
 
     def export(
         self,
@@ -964,19 +995,6 @@ class HybridBlock(Block):
                 stacklevel=2,
             )
         return files
-
-
-class _VjpBackward(NamedTuple):
-    """The static half of a hybridized block node's pure backward (``tape.Node.pure``):
-    ``vjp, cts -> gradients of the trainable parameters (in order) and of the tracked
-    inputs``; hashable, so a deferred backward compiles once per graph structure."""
-
-    out_tree: Any
-    names: tuple[str, ...]
-
-    def __call__(self, vjp: Any, cts: list[Any]) -> list[Any]:
-        g_params, g_inputs = vjp(jax.tree_util.tree_unflatten(self.out_tree, cts))
-        return [g_params[k] for k in self.names] + list(g_inputs)
 
 
 def _is_float(v: Any) -> bool:

@@ -1,0 +1,234 @@
+"""Hybridized blocks in gluax's executable cache (``gluon/block_cache.py``).
+
+A block tree made of gluax's own classes is loaded by a later process without tracing: its
+training forward, its backward, the deferred backward's plan and its inference program. The
+numbers are the same bit for bit (random layers included: whether a program draws random
+numbers is one of its outputs, so the global key advances as in the process that traced it).
+A block tree with a user-defined class is traced in every process. Fresh interpreters share one
+temporary cache directory; nothing touches the user's cache.
+"""
+
+import shutil
+
+import jax
+import numpy as np
+import pytest
+from helpers import run_with_cache
+
+from gluax import autograd, gluon, nd
+from gluax._src.gluon import block_cache
+
+_SCRIPT = r"""
+import json, sys
+import numpy as np
+import gluax as mx
+from gluax import autograd, gluon, nd
+from gluax._src.engine import compile_cache as cc
+from gluax._src.gluon.block import HybridBlock
+
+traced = []  # the blocks whose pure function ran (JAX traces it only when it compiles)
+pure = HybridBlock._pure
+def counting(self, *a, **k):
+    traced.append(type(self).__name__)
+    return pure(self, *a, **k)
+HybridBlock._pure = counting
+
+class Mine(HybridBlock):  # user code: not cached
+    def __init__(self):
+        super().__init__()
+        with self.name_scope():
+            self.fc = gluon.nn.Dense(3, in_units=8)
+    def hybrid_forward(self, F, x):
+        return F.tanh(self.fc(x)) * 2
+
+def build(kind):
+    mx.random.seed(3)
+    net = gluon.nn.HybridSequential()
+    with net.name_scope():
+        net.add(gluon.nn.Conv2D(4, 3, padding=1, in_channels=1),
+                gluon.nn.BatchNorm(in_channels=4), gluon.nn.Activation("relu"),
+                gluon.nn.MaxPool2D(2), gluon.nn.Dropout(0.3), gluon.nn.Flatten(),
+                gluon.nn.Dense(8, in_units=64))
+        if kind == "mine":
+            net.add(Mine())
+        else:
+            net.add(gluon.nn.Dense(3, in_units=8))
+    net.initialize(mx.init.Xavier())
+    net.hybridize()
+    return net
+
+out = {}
+x = nd.array(np.linspace(-1, 1, 4 * 64, dtype="float32").reshape(4, 1, 8, 8))
+y = nd.array([0, 1, 2, 1])
+for kind in ("zoo", "mine"):
+    net = build(kind)
+    tr = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1, "momentum": 0.9})
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    del traced[:]
+    for _ in range(3):
+        with autograd.record():
+            loss = loss_fn(net(x), y)
+        loss.backward()
+        tr.step(4)
+    infer = net(x[:3]).asnumpy().tolist()  # inference program, another batch size
+    out[kind] = {
+        "params": {k: v.data().asnumpy().tolist() for k, v in net.collect_params().items()},
+        "infer": infer,
+        "traced": list(traced),
+        "compile_count": net.compile_count,
+        "draws": mx.nd.random.uniform(shape=(2,)).asnumpy().tolist(),
+    }
+out["exe"] = dict(cc.EXE_STATS)
+print(json.dumps(out))
+"""
+
+
+def _run(cache, tmp_path):
+    return run_with_cache(_SCRIPT, cache, tmp_path, timeout=300)
+
+
+def test_a_second_process_loads_a_gluax_network_without_tracing_it(tmp_path):
+    cache = tmp_path / "cache"
+    a = _run(cache, tmp_path)
+    b = _run(cache, tmp_path)
+    # the first process traced both networks: training forward at batch 4, inference at 3
+    assert "HybridSequential" in a["zoo"]["traced"] and a["zoo"]["compile_count"] == 2
+    assert a["exe"]["stored"] > 0
+    # the second traced the network of gluax classes not at all, the user's one again
+    assert b["zoo"]["traced"] == []
+    assert b["zoo"]["compile_count"] == 2  # loaded programs count as compiled
+    assert b["mine"]["traced"] == a["mine"]["traced"] != []
+    assert b["exe"]["unusable"] == 0 and b["exe"]["failed"] == 0 and b["exe"]["stored"] == 0
+    # bit for bit the same training, inference and random stream afterwards (Dropout drew)
+    for kind in ("zoo", "mine"):
+        for what in ("params", "infer", "draws"):
+            assert b[kind][what] == a[kind][what], (kind, what)
+    assert a["zoo"]["params"] != a["mine"]["params"]
+
+
+def test_entries_are_rewritten_from_jaxs_cache_after_gluaxs_are_lost(tmp_path):
+    # A new gluax version invalidates every entry of gluax's cache while JAX's cache still
+    # holds the programs: they are written again from the bytes JAX read (re-serializing a
+    # loaded executable gives entries that fail when run), and a third process uses them.
+    cache = tmp_path / "cache"
+    a = _run(cache, tmp_path)
+    shutil.rmtree(cache / "gluax-executables")
+    b = _run(cache, tmp_path)
+    assert b["exe"]["stored"] >= a["exe"]["stored"] > 0
+    c = _run(cache, tmp_path)
+    assert c["exe"]["stored"] == 0 and c["exe"]["loaded"] >= b["exe"]["stored"]
+    assert c["exe"]["failed"] == 0 and c["exe"]["unusable"] == 0
+    assert c["zoo"]["traced"] == []
+    for kind in ("zoo", "mine"):
+        assert b[kind]["params"] == a[kind]["params"] == c[kind]["params"]
+
+
+# ---- the structure key ---------------------------------------------------------------------
+
+
+def _seq(*layers):
+    net = gluon.nn.HybridSequential()
+    net.add(*layers)
+    net.initialize()
+    return net
+
+
+def test_structure_id_changes_with_every_attribute_and_parameter():
+    sid = block_cache.structure_id
+    base = sid(_seq(gluon.nn.Dense(4, in_units=3, activation="relu")))
+    assert base is not None
+    assert sid(_seq(gluon.nn.Dense(4, in_units=3, activation="relu"))) == base  # same again
+    assert sid(_seq(gluon.nn.Dense(4, in_units=3, activation="tanh"))) != base
+    assert sid(_seq(gluon.nn.Dense(5, in_units=3, activation="relu"))) != base
+    assert sid(_seq(gluon.nn.Dense(4, in_units=2, activation="relu"))) != base
+    assert sid(_seq(gluon.nn.Dense(4, in_units=3, activation="relu", use_bias=False))) != base
+    assert sid(_seq(gluon.nn.Dense(4, in_units=3, activation="relu", dtype="float16"))) != base
+    conv = sid(_seq(gluon.nn.Conv2D(2, 3, in_channels=1)))
+    assert sid(_seq(gluon.nn.Conv2D(2, 3, strides=2, in_channels=1))) != conv
+    assert sid(_seq(gluon.nn.Dropout(0.5))) != sid(_seq(gluon.nn.Dropout(0.4)))
+    frozen = _seq(gluon.nn.Dense(4, in_units=3, activation="relu"))
+    frozen.collect_params().setattr("grad_req", "null")
+    assert sid(frozen) != base  # which parameters are differentiated
+
+
+def test_structure_id_refuses_user_code():
+    sid = block_cache.structure_id
+
+    class Mine(gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return x * 2
+
+    class MyDense(gluon.nn.Dense):  # a subclass of a gluax layer is user code too
+        pass
+
+    assert sid(_seq(Mine())) is None
+    assert sid(_seq(MyDense(2, in_units=2))) is None
+    assert sid(_seq(gluon.nn.HybridLambda(lambda F, x: x + 1))) is None
+    hooked = _seq(gluon.nn.Dense(2, in_units=2))
+    hooked.register_forward_hook(lambda blk, inp, out: None)
+    assert sid(hooked) is None
+    odd = gluon.nn.Dense(2, in_units=2)
+    odd.note = object()  # an attribute whose repr does not say what it is
+    assert sid(_seq(odd)) is None
+
+
+# ---- the split forward / backward ----------------------------------------------------------
+
+
+def test_backward_traces_the_forward_when_the_forward_was_loaded(rng):
+    # In a process that loaded the forward from the cache, the VJP's structure is unknown
+    # until the backward (or a deferred plan over it) is traced: it traces the forward then.
+    net = _seq(gluon.nn.Dense(5, in_units=4, activation="tanh"), gluon.nn.Dense(2, in_units=5))
+    net.hybridize()
+    x = nd.array(rng.standard_normal((3, 4)).astype(np.float32))
+    x.attach_grad()
+
+    def grads():
+        with autograd.record():
+            y = (net(x) ** 2).sum()
+        y.backward()
+        return [p.grad().asnumpy() for p in net.collect_params().values()] + [x.grad.asnumpy()]
+
+    want = grads()
+    (prog,) = [p for p in net._progs.values() if isinstance(p, block_cache.VjpProgram)]
+    prog.res_tree = prog.out_tree = None  # as if loaded, never traced here
+    prog.bwd = jax.jit(prog._bwd)  # a fresh program (this one traced)
+    from gluax._src.engine import tape
+
+    old = tape.DEFER[0]
+    tape.DEFER[0] = False  # the node-by-node walk calls this backward program
+    try:
+        count = net.compile_count
+        got = grads()
+    finally:
+        tape.DEFER[0] = old
+    assert prog.res_tree is not None  # learned from the forward's shape pass
+    assert net.compile_count == count  # which is not counted as a compilation
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("defer", [True, False])
+def test_split_backward_matches_eager_gradients(rng, defer):
+    from gluax._src.engine import tape
+
+    net = _seq(gluon.nn.Dense(6, in_units=4, activation="relu"), gluon.nn.Dense(3, in_units=6))
+    x = nd.array(rng.standard_normal((5, 4)).astype(np.float32))
+
+    def grads():
+        x.attach_grad()
+        with autograd.record():
+            y = (net(x) * nd.array(np.arange(3, dtype=np.float32))).sum()
+        y.backward()
+        return [p.grad().asnumpy() for p in net.collect_params().values()] + [x.grad.asnumpy()]
+
+    eager = grads()
+    net.hybridize()
+    old = tape.DEFER[0]
+    tape.DEFER[0] = defer
+    try:
+        hybrid = grads()
+    finally:
+        tape.DEFER[0] = old
+    for g, w in zip(hybrid, eager):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
