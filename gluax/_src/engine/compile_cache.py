@@ -439,6 +439,13 @@ def _signature_text(sig: tuple[Any, ...]) -> str:
     return ",".join(parts)
 
 
+def avals_text(sig: tuple[Any, ...]) -> str:
+    """A signature of ``(type, shape, dtype, weak_type)`` per argument as text for a key."""
+    return ",".join(
+        f"{t.__name__}{list(shape)}{dt}{'w' if weak else ''}" for t, shape, dt, weak in sig
+    )
+
+
 _DEFAULT_DEVICE: list[Any] = []
 
 

@@ -111,6 +111,7 @@ class OpDef:
         self._fwd: dict[Any, Callable[..., Any]] = {}
         self._fwd_vjp: dict[Any, Callable[..., Any]] = {}
         self._grad_ops: dict[Any, OpDef] = {}
+        self._res_vjps: dict[Any, _ResidualVjp] = {}
         # The name this operator's programs have in the executable cache (``persist_name``);
         # grad_op sets it for backward operators.
         self._persist: str | None | bool = False
@@ -189,6 +190,85 @@ class OpDef:
 
             f = self._fwd_vjp[ck] = jax.jit(fwd_vjp)
         return f
+
+
+    def residual_vjp(
+        self, key: Any, diff: tuple[int, ...], rng: list[Any], vals: list[Any]
+    ) -> _ResidualVjp:
+        """The recorded call's two programs at this input signature (``_ResidualVjp``)."""
+        sig = tuple(
+            [
+                (type(v), np.shape(v), getattr(v, "dtype", None), getattr(v, "weak_type", False))
+                for v in (*rng, *vals)
+            ]
+        )
+        ck = (key, diff, sig)
+        prog = self._res_vjps.get(ck)
+        if prog is None:
+            prog = self._res_vjps[ck] = _ResidualVjp(self, key, diff, (*rng, *vals), sig)
+        return prog
+
+
+class _ResidualVjp:
+    """A recorded call of a ``remat=False`` operator (one that keeps its forward's
+    residuals) at one input signature, as two programs: ``fwd(*inputs) -> (outputs,
+    residuals)`` (the VJP closure's arrays, flat) and ``bwd(residuals, cts) -> input
+    cotangents``. Both are named in the executable cache (operator, attributes,
+    differentiated positions; the backward also by the forward's signature, which decides its
+    residuals), so a later process loads them without tracing; and, as the static half of the
+    node's pure backward (``prog(residuals, cts)``, hashable by identity, one per signature), a
+    deferred backward can take the node into its plan. The VJP closure's structure is learned
+    when the forward is traced here, or by a shape-only trace of it when the forward was
+    loaded and the backward must be traced."""
+
+    __slots__ = ("_fwd_fn", "example", "res_tree", "container", "fwd", "bwd", "persist_name")
+
+    def __init__(
+        self, op: OpDef, key: Any, diff: tuple[int, ...], args: tuple[Any, ...], sig: Any
+    ) -> None:
+        fn, attrs, off = op.fn, dict(key), 1 if op.random else 0
+
+        def fwd(*xs: Any) -> Any:
+            def part(*d: Any) -> Any:
+                full = list(xs)
+                for i, v in zip(diff, d):
+                    full[i + off] = v
+                return fn(*full, **attrs)
+
+            res, vjp = jax.vjp(part, *[xs[i + off] for i in diff])
+            leaves, self.res_tree = jax.tree_util.tree_flatten(vjp)
+            return res, leaves
+
+        self._fwd_fn = fwd
+        self.example = jax.tree_util.tree_map(
+            lambda a: jax.ShapeDtypeStruct(
+                np.shape(a), a.dtype, weak_type=getattr(a, "weak_type", False)
+            ),
+            args,
+        )
+        self.res_tree: Any = None
+        self.container: Any = False  # the outputs' container type (None: one output), once run
+        base = op.persist_name()
+        name = f"{base}|fwdres|{key!r}|{diff!r}" if base is not None and _plain(key) else None
+        self.persist_name = None if name is None else f"{name}|bwd|{_cc.avals_text(sig)}"
+        self.fwd = _Eager(fwd, name)
+        bwd_name = self.persist_name
+        self.bwd = _cc.TreeJit(self._bwd, lambda: bwd_name)
+
+    def _bwd(self, leaves: list[Any], cts: list[Any]) -> list[Any]:
+        if self.res_tree is None:  # the forward was loaded, never traced here
+            fwd = self._fwd_fn  # (a new function: JAX would reuse an earlier trace)
+            jax.eval_shape(lambda *xs: fwd(*xs), *self.example)
+        vjp = jax.tree_util.tree_unflatten(self.res_tree, leaves)
+        return list(vjp(self.container(cts) if self.container else cts[0]))
+
+    def __call__(self, leaves: list[Any], cts: list[Any]) -> list[Any]:
+        return self._bwd(leaves, cts)
+
+    def backward(self, leaves: list[Any]) -> Callable[[list[Any]], list[Any]]:
+        """The node's backward function."""
+        bwd = self.bwd
+        return lambda cts: list(bwd(leaves, cts))
 
 
 def _remat(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -380,10 +460,21 @@ def invoke(op: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
                 res = op.forward(key)(*rng, *vals)
                 multi = isinstance(res, (tuple, list))
                 bwd = _remat_backward(op, key, diff, rng, vals, type(res) if multi else None)
+                prog = None
+            elif type(op).forward_vjp is OpDef.forward_vjp:
+                # forward with the VJP's residuals, and a backward program from them: both
+                # named, so cached, and the node deferrable (_ResidualVjp)
+                prog = op.residual_vjp(key, diff, rng, vals)
+                res, leaves = prog.fwd(*rng, *vals)
+                multi = isinstance(res, (tuple, list))
+                if prog.container is False:
+                    prog.container = type(res) if multi else None
+                bwd = prog.backward(leaves)
             else:
                 res, vjp = op.forward_vjp(key, diff)(*rng, *vals)
                 multi = isinstance(res, (tuple, list))
                 bwd = _tape.vjp_backward(vjp, type(res) if multi else None)
+                prog = None
             outs = list(res) if multi else [res]
             node = _tape.Node(
                 op.name,
@@ -392,6 +483,8 @@ def invoke(op: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
                 [(o.shape, o.dtype) for o in outs],
             )
             node.replay = (op, key, diff, rng, vals, ctx, type(res) if multi else None)
+            if not op.remat and prog is not None:
+                node.pure = (prog, leaves)
             wrapped = _wrap(res, ctx, kind.eager_type, out)
             for k, w in enumerate(wrapped if multi else [wrapped]):
                 w._ag = _tape.OutInfo(node, k)

@@ -105,11 +105,6 @@ def signature(leaves: list[Any]) -> tuple[Any, ...]:
     return tuple([(type(a), np.shape(a), a.dtype, getattr(a, "weak_type", False)) for a in leaves])
 
 
-def signature_text(sig: tuple[Any, ...]) -> str:
-    """``signature``'s avals as text, for a cache key."""
-    return ",".join(f"{t.__name__}{list(shape)}{dt}{'w' if w else ''}" for t, shape, dt, w in sig)
-
-
 class VjpProgram:
     """A hybridized block's recorded call at one input signature: ``fwd(params, aux,
     diff_inputs, other_inputs, key, valid) -> (outputs, new_aux, residuals, uses_rng)`` and
@@ -149,7 +144,7 @@ class VjpProgram:
         if base is None:
             self.fwd, self.bwd = jax.jit(self._fwd), jax.jit(self._bwd)
         else:
-            name = f"{base}|bwd|{signature_text(sig)}"  # the forward's avals decide it
+            name = f"{base}|bwd|{_cc.avals_text(sig)}"  # the forward's avals decide it
             self.fwd = _cc.TreeJit(self._fwd, lambda: f"{base}|fwd")
             self.bwd = _cc.TreeJit(self._bwd, lambda: name)
             self.static = CachedBackward.get(name)
@@ -173,7 +168,7 @@ class VjpProgram:
     def _bwd(self, res: list[Any], cts: list[Any]) -> list[Any]:
         if self.res_tree is None:  # the forward came from the cache: trace it for its trees
             n = len(self.block._compile_sigs)
-            jax.eval_shape(self._fwd, *self.example)
+            jax.eval_shape(lambda *a: self._fwd(*a), *self.example)  # (never a cached trace)
             del self.block._compile_sigs[n:]  # a shape pass, not a compilation
         vjp = jax.tree_util.tree_unflatten(self.res_tree, res)
         return VjpBackward(self.out_tree, self.names)(vjp, cts)
