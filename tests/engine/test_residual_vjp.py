@@ -6,10 +6,10 @@ the node-by-node walk's gradients."""
 
 import numpy as np
 import pytest
+from helpers import run_with_cache
 
 from gluax import autograd, gluon, nd
 from gluax._src.engine import registry, tape
-from helpers import run_with_cache
 
 _SCRIPT = r"""
 import json
