@@ -175,3 +175,20 @@ def test_cache_entries_are_written_whole_and_once(tmp_path):
     cache.put("k1", b"other")
     assert cache.get("k1") == b"abc"
     assert sorted(os.listdir(tmp_path)) == ["k1-cache"]
+
+
+def test_lowering_switches_are_part_of_every_key():
+    # benchmarks/bench_mxnet.py --compare-lowerings flips them: a program compiled with one
+    # lowering must not be loaded for the other
+    from gluax._src.engine import compile_cache as cc
+    from gluax._src.ops import nn as nn_ops
+
+    dev = cc.default_device()
+    for name in ("POINTWISE_LOWERING", "MAX_POOL_TAPS"):
+        old = getattr(nn_ops, name)
+        try:
+            a = cc.executable_key("op|x", dev)
+            setattr(nn_ops, name, not old)
+            assert cc.executable_key("op|x", dev) != a, name
+        finally:
+            setattr(nn_ops, name, old)

@@ -210,7 +210,12 @@ def _source_fingerprint() -> str:
             st = os.stat(path)
             h.update(f"{os.path.relpath(path, src)}|{st.st_size}|{st.st_mtime_ns}".encode())
         _FINGERPRINT.append(h.hexdigest())
+    import sys
+
+    nn = sys.modules.get("gluax._src.ops.nn")  # its CPU lowering switches (benchmarks flip them)
     flags = (
+        getattr(nn, "POINTWISE_LOWERING", None),
+        getattr(nn, "MAX_POOL_TAPS", None),
         jax.config.jax_enable_x64,
         jax.config.jax_default_matmul_precision,
         jax.config.jax_numpy_rank_promotion,
