@@ -65,6 +65,7 @@ for kind in ("zoo", "mine"):
     tr = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1, "momentum": 0.9})
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
     del traced[:]
+    jax_before = cc._JAX_HITS.requests
     for _ in range(3):
         with autograd.record():
             loss = loss_fn(net(x), y)
@@ -76,6 +77,7 @@ for kind in ("zoo", "mine"):
         "infer": infer,
         "traced": list(traced),
         "compile_count": net.compile_count,
+        "jax": cc._JAX_HITS.requests - jax_before,  # programs that went through JAX's cache
         "draws": mx.nd.random.uniform(shape=(2,)).asnumpy().tolist(),
     }
 out["exe"] = dict(cc.EXE_STATS)
@@ -94,10 +96,12 @@ def test_a_second_process_loads_a_gluax_network_without_tracing_it(tmp_path):
     # the first process traced both networks: training forward at batch 4, inference at 3
     assert "HybridSequential" in a["zoo"]["traced"] and a["zoo"]["compile_count"] == 2
     assert a["exe"]["stored"] > 0
-    # the second traced the network of gluax classes not at all, the user's one again
+    # the second traced the network of gluax classes not at all; the user's one only to key
+    # it (its forward's jaxpr: once per signature, neither differentiated nor lowered)
     assert b["zoo"]["traced"] == []
-    assert b["zoo"]["compile_count"] == 2  # loaded programs count as compiled
-    assert b["mine"]["traced"] == a["mine"]["traced"] != []
+    assert b["zoo"]["compile_count"] == a["mine"]["compile_count"] == 2  # loads count too
+    assert b["mine"]["traced"] == a["mine"]["traced"] == ["HybridSequential"] * 2
+    assert b["zoo"]["jax"] == b["mine"]["jax"] == 0 < a["mine"]["jax"]
     assert b["exe"]["unusable"] == 0 and b["exe"]["failed"] == 0 and b["exe"]["stored"] == 0
     # bit for bit the same training, inference and random stream afterwards (Dropout drew)
     for kind in ("zoo", "mine"):
@@ -232,3 +236,107 @@ def test_split_backward_matches_eager_gradients(rng, defer):
         tape.DEFER[0] = old
     for g, w in zip(hybrid, eager):
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+
+
+# ---- user code: the traced forward's key ---------------------------------------------------
+
+
+class _Scaled(gluon.HybridBlock):
+    def __init__(self, k, **kw):
+        super().__init__(**kw)
+        self.k = k
+        with self.name_scope():
+            self.fc = gluon.nn.Dense(3, in_units=4)
+
+    def hybrid_forward(self, F, x):
+        return self.fc(x) * self.k
+
+
+def _key(block, *shape):
+    block.initialize()
+    x = nd.ones(shape or (2, 4))
+    block(x)  # (deferred shapes)
+    params = {k: p.data()._value for k, p in block._params_list()}
+    tree = jax.tree_util.tree_structure([x])
+    from gluax._src.engine import random as _random
+
+    got = block_cache.traced_forward(block, (params, {}, [x._value], _random.unused_key(), None),
+                                     tree, True)  # fmt: skip
+    return None if got is None else got[0]
+
+
+def test_traced_key_says_what_the_forward_computes():
+    a = _key(_Scaled(2.0))
+    assert a is not None and a == _key(_Scaled(2.0))
+    assert _key(_Scaled(3.0)) != a  # a constant in the user's Python
+    assert _key(_Scaled(2.0), 5, 4) != a  # another input shape
+
+    class Const(gluon.HybridBlock):  # a closed-over array: its values are in the key
+        def __init__(self, c):
+            super().__init__()
+            self.c = c
+
+        def hybrid_forward(self, F, x):
+            import jax.numpy as jnp
+
+            return x * jnp.asarray(self.c)
+
+    c1 = np.arange(8, dtype=np.float32).reshape(2, 4)
+    assert _key(Const(c1)) == _key(Const(c1.copy())) != _key(Const(c1 + 1))
+
+
+def _custom_jvp_block(slope):
+    import jax.numpy as jnp
+
+    @jax.custom_jvp
+    def f(x):
+        return jnp.sin(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        return f(primals[0]), tangents[0] * slope
+
+    class C(gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            from gluax._src.engine.ndarray import NDArray
+
+            return type(x)(f(x._value), x._ctx) if isinstance(x, NDArray) else x
+
+    return C()
+
+
+def test_traced_key_covers_custom_jvp_rules_and_refuses_python_backwards():
+    # two custom-JVP functions with the same primal and different rules: different keys
+    a, b = _key(_custom_jvp_block(1.0)), _key(_custom_jvp_block(2.0))
+    assert a is not None and b is not None and a != b
+    assert _key(_custom_jvp_block(1.0)) == a
+
+    import jax.numpy as jnp
+
+    @jax.custom_vjp
+    def g(x):
+        return jnp.cos(x)
+
+    g.defvjp(lambda x: (jnp.cos(x), x), lambda x, ct: (-jnp.sin(x) * ct,))
+
+    class V(gluon.HybridBlock):  # a custom VJP's backward is Python: no key
+        def hybrid_forward(self, F, x):
+            from gluax._src.engine.ndarray import NDArray
+
+            return type(x)(g(x._value), x._ctx) if isinstance(x, NDArray) else x
+
+    assert _key(V()) is None
+    # gluax's own max pooling (a custom-JVP lowering on CPU) is keyed
+    pool = gluon.nn.HybridSequential()
+    pool.add(gluon.nn.Conv2D(2, 3, in_channels=1), gluon.nn.MaxPool2D(2))
+
+    class Wrap(gluon.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            with self.name_scope():
+                self.body = pool
+
+        def hybrid_forward(self, F, x):
+            return self.body(x) + 1
+
+    assert _key(Wrap(), 1, 1, 8, 8) is not None

@@ -158,8 +158,11 @@ class Block:
             return isinstance(v, Block) and id(v) not in registered
 
         for name, value in vars(self).items():
-            if isinstance(value, (list, tuple, dict)) and not name.startswith("_") \
-                    and holds_block(value):
+            if (
+                isinstance(value, (list, tuple, dict))
+                and not name.startswith("_")
+                and holds_block(value)
+            ):
                 warnings.warn(
                     f'"{name}" is an unregistered container with Blocks. Blocks inside a list, '
                     "tuple or dict are not registered automatically: register them with "
@@ -816,20 +819,26 @@ class HybridBlock(Block):
                     params, aux, vals, flat, tracked, tree, key, training, ctx, trainable, valid
                 )
         self.__dict__["_last_call"] = (tree, vals)  # (plain attribute: skips __setattr__)
-        base = self._persist_base(tree, training, ())
-        if base is None:
+        args = (params, aux, vals, key, valid)
+        sig = (tree, training, _bc.signature(jax.tree_util.tree_leaves(args)))
+        prog = self._progs.get(sig)
+        first = prog is None
+        if first:
+            n = len(self._compile_sigs)
+            base, pure = self._persist_base(tree, training, (), args)
+            # through gluax's executable cache (block_cache), one program per signature; or
+            # (False) not cached: the block's jitted pure function, as always
+            prog = self._progs[sig] = (
+                False if base is None else _bc.FwdProgram(self, tree, training, base, pure)
+            )
+        if prog is False:
             if self._jit_fwd is None:
                 self._jit_fwd = jax.jit(self._pure, static_argnums=(3, 5))  # in_tree, training
             outs, new_aux = self._jit_fwd(params, aux, vals, tree, key, training, valid)
-        else:  # through gluax's executable cache (block_cache), one program per signature
-            args = (params, aux, vals, key, valid)
-            sig = (tree, training, _bc.signature(jax.tree_util.tree_leaves(args)))
-            prog = self._progs.get(sig)
-            if prog is None:
-                prog = self._progs[sig] = _bc.FwdProgram(self, tree, training, base)
-                outs, new_aux, used = self._first_call(prog.fwd, args, vals, training)
-            else:
-                outs, new_aux, _ = prog.fwd(*args)
+        elif first:
+            outs, new_aux, _ = self._first_call(prog.fwd, args, vals, training, n)
+        else:
+            outs, new_aux, _ = prog.fwd(*args)
         if new_aux:
             self._write_aux(new_aux)
         out_type = _array_types()[0]  # np.ndarray in numpy mode
@@ -863,11 +872,14 @@ class HybridBlock(Block):
         prog = self._progs.get(sig)
         if prog is None:
             names = tuple(params)
-            base = self._persist_base(tree, training, (diff_idx, names))
-            prog = self._progs[sig] = _bc.VjpProgram(
-                self, diff_idx, tree, training, names, args, base, sig[3]
+            n = len(self._compile_sigs)
+            base, pure = self._persist_base(
+                tree, training, (diff_idx, names), (params, aux, vals, key, valid)
             )
-            outs, new_aux, res, _ = self._first_call(prog.fwd, args, vals, training)
+            prog = self._progs[sig] = _bc.VjpProgram(
+                self, diff_idx, tree, training, names, args, base, sig[3], pure
+            )
+            outs, new_aux, res, _ = self._first_call(prog.fwd, args, vals, training, n)
         else:
             outs, new_aux, res, _ = prog.fwd(*args)
         flat_outs, out_tree = jax.tree_util.tree_flatten(outs)
@@ -891,25 +903,34 @@ class HybridBlock(Block):
             self._write_aux(new_aux)
         return jax.tree_util.tree_unflatten(out_tree, wrapped)
 
-    def _persist_base(self, tree: Any, training: bool, extra: tuple[Any, ...]) -> str | None:
+    def _persist_base(
+        self, tree: Any, training: bool, extra: tuple[Any, ...], args: tuple[Any, ...]
+    ) -> tuple[str | None, Any]:
         """The identity of this block's program for ``tree`` in gluax's executable cache
-        (``block_cache``), or None: not cached (cache off, or the block tree is not all of
-        gluax's classes with plain attributes)."""
+        (``block_cache``) and the pure function to compile (None: the block's own), or (None,
+        None): not cached (the cache is off, or the block's forward cannot be keyed). A block
+        tree of gluax's classes is keyed by its structure; user code by its traced forward
+        (``args``: params, aux, inputs, key, valid)."""
         if _cc.compilation_cache_dir() is None:
-            return None
+            return None, None
         sid = self.__dict__.get("_struct_id", False)
         if sid is False:
             sid = self.__dict__["_struct_id"] = _bc.structure_id(self)
-        if sid is None:
-            return None
         modes = tuple(t.__name__ for t in _array_types())
-        return f"hybrid|{sid}|{tree}|{training}|{modes}|{extra!r}"
+        if sid is not None:
+            return f"hybrid|{sid}|{tree}|{training}|{modes}|{extra!r}", None
+        traced = _bc.traced_forward(self, args, tree, training)
+        if traced is None:
+            return None, None
+        return f"hybrid-jaxpr|{traced[0]}|{tree}|{training}|{modes}|{extra!r}", traced[1]
 
-    def _first_call(self, fn: Any, args: tuple[Any, ...], vals: list[Any], training: bool) -> Any:
+    def _first_call(
+        self, fn: Any, args: tuple[Any, ...], vals: list[Any], training: bool, n: int
+    ) -> Any:
         """A new signature's first call: learn whether the program draws random numbers
-        (its last output), and count it as compiled even when it was loaded from gluax's
-        executable cache and so never traced here (``compile_count``)."""
-        n = len(self._compile_sigs)
+        (its last output), and count it as compiled (``compile_count``) when the block's
+        forward was not traced since ``n`` signatures were counted (it was loaded from gluax's
+        executable cache)."""
         out = fn(*args)
         self._uses_rng[training] = bool(out[-1])
         if len(self._compile_sigs) == n:
