@@ -445,10 +445,16 @@ def _signature_text(sig: tuple[Any, ...]) -> str:
 
 
 def avals_text(sig: tuple[Any, ...]) -> str:
-    """A signature of ``(type, shape, dtype, weak_type)`` per argument as text for a key."""
-    return ",".join(
-        f"{t.__name__}{list(shape)}{dt}{'w' if weak else ''}" for t, shape, dt, weak in sig
-    )
+    """A signature (per argument an aval, or ``(type, shape, dtype, weak_type)``) as text for
+    a key."""
+    parts = []
+    for e in sig:
+        if isinstance(e, tuple):
+            t, shape, dt, weak = e
+            parts.append(f"{t.__name__}{list(shape)}{dt}{'w' if weak else ''}")
+        else:
+            parts.append(f"Array{list(e.shape)}{e.dtype}{'w' if e.weak_type else ''}")
+    return ",".join(parts)
 
 
 _DEFAULT_DEVICE: list[Any] = []
@@ -591,6 +597,18 @@ class TreeJit:
         if got is not None and got is not pj.jit and not hasattr(got, "_gluax_first_call"):
             self.fast[tree] = got
         return out
+
+    def call_flat(self, leaves: list[Any], tree: Any, args: tuple[Any, ...]) -> Any:
+        """``self(*args)`` for a caller that has flattened ``args`` already (``leaves``,
+        ``tree``): the executable last resolved for ``tree`` directly, else the full call."""
+        f = self.fast.get(tree)
+        if f is not None:
+            try:
+                return f(*leaves)
+            except (TypeError, ValueError):  # another signature: resolved below
+                if any(isinstance(a, jax.Array) and a.is_deleted() for a in leaves):
+                    raise
+        return self(*args)
 
     def _cache_size(self) -> int:
         """Programs held, over every input tree structure (as ``PersistentJit._cache_size``)."""

@@ -445,6 +445,7 @@ class HybridBlock(Block):
         # per input signature, the programs of block_cache (VjpProgram / FwdProgram)
         self._progs: dict[Any, Any] = {}
         self.__dict__.pop("_struct_id", None)
+        self.__dict__.pop("_last_exe", None)
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
@@ -820,7 +821,17 @@ class HybridBlock(Block):
                 )
         self.__dict__["_last_call"] = (tree, vals)  # (plain attribute: skips __setattr__)
         args = (params, aux, vals, key, valid)
-        sig = (tree, training, _bc.signature(jax.tree_util.tree_leaves(args)))
+        leaves, args_tree = jax.tree_util.tree_flatten(args)
+        last = self.__dict__.get("_last_exe")
+        if last is not None and last[0] == (tree, training, args_tree):
+            # the executable the last call ran: its own (C++) check refuses other avals
+            try:
+                outs, new_aux, _ = last[1](*leaves)
+            except (TypeError, ValueError):
+                last = None
+            else:
+                return self._wrap_outputs(outs, new_aux, ctx)
+        sig = (tree, training, _bc.signature(leaves))
         prog = self._progs.get(sig)
         first = prog is None
         if first:
@@ -838,7 +849,13 @@ class HybridBlock(Block):
         elif first:
             outs, new_aux, _ = self._first_call(prog.fwd, args, vals, training, n)
         else:
-            outs, new_aux, _ = prog.fwd(*args)
+            outs, new_aux, _ = prog.fwd.call_flat(leaves, args_tree, args)
+        if prog is not False:
+            exe = prog.fwd.fast.get(args_tree)
+            self.__dict__["_last_exe"] = None if exe is None else ((tree, training, args_tree), exe)
+        return self._wrap_outputs(outs, new_aux, ctx)
+
+    def _wrap_outputs(self, outs: Any, new_aux: Any, ctx: Any) -> Any:
         if new_aux:
             self._write_aux(new_aux)
         out_type = _array_types()[0]  # np.ndarray in numpy mode
@@ -868,7 +885,8 @@ class HybridBlock(Block):
         diff_vals = [vals[i] for i in diff_idx]
         other = [None if i in diff_idx else v for i, v in enumerate(vals)]
         args = (params, aux, diff_vals, other, key, valid)
-        sig = (diff_idx, tree, training, _bc.signature(jax.tree_util.tree_leaves(args)))
+        leaves, args_tree = jax.tree_util.tree_flatten(args)
+        sig = (diff_idx, tree, training, _bc.signature(leaves))
         prog = self._progs.get(sig)
         if prog is None:
             names = tuple(params)
@@ -881,7 +899,11 @@ class HybridBlock(Block):
             )
             outs, new_aux, res, _ = self._first_call(prog.fwd, args, vals, training, n)
         else:
-            outs, new_aux, res, _ = prog.fwd(*args)
+            fwd = prog.fwd
+            if type(fwd) is _cc.TreeJit:
+                outs, new_aux, res, _ = fwd.call_flat(leaves, args_tree, args)
+            else:
+                outs, new_aux, res, _ = fwd(*args)
         flat_outs, out_tree = jax.tree_util.tree_flatten(outs)
         bwd = prog.bwd
 
@@ -932,7 +954,7 @@ class HybridBlock(Block):
         forward was not traced since ``n`` signatures were counted (it was loaded from gluax's
         executable cache)."""
         out = fn(*args)
-        self._uses_rng[training] = bool(out[-1])
+        self._uses_rng[training] = bool(out[-1])  # [None] or [] (block_cache._rng_marker)
         if len(self._compile_sigs) == n:
             self._compile_sigs.append(
                 (tuple((getattr(v, "shape", None), getattr(v, "dtype", None)) for v in vals),

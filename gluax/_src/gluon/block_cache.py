@@ -32,7 +32,6 @@ import weakref
 from typing import Any, NamedTuple
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from gluax._src.engine import compile_cache as _cc
@@ -46,7 +45,7 @@ _RUNTIME = frozenset(
         "_forward_hooks", "_forward_pre_hooks", "_active", "_flags", "_bucketing", "_checking",
         "_jit_fwd", "_jit_vjp", "_param_items", "_uses_rng", "_compile_sigs", "_trees",
         "_none_inputs", "_plan_cache", "_last_call", "_real_shape_cache", "_checked",
-        "_initialized", "_warned_recompiles", "_struct_id", "_progs",
+        "_initialized", "_warned_recompiles", "_struct_id", "_progs", "_last_exe",
     }
 )  # fmt: skip
 
@@ -102,12 +101,23 @@ def structure_id(block: Any) -> str | None:
 
 def signature(leaves: list[Any]) -> tuple[Any, ...]:
     """The avals of a call's array leaves (shape, dtype, weak type), hashable."""
-    return tuple([(type(a), np.shape(a), a.dtype, getattr(a, "weak_type", False)) for a in leaves])
+    try:
+        return tuple([a.aval for a in leaves])  # jax arrays: ~0.25 us each
+    except AttributeError:  # a numpy value among them (a bucketed call's valid length)
+        return tuple(
+            [
+                a.aval
+                if isinstance(a, jax.Array)
+                else (type(a), np.shape(a), a.dtype, getattr(a, "weak_type", False))
+                for a in leaves
+            ]
+        )
 
 
 class VjpProgram:
     """A hybridized block's recorded call at one input signature: ``fwd(params, aux,
-    diff_inputs, other_inputs, key, valid) -> (outputs, new_aux, residuals, uses_rng)`` and
+    diff_inputs, other_inputs, key, valid) -> (outputs, new_aux, residuals, [None] if it draws
+    random numbers else [])`` and
     ``bwd(residuals, cotangents) -> gradients`` (of the trainable parameters in ``names``
     order, then of the differentiated inputs); ``pure(residuals)``, the node's pure backward
     for a deferred backward (``tape.Node.pure``)."""
@@ -165,7 +175,7 @@ class VjpProgram:
         outs, vjp, new_aux = jax.vjp(f, params, diff_vals, has_aux=True)
         res, self.res_tree = jax.tree_util.tree_flatten(vjp)
         self.out_tree = jax.tree_util.tree_structure(outs)
-        return outs, new_aux, res, jnp.asarray(block._uses_rng[self.training])
+        return outs, new_aux, res, _rng_marker(block._uses_rng[self.training])
 
     def _bwd(self, res: list[Any], cts: list[Any]) -> list[Any]:
         if self.res_tree is None:  # the forward came from the cache: trace it for its trees
@@ -230,7 +240,7 @@ class CachedBackward:
 
 class FwdProgram:
     """A hybridized block's unrecorded call at one input signature: ``fwd(params, aux,
-    inputs, key, valid) -> (outputs, new_aux, uses_rng)``."""
+    inputs, key, valid) -> (outputs, new_aux, [None] if it draws random numbers else [])``."""
 
     __slots__ = ("block", "in_tree", "training", "fwd", "pure_fn")
 
@@ -246,7 +256,14 @@ class FwdProgram:
 
     def _fwd(self, params: Any, aux: Any, vals: list[Any], key: Any, valid: Any) -> Any:
         outs, new_aux = self.pure_fn(params, aux, vals, key, valid)
-        return outs, new_aux, jnp.asarray(self.block._uses_rng[self.training])
+        return outs, new_aux, _rng_marker(self.block._uses_rng[self.training])
+
+
+def _rng_marker(used: bool) -> list[None]:
+    """Whether the program draws random numbers, as a static part of its output's structure
+    (``[None]`` or ``[]``: no array to return or read), which an executable loaded from the
+    cache keeps."""
+    return [None] if used else []
 
 
 def _block_pure(block: Any, in_tree: Any, training: bool) -> Any:
