@@ -340,3 +340,39 @@ def test_traced_key_covers_custom_jvp_rules_and_refuses_python_backwards():
             return self.body(x) + 1
 
     assert _key(Wrap(), 1, 1, 8, 8) is not None
+
+
+def test_a_deferred_backward_runs_after_its_block_is_rehybridized(tmp_path, rng):
+    # backward() defers; hybridize() (or dropping the network) before trainer.step drops the
+    # block's programs; the plan, traced at the step (an empty cache: nothing to load), still
+    # has what it needs
+    from gluax._src.engine import compile_cache as cc
+
+    old = cc.compilation_cache_dir()
+    cc.set_compilation_cache(str(tmp_path))
+    try:
+        net = _seq(gluon.nn.Dense(5, in_units=7, activation="tanh"), gluon.nn.Dense(2, in_units=5))
+        tr = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.5})
+        x = nd.array(rng.standard_normal((3, 7)).astype(np.float32))
+        before = [p.data().asnumpy() for p in net.collect_params().values()]
+        net.hybridize()
+        with autograd.record():
+            y = (net(x) ** 2).sum()
+        y.backward()
+        net.hybridize()  # drops the recorded call's programs
+        import gc
+
+        gc.collect()
+        tr.step(1)
+        after = [p.data().asnumpy() for p in net.collect_params().values()]
+    finally:
+        cc.set_compilation_cache(old)
+    # against the gradient of the same loss, eagerly
+    net2 = _seq(gluon.nn.Dense(5, in_units=7, activation="tanh"), gluon.nn.Dense(2, in_units=5))
+    for p2, b in zip(net2.collect_params().values(), before):
+        p2.set_data(nd.array(b))
+    with autograd.record():
+        y2 = (net2(x) ** 2).sum()
+    y2.backward()
+    for p2, b, a in zip(net2.collect_params().values(), before, after):
+        np.testing.assert_allclose(a, b - 0.5 * p2.grad().asnumpy(), rtol=1e-5, atol=1e-6)

@@ -522,6 +522,10 @@ def _plan_persist_name(t: tuple[Any, ...]) -> str | None:
     return f"tape.walk|{names!r}|{rest!r}"
 
 
+def _none() -> None:
+    return None
+
+
 class PendingBackward:
     """A backward pass not run yet (see the section comment): ``plan`` (static structure),
     the nodes' arrays, the head gradients, and the variables it writes."""
@@ -531,6 +535,7 @@ class PendingBackward:
     ) -> None:
         self.plan, self.node_args, self.seeds = plan, node_args, seeds
         self.infos: list[VarInfo] | None = infos
+        self.keep: list[Any] = []
         for info in infos:
             info.pending = self
 
@@ -646,6 +651,9 @@ def defer_backward(heads: list[Any], head_grads: list[Any]) -> PendingBackward |
     for node in order:  # freed, as by a backward that ran (MXNet: a second backward raises)
         node.backward_fn = node.replay = node.pure = None
     pend = PendingBackward(plan, [a for _, a in pures], seeds, infos)
+    # what the plan's program may need to trace it, kept until it has run (a hybridized
+    # block's program, which the block may drop first: block_cache.CachedBackward)
+    pend.keep = [getattr(f, "keep_alive", _none)() for f, _ in pures]
     for info in infos:  # reached by this backward (MXNet's _fresh_grad), even if it runs now
         info.fresh = True
     if any(i._buf is not None and sys.getrefcount(i._buf) > _HELD_BY_INFO for i in infos):

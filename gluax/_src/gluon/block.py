@@ -431,7 +431,6 @@ class HybridBlock(Block):
 
     def _clear_cached_op(self) -> None:
         self._jit_fwd: Any = None
-        self._jit_vjp: Any = None
         self._param_items: list[tuple[str, Parameter]] | None = None
         self._uses_rng: dict[bool, bool] = {}
         self._compile_sigs: list[Any] = getattr(self, "_compile_sigs", [])

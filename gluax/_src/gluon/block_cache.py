@@ -231,6 +231,11 @@ class CachedBackward:
             st = cls._ALL[name] = cls(name)
         return st
 
+    def keep_alive(self) -> Any:
+        """The program to keep alive while a deferred backward over it has not run (the block
+        may be dropped, or re-hybridized, between ``backward()`` and ``trainer.step``)."""
+        return self.prog() if self.prog is not None else None
+
     def __call__(self, res: list[Any], cts: list[Any]) -> list[Any]:
         prog = self.prog() if self.prog is not None else None
         if prog is None:
