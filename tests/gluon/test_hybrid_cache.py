@@ -376,3 +376,56 @@ def test_a_deferred_backward_runs_after_its_block_is_rehybridized(tmp_path, rng)
     y2.backward()
     for p2, b, a in zip(net2.collect_params().values(), before, after):
         np.testing.assert_allclose(a, b - 0.5 * p2.grad().asnumpy(), rtol=1e-5, atol=1e-6)
+
+
+# ---- Trainer.compile_step's one program ------------------------------------------------------
+
+_STEP_SCRIPT = r"""
+import json, numpy as np
+import gluax as mx
+from gluax import gluon, nd
+from gluax._src.engine import compile_cache as cc
+from gluax._src.gluon.block import HybridBlock
+traced = []
+pure = HybridBlock._pure
+def counting(self, *a, **k):
+    traced.append(type(self).__name__); return pure(self, *a, **k)
+HybridBlock._pure = counting
+out = {}
+for kind in ("zoo", "mine"):
+    mx.random.seed(4)
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(8, in_units=5, activation="relu"), gluon.nn.Dropout(0.2), gluon.nn.Dense(3, in_units=8))
+    net.initialize(mx.init.Xavier())
+    class MyLoss(gluon.loss.Loss):
+        def __init__(self):
+            super().__init__(None, 0)
+        def hybrid_forward(self, F, pred, label):
+            return F.mean(F.square(pred - F.one_hot(label, 3)), axis=1)
+    loss = gluon.loss.SoftmaxCrossEntropyLoss() if kind == "zoo" else MyLoss()
+    tr = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1, "momentum": 0.9})
+    step = tr.compile_step(net, loss)
+    x = nd.array(np.linspace(-1, 1, 20, dtype="float32").reshape(4, 5)); y = nd.array([0, 1, 2, 1])
+    del traced[:]
+    for _ in range(3):
+        l = step(x, y)
+    out[kind] = {"params": {k: v.data().asnumpy().tolist() for k, v in net.collect_params().items()},
+                 "loss": l.asnumpy().tolist(), "traced": list(traced),
+                 "draw": mx.nd.random.uniform(shape=(2,)).asnumpy().tolist()}
+out["exe"] = dict(cc.EXE_STATS)
+print(json.dumps(out))
+"""
+
+
+def test_compile_step_program_is_loaded_by_a_second_process(tmp_path):
+    a = run_with_cache(_STEP_SCRIPT, tmp_path / "cache", tmp_path)
+    b = run_with_cache(_STEP_SCRIPT, tmp_path / "cache", tmp_path)
+    # gluax's network, loss and optimizer: the second process traces nothing
+    assert a["zoo"]["traced"] == ["HybridSequential", "SoftmaxCrossEntropyLoss"]
+    assert b["zoo"]["traced"] == []
+    # a loss the user wrote: traced in every process (JAX's cache)
+    assert b["mine"]["traced"] == a["mine"]["traced"] == ["HybridSequential", "MyLoss"]
+    assert b["exe"]["loaded"] >= 1 and b["exe"]["failed"] == 0 and b["exe"]["unusable"] == 0
+    for kind in ("zoo", "mine"):  # bit for bit, the random stream after it too (Dropout)
+        for what in ("params", "loss", "draw"):
+            assert b[kind][what] == a[kind][what], (kind, what)

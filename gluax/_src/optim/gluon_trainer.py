@@ -687,7 +687,10 @@ class Trainer:
             entry = jitted.get(sig)
             if entry is None:
                 fused = self._make_fused_step(net, loss_fn, names)
-                if shard is None:
+                cached = None if shard is not None else self._step_cache_name(net, loss_fn, names)
+                if cached is not None:  # through gluax's executable cache
+                    entry = (_cc.TreeJit(fused, lambda: cached, donate_argnums=(0, 2)), None, None)
+                elif shard is None:
                     entry = (jax.jit(fused, donate_argnums=(0, 2)), None, None)
                 else:
                     p_sh, s_sh = shard.layout(names, shapes, [self._states[i] for i in idx])
@@ -705,6 +708,9 @@ class Trainer:
                 params, states = shard.place(params, p_sh), shard.place(states, s_sh)
                 aux = shard.replicate(aux)
             key = _random.next_key()
+            if type(fn) is _cc.TreeJit:  # its inputs as device arrays (types alone name numpy's)
+                where = xv.sharding
+                lrs, wds, rescale, ts, mask = self._host_inputs(where, lrs, wds, rescale, ts, mask)
             with QuietDonation():
                 new_p, new_aux, new_s, loss = fn(
                     params, aux, states, xv, yv, lrs, wds, rescale, ts, key, mask
@@ -724,6 +730,26 @@ class Trainer:
             return type(data)(loss, data._ctx)
 
         return run
+
+    def _step_cache_name(self, net: Any, loss_fn: Any, names: list[str]) -> str | None:
+        """``compile_step``'s program's identity in gluax's executable cache, or None (not
+        cached): the network's and the loss's structure keys (both gluax's own classes only,
+        ``gluon.block_cache.structure_id``), the update's (``_update_cache_name``: gluax's own
+        optimizer classes only) and the trained parameters' order; ``TreeJit`` adds the trees
+        and avals of every argument."""
+        from gluax._src.gluon import block_cache as _bc
+        from gluax._src.numpy.multiarray import array_types
+
+        if _cc.compilation_cache_dir() is None:
+            return None
+        update = self._update_cache_name()
+        if update is None:
+            return None
+        a, b = _bc.structure_id(net), _bc.structure_id(loss_fn)
+        if a is None or b is None:
+            return None
+        modes = tuple(t.__name__ for t in array_types())
+        return f"compile_step|{a}|{b}|{update}|{tuple(names)!r}|{modes}"
 
     def _make_fused_step(self, net: Any, loss_fn: Any, names: list[str]) -> Any:
         one, two = jax.tree_util.tree_structure([0]), jax.tree_util.tree_structure([0, 0])
