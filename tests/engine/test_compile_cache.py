@@ -192,3 +192,17 @@ def test_lowering_switches_are_part_of_every_key():
             assert cc.executable_key("op|x", dev) != a, name
         finally:
             setattr(nn_ops, name, old)
+
+
+def test_numpy_semantics_are_part_of_every_key():
+    import gluax as mx
+    from gluax._src.engine import compile_cache as cc
+
+    dev = cc.default_device()
+    a = cc.executable_key("op|x", dev)
+    mx.npx.set_np()
+    try:
+        assert cc.executable_key("op|x", dev) != a
+    finally:
+        mx.npx.reset_np()
+    assert cc.executable_key("op|x", dev) == a

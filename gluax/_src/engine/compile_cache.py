@@ -213,9 +213,12 @@ def _source_fingerprint() -> str:
     import sys
 
     nn = sys.modules.get("gluax._src.ops.nn")  # its CPU lowering switches (benchmarks flip them)
+    npmode = sys.modules.get("gluax._src.engine.npmode")  # MXNet's numpy shape/array semantics
     flags = (
         getattr(nn, "POINTWISE_LOWERING", None),
         getattr(nn, "MAX_POOL_TAPS", None),
+        npmode.is_np_shape() if npmode is not None else None,
+        npmode.is_np_array() if npmode is not None else None,
         jax.config.jax_enable_x64,
         jax.config.jax_default_matmul_precision,
         jax.config.jax_numpy_rank_promotion,
