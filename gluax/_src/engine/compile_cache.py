@@ -438,7 +438,9 @@ def _signature_text(sig: tuple[Any, ...]) -> str:
     """An input signature (``PersistentJit``'s) as text for the executable cache's key."""
     parts = []
     for s in sig:
-        if isinstance(s, tuple):
+        if isinstance(s, tuple) and len(s) == 3:  # a numpy array (_arg_sig)
+            parts.append(f"np:{s[2].name}{list(s[1])}")
+        elif isinstance(s, tuple):
             aval = s[0]
             weak = "w" if aval.weak_type else ""
             parts.append(f"{aval.dtype.name}{list(aval.shape)}{weak}")
@@ -499,9 +501,7 @@ class PersistentJit:
 
     def __call__(self, *args: Any) -> Any:
         try:
-            sig = tuple(
-                [(a.aval, a.sharding) if isinstance(a, jax.Array) else type(a) for a in args]
-            )
+            sig = tuple([_arg_sig(a) for a in args])
             f = self.by_sig.get(sig)
         except Exception:  # noqa: BLE001 -- tracers and the unexpected: the jitted path
             return self.jit(*args)
@@ -526,10 +526,9 @@ class PersistentJit:
             and compilation_cache_dir() is not None
             and jax.config.jax_default_device in (None, device)
             and all(
-                s[1] == jax.sharding.SingleDeviceSharding(device)
+                (len(s) == 3 or s[1] == jax.sharding.SingleDeviceSharding(device))
                 if isinstance(s, tuple)
-                else s in _SCALARS or issubclass(s, np.generic)  # not an ndarray's type:
-                # it says nothing of the array's shape
+                else s in _SCALARS or issubclass(s, np.generic)
                 for s in sig
             )
             and not any(isinstance(a, jax.core.Tracer) for a in args)
@@ -555,6 +554,17 @@ class PersistentJit:
 
 # Python values whose type is all of their signature (None: an argument left out, a bias)
 _SCALARS = (int, float, bool, complex, type(None))
+
+
+def _arg_sig(a: Any) -> Any:
+    """One argument's part of a ``PersistentJit`` signature: (aval, placement) of a jax array;
+    (ndarray, shape, dtype) of a numpy array (passed as is: the compiled call converts it
+    faster than a ``device_put`` from Python); the type of a Python or numpy scalar."""
+    if isinstance(a, jax.Array):
+        return (a.aval, a.sharding)
+    if type(a) is np.ndarray:
+        return (np.ndarray, a.shape, a.dtype)
+    return type(a)
 
 
 class TreeJit:
@@ -593,8 +603,8 @@ class TreeJit:
             pj = self.by_tree[tree] = self._make(tree, args)
         out = pj(*leaves)
         try:
-            sig = tuple([(a.aval, a.sharding) for a in leaves])
-        except AttributeError:  # a Python scalar among the leaves: no direct call
+            sig = tuple([_arg_sig(a) for a in leaves])
+        except Exception:  # noqa: BLE001 -- the unexpected: no direct call
             return out
         got = pj.by_sig.get(sig)
         if got is not None and got is not pj.jit and not hasattr(got, "_gluax_first_call"):

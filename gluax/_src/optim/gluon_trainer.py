@@ -708,9 +708,6 @@ class Trainer:
                 params, states = shard.place(params, p_sh), shard.place(states, s_sh)
                 aux = shard.replicate(aux)
             key = _random.next_key()
-            if type(fn) is _cc.TreeJit:  # its inputs as device arrays (types alone name numpy's)
-                where = xv.sharding
-                lrs, wds, rescale, ts, mask = self._host_inputs(where, lrs, wds, rescale, ts, mask)
             with QuietDonation():
                 new_p, new_aux, new_s, loss = fn(
                     params, aux, states, xv, yv, lrs, wds, rescale, ts, key, mask
