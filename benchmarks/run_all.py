@@ -117,8 +117,9 @@ def targets(core: dict, res: dict, mem: dict, first: dict | None = None,
                    "take longer in all than one program (LeNet 10.6 s against 8.1 s of XLA "
                    "compilation)")  # fmt: skip
         else:
-            why = ("one program as raw's; the rest is gluax's Python traced per layer and, with "
-                   "a warm cache, tracing and lowering still run to find the cache key")  # fmt: skip
+            why = ("one program as raw's; the rest is gluax's Python traced per layer (empty "
+                   "cache). Warm: loaded from gluax's executable cache when network, loss and "
+                   "optimizer are gluax's classes, else traced and lowered for JAX's cache key")  # fmt: skip
         check(f"{model}: first call of the {title} / raw jax.jit's, cache {phase}", t / raw, 1.3,
               why=why)
     for case, mode, task, m, g, ratio, tgt, met in mxnet_rows or []:
