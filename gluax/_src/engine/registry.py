@@ -161,7 +161,9 @@ class OpDef:
         registered under that name (an unregistered OpDef's name need not be unique), else
         None (not cached)."""
         if self._persist is False:
-            self._persist = self.name if OPS.get(self.name) is self and self.custom is None else None
+            self._persist = (
+                self.name if OPS.get(self.name) is self and self.custom is None else None
+            )
         return self._persist  # type: ignore[return-value]
 
     def forward(self, key: Any) -> Callable[..., Any]:
@@ -190,7 +192,6 @@ class OpDef:
 
             f = self._fwd_vjp[ck] = jax.jit(fwd_vjp)
         return f
-
 
     def residual_vjp(
         self, key: Any, diff: tuple[int, ...], rng: list[Any], vals: list[Any]
