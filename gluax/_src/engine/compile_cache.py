@@ -449,6 +449,20 @@ def _signature_text(sig: tuple[Any, ...]) -> str:
     return ",".join(parts)
 
 
+def jax_core() -> Any:
+    """JAX's core module (``Literal``, ``Jaxpr``, ``ClosedJaxpr``, ``jaxpr_as_fun``) without
+    importing ``jax.extend``, whose package imports Pallas (~35 ms of a first training step)."""
+    try:
+        from jax._src import core
+
+        core.Literal, core.Jaxpr, core.ClosedJaxpr, core.jaxpr_as_fun  # noqa: B018
+        return core
+    except (ImportError, AttributeError):  # another JAX: the public module
+        from jax.extend import core
+
+        return core
+
+
 def avals_text(sig: tuple[Any, ...]) -> str:
     """A signature (per argument an aval, or ``(type, shape, dtype, weak_type)``) as text for
     a key."""

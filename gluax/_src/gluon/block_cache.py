@@ -306,7 +306,7 @@ def _array_bytes(h: Any, c: Any) -> None:
 
 
 def _param_ok(v: Any, h: Any, inner: bool) -> bool:
-    from jax.extend import core as jex_core
+    jex_core = _cc.jax_core()
 
     if v is None or isinstance(v, (bool, int, float, complex, str, np.dtype, np.generic)):
         return True
@@ -380,7 +380,7 @@ def traced_forward(
         del block._compile_sigs[n:]  # it will be traced again, and counted then
         return None
     out_tree = jax.tree_util.tree_structure(shape)
-    from jax.extend import core as jex_core
+    jex_core = _cc.jax_core()
 
     run = jex_core.jaxpr_as_fun(closed)
 

@@ -438,7 +438,7 @@ class Trainer:
         with constants (zeros: SGD's momentum, Adam's moments, ...): its jaxpr is read, no
         program is compiled (compiling the states' program was ~0.4 s of a first step).
         None when ``init`` computes anything from the weight."""
-        from jax.extend import core as jex_core
+        jex_core = _cc.jax_core()
 
         by_aval: dict[Any, Any] = {}
         out = []
