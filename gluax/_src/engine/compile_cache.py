@@ -605,6 +605,11 @@ class TreeJit:
 
     def __call__(self, *args: Any) -> Any:
         leaves, tree = jax.tree_util.tree_flatten(args)
+        return self.call_flat(leaves, tree, args)
+
+    def call_flat(self, leaves: list[Any], tree: Any, args: tuple[Any, ...]) -> Any:
+        """``self(*args)`` for a caller that has flattened ``args`` already (``leaves``,
+        ``tree``): the executable last resolved for ``tree`` directly, else resolved."""
         f = self.fast.get(tree)
         if f is not None:
             try:
@@ -624,18 +629,6 @@ class TreeJit:
         if got is not None and got is not pj.jit and not hasattr(got, "_gluax_first_call"):
             self.fast[tree] = got
         return out
-
-    def call_flat(self, leaves: list[Any], tree: Any, args: tuple[Any, ...]) -> Any:
-        """``self(*args)`` for a caller that has flattened ``args`` already (``leaves``,
-        ``tree``): the executable last resolved for ``tree`` directly, else the full call."""
-        f = self.fast.get(tree)
-        if f is not None:
-            try:
-                return f(*leaves)
-            except (TypeError, ValueError):  # another signature: resolved below
-                if any(isinstance(a, jax.Array) and a.is_deleted() for a in leaves):
-                    raise
-        return self(*args)
 
     def _cache_size(self) -> int:
         """Programs held, over every input tree structure (as ``PersistentJit._cache_size``)."""

@@ -182,12 +182,7 @@ class OpDef:
             fn, attrs, off = self.fn, dict(key), 1 if self.random else 0
 
             def fwd_vjp(*xs: Any) -> Any:
-                def part(*d: Any) -> Any:
-                    full = list(xs)
-                    for i, v in zip(diff, d):
-                        full[i + off] = v
-                    return fn(*full, **attrs)
-
+                part = _of_diff(fn, attrs, xs, diff, off)
                 return jax.vjp(_remat(part) if self.remat else part, *[xs[i + off] for i in diff])
 
             f = self._fwd_vjp[ck] = jax.jit(fwd_vjp)
@@ -230,12 +225,7 @@ class _ResidualVjp:
         fn, attrs, off = op.fn, dict(key), 1 if op.random else 0
 
         def fwd(*xs: Any) -> Any:
-            def part(*d: Any) -> Any:
-                full = list(xs)
-                for i, v in zip(diff, d):
-                    full[i + off] = v
-                return fn(*full, **attrs)
-
+            part = _of_diff(fn, attrs, xs, diff, off)
             res, vjp = jax.vjp(part, *[xs[i + off] for i in diff])
             leaves, self.res_tree = jax.tree_util.tree_flatten(vjp)
             return res, leaves
@@ -270,6 +260,21 @@ class _ResidualVjp:
         """The node's backward function."""
         bwd = self.bwd
         return lambda cts: list(bwd(leaves, cts))
+
+
+def _of_diff(
+    fn: Callable[..., Any], attrs: dict[str, Any], xs: Any, diff: tuple[int, ...], off: int
+) -> Callable[..., Any]:
+    """``fn(*xs, **attrs)`` as a function of the differentiated inputs ``xs[i + off]`` for
+    ``i`` in ``diff`` (``off``: 1 when a random key comes first), the others fixed."""
+
+    def part(*d: Any) -> Any:
+        full = list(xs)
+        for i, v in zip(diff, d):
+            full[i + off] = v
+        return fn(*full, **attrs)
+
+    return part
 
 
 def _remat(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -312,12 +317,7 @@ def grad_op(op: OpDef, key: Any, diff: tuple[int, ...], n_vals: int, container: 
         def grad_fn(*xs: Any) -> Any:
             vals, cts = xs[: off + n_vals], xs[off + n_vals :]
 
-            def part(*d: Any) -> Any:
-                full = list(vals)
-                for i, v in zip(diff, d):
-                    full[i + off] = v
-                return fn(*full, **attrs)
-
+            part = _of_diff(fn, attrs, vals, diff, off)
             _, vjp = jax.vjp(part, *[vals[i + off] for i in diff])
             res = vjp(container(cts) if container else cts[0])
             return list(res)
