@@ -331,3 +331,15 @@ def test_full_slice_assignment_to_a_recorded_variable_still_raises():
     with autograd.record():
         with pytest.raises(mx.MXNetError, match="[Ii]n-?place"):
             x[:] = 0
+
+
+def test_waitall_waits_for_pending_computations():
+    # A chain of ~50 ms of matmuls is dispatched asynchronously; waitall must not return
+    # before its result is ready (MXNet's engine barrier), not only wait for side effects.
+    a = nd.ones((700, 700)) / 700.0
+    x = a
+    for _ in range(12):
+        x = nd.dot(x, a)
+    nd.waitall()
+    assert x._value.is_ready()
+    np.testing.assert_allclose(x.asnumpy()[0, 0], 1.0 / 700.0, rtol=1e-4)

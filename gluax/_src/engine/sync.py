@@ -6,5 +6,11 @@ import jax
 
 
 def waitall() -> None:
-    """Block until every computation launched so far has finished (MXNet's engine barrier)."""
+    """Block until every computation launched so far has finished (MXNet's engine barrier).
+
+    JAX dispatches asynchronously; a computation is pending exactly while one of its output
+    arrays is not ready, so waiting on every live array waits on all launched work (arrays
+    that were donated or deleted are not live). ``jax.effects_barrier`` alone waits only for
+    side effects (callbacks), not for pure computations."""
+    jax.block_until_ready(jax.live_arrays())
     jax.effects_barrier()
