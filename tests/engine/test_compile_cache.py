@@ -192,6 +192,12 @@ def test_lowering_switches_are_part_of_every_key():
             assert cc.executable_key("op|x", dev) != a, name
         finally:
             setattr(nn_ops, name, old)
+    a = cc.executable_key("op|x", dev)
+    nn_ops.DEPTHWISE_JVP[0] = not nn_ops.DEPTHWISE_JVP[0]
+    try:
+        assert cc.executable_key("op|x", dev) != a, "DEPTHWISE_JVP"
+    finally:
+        nn_ops.DEPTHWISE_JVP[0] = not nn_ops.DEPTHWISE_JVP[0]
 
 
 def test_numpy_semantics_are_part_of_every_key():

@@ -156,3 +156,21 @@ def test_axis_out_of_range():
     bn.initialize()
     with pytest.raises(ValueError, match=r"BatchNorm 'batchnorm\d+': axis 2 is out of range for input shape \(4, 3\)"):
         bn(mx.nd.ones((4, 3)))
+
+
+@pytest.mark.parametrize("hybrid", [False, True], ids=["eager", "hybrid"])
+def test_running_stats_of_a_float16_block(hybrid, rng):
+    # float16 data, float32 statistics (cast keeps BatchNorm's parameters float32): the eager
+    # update (one compiled call) and the traced one agree with numpy in float32
+    bn = nn.BatchNorm(in_channels=3, momentum=0.7)
+    bn.initialize()
+    bn.cast("float16")
+    bn.hybridize(active=hybrid)
+    x = rng.standard_normal((6, 3, 2)).astype(np.float16)
+    with autograd.record():
+        bn(mx.nd.array(x, dtype="float16"))
+    mean, var = bn.running_mean.data(), bn.running_var.data()
+    assert mean.dtype == np.float32 and var.dtype == np.float32
+    x32 = x.astype(np.float32)
+    np.testing.assert_allclose(mean.asnumpy(), 0.3 * x32.mean(axis=(0, 2)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(var.asnumpy(), 0.7 + 0.3 * x32.var(axis=(0, 2)), rtol=1e-5)

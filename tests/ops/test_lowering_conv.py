@@ -78,3 +78,26 @@ def test_grouped_im2col_gradient_matches_default_lowering(c, groups, hw, k, s, p
     hess = jax.grad(lambda x: jnp.sum(jax.grad(lambda x: jnp.sum(ours(x, w) ** 2))(x)))(x)
     hess_ref = jax.grad(lambda x: jnp.sum(jax.grad(lambda x: jnp.sum(ref(x, w) ** 2))(x)))(x)
     np.testing.assert_allclose(np.asarray(hess), np.asarray(hess_ref), rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.skipif(jax.default_backend() != "cpu", reason="the depthwise sum is the CPU lowering")
+def test_depthwise_forward_mode_second_order_and_residuals():
+    c, k, s, p = 3, (3, 3), (2, 2), (1, 1)
+    x = jnp.asarray(RNG.randn(2, c, 9, 8).astype("float32"))
+    w = jnp.asarray(RNG.randn(c, 1, *k).astype("float32"))
+    ours = lambda x, w: convolution(
+        x, w, kernel=k, num_filter=c, stride=s, pad=p, num_group=c, no_bias=True
+    )
+    ref = lambda x, w: _reference(x, w, s, p, (1, 1), c)
+    tx = jnp.asarray(RNG.randn(*x.shape).astype("float32"))
+    tw = jnp.asarray(RNG.randn(*w.shape).astype("float32"))
+    _, t = jax.jvp(ours, (x, w), (tx, tw))
+    _, t_ref = jax.jvp(ref, (x, w), (tx, tw))
+    np.testing.assert_allclose(np.asarray(t), np.asarray(t_ref), rtol=1e-4, atol=1e-4)
+    hess = jax.grad(lambda w: jnp.sum(jax.grad(lambda x: jnp.sum(ours(x, w) ** 2))(x) ** 2))(w)
+    hess_ref = jax.grad(lambda w: jnp.sum(jax.grad(lambda x: jnp.sum(ref(x, w) ** 2))(x) ** 2))(w)
+    np.testing.assert_allclose(np.asarray(hess), np.asarray(hess_ref), rtol=1e-4, atol=1e-2)
+    # reverse mode keeps the input for the weight gradient, not its kh*kw strided taps
+    res = jax.linearize(lambda w: ours(x, w), w)[1]
+    kept = [v for v in jax.tree_util.tree_leaves(res) if hasattr(v, "shape")]
+    assert sum(v.size for v in kept) <= x.size + w.size + 64, [v.shape for v in kept]

@@ -217,6 +217,7 @@ def _source_fingerprint() -> str:
     flags = (
         getattr(nn, "POINTWISE_LOWERING", None),
         getattr(nn, "MAX_POOL_TAPS", None),
+        tuple(getattr(nn, "DEPTHWISE_JVP", ())),
         npmode.is_np_shape() if npmode is not None else None,
         npmode.is_np_array() if npmode is not None else None,
         jax.config.jax_enable_x64,

@@ -475,8 +475,12 @@ class Parameter:
                 self._deferred_init = (init, ctx_list, default_init, NDArray(value))
                 return
             raise RuntimeError(_not_initialized(self))
+        if value.dtype != self._dtype:
+            value = value.astype(self._dtype)
         for d in self._data:
-            d._set_value(jax.device_put(value.astype(self._dtype), d._ctx.jax_device))
+            dev = d._ctx.jax_device
+            same = isinstance(value, jax.Array) and value.sharding == _single(dev)
+            d._set_value(value if same else jax.device_put(value, dev))
 
     def _set_raw(self, value: Any) -> None:
         """Write a new value into every copy without checks (aux write-back, updates)."""
@@ -856,3 +860,14 @@ def select_params(params: ParameterDict, select: str | None, prefix: str) -> Par
         pattern = re.compile(select)
         out._params.update((k, v) for k, v in params.items() if pattern.match(k))
     return out
+
+
+_SINGLE: dict[Any, Any] = {}
+
+
+def _single(device: Any) -> Any:
+    """The placement of an array on ``device`` alone (kept per device: building it costs)."""
+    s = _SINGLE.get(device)
+    if s is None:
+        s = _SINGLE[device] = jax.sharding.SingleDeviceSharding(device)
+    return s

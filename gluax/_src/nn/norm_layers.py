@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax.numpy as jnp
 import numpy as np
 
+from gluax._src.engine import compile_cache as _cc
 from gluax._src.engine.autograd import is_training
+from gluax._src.engine.ndarray import NDArray
+from gluax._src.engine.state import STATE
 from gluax._src.engine.base import OperatorError
 from gluax._src.gluon.block import HybridBlock
 
@@ -141,9 +145,19 @@ class BatchNorm(HybridBlock):
         out, mean, invstd = F.BatchNorm(
             x, gamma, beta, running_mean, running_var, output_mean_var=True, **kw
         )
+        m = kw["momentum"]
+        if not STATE.tracing and type(mean) is type(running_mean) and isinstance(mean, NDArray):
+            # eager: both running statistics in one compiled call, not recorded (seven
+            # operator dispatches and two host copies before: ~10% of MobileNet's eager step)
+            new_mean, new_var = _moving_update(
+                running_mean._value, running_var._value, mean._value, invstd._value,
+                np.float32(m), np.float32(1 - m), np.float32(kw["eps"]),
+            )  # fmt: skip
+            self.running_mean.set_data(type(mean)(new_mean, mean._ctx))
+            self.running_var.set_data(type(mean)(new_var, mean._ctx))
+            return out
         # MXNet keeps 1/sqrt(var + eps) and recovers the variance from it for the update.
         var = F.reciprocal(F.square(invstd)) - kw["eps"]
-        m = kw["momentum"]
         self.running_mean.set_data(F.stop_gradient(running_mean * m + mean * (1 - m)))
         self.running_var.set_data(F.stop_gradient(running_var * m + var * (1 - m)))
         return out
@@ -152,3 +166,19 @@ class BatchNorm(HybridBlock):
         content = ", ".join(f"{k}={v!r}" for k, v in self._kwargs.items())
         channels = self.gamma.shape[0]
         return f"{type(self).__name__}({content}, in_channels={channels if channels else None})"
+
+
+def _moving_update_fn(
+    running_mean: Any, running_var: Any, mean: Any, invstd: Any, m: Any, rest: Any, eps: Any
+) -> tuple[Any, Any]:
+    """BatchNorm's running statistics after a training-mode batch (``rest`` = 1 - ``m``,
+    computed in Python as the traced path does): the arithmetic of the traced (hybridized)
+    path in ``BatchNorm.hybrid_forward``, the Python scalars as weak float32."""
+    var = jnp.reciprocal(jnp.square(invstd)) - eps.astype(invstd.dtype)
+    return (
+        running_mean * m.astype(running_mean.dtype) + mean * rest.astype(mean.dtype),
+        running_var * m.astype(running_var.dtype) + var * rest.astype(var.dtype),
+    )
+
+
+_moving_update = _cc.TreeJit(_moving_update_fn, lambda: "nn.BatchNorm.moving_update")
