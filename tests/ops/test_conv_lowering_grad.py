@@ -67,6 +67,26 @@ def test_pointwise_convolution_is_a_matmul(c, o, hw, k, s, p, d):
     _check_all_modes(ours, _reference_conv(s, p, d), (x, w))
 
 
+# maps of at least POINTWISE_BATCHED_POSITIONS output positions: a matmul batched over samples
+POINTWISE_BATCHED = [
+    (4, 3, (9, 8), (1, 1), (1, 1), (0, 0), (1, 1)),
+    (3, 5, (17, 16), (1, 1), (2, 2), (0, 0), (1, 1)),
+    (2, 4, (8, 7), (1, 1), (1, 1), (1, 0), (1, 1)),
+]
+
+
+@pytest.mark.parametrize("c,o,hw,k,s,p,d", POINTWISE_BATCHED)
+def test_pointwise_convolution_on_larger_maps_is_a_batched_matmul(c, o, hw, k, s, p, d):
+    x = jnp.asarray(RNG.randn(3, c, *hw).astype("float32"))
+    w = jnp.asarray(RNG.randn(o, c, *k).astype("float32"))
+    ours = lambda x, w: N.convolution(x, w, kernel=k, num_filter=o, stride=s, pad=p, no_bias=True)
+    dots = [
+        e for e in jax.make_jaxpr(ours)(x, w).jaxpr.eqns if e.primitive.name == "dot_general"
+    ]
+    assert len(dots) == 1 and dots[0].params["dimension_numbers"][1] == ((0,), (0,))
+    _check_all_modes(ours, _reference_conv(s, p, d), (x, w))
+
+
 IM2COL = [
     (1, 4, (9, 9), (5, 5), (1, 1), (0, 0), (1, 1)),  # LeNet's first layer, small
     (3, 4, (11, 10), (7, 7), (2, 2), (3, 3), (1, 1)),  # a ResNet stem, small

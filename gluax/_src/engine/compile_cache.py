@@ -218,6 +218,7 @@ def _source_fingerprint() -> str:
         getattr(nn, "POINTWISE_LOWERING", None),
         getattr(nn, "MAX_POOL_TAPS", None),
         tuple(getattr(nn, "DEPTHWISE_JVP", ())),
+        getattr(nn, "POINTWISE_BATCHED_POSITIONS", None),
         npmode.is_np_shape() if npmode is not None else None,
         npmode.is_np_array() if npmode is not None else None,
         jax.config.jax_enable_x64,
