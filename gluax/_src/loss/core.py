@@ -8,8 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from gluax._src.gluon.block import HybridBlock
+from gluax._src.engine import random as _random
+from gluax._src.engine import registry as _registry
+from gluax._src.engine.ndarray import NDArray
+from gluax._src.engine.state import STATE
+from gluax._src.gluon.block import HybridBlock, _array_types, _TraceState
 from gluax._src.gluon.symbol import Symbol as _GraphSymbol
+
+
+# one fused operator per loss structure (class and attributes: instances of the same
+# configuration share it and its programs)
+_FUSED: dict[str, Any] = {}
 
 
 def _apply_weighting(
@@ -53,6 +62,57 @@ class Loss(HybridBlock):
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(batch_axis={self._batch_axis}, w={self._weight})"
+
+    def forward(self, x: Any, *args: Any) -> Any:
+        """Un-hybridized on NDArrays, a loss of gluax's own classes runs as ONE operator
+        (``_fused_op``) rather than one per ``F`` call: fewer dispatches, and one node on the
+        autograd tape, whose backward is an operator too (``create_graph`` works)."""
+        if not self._active and not STATE.tracing and type(x) is not _GraphSymbol:
+            inputs = (x, *args)
+            while inputs and inputs[-1] is None:
+                inputs = inputs[:-1]
+            if self._fusable() and all(isinstance(a, NDArray) for a in inputs):
+                op = self._fused_op()
+                if op is not None:
+                    return _registry.invoke(op, inputs, {})
+        return super().forward(x, *args)
+
+    def _fusable(self) -> bool:
+        """Whether one compiled program computes what the ``F`` calls compute one by one
+        (a loss whose NaN handling XLA's simplifications would change says no)."""
+        return True
+
+    def _fused_op(self) -> Any:
+        """This loss's computation as one operator, or None where that is not known to be
+        what the ``F`` calls would compute: a subclass written outside gluax, forward hooks,
+        attributes that are not plain constants (``block_cache.structure_id``), a bucketed
+        (padded) batch. Its programs are named in the executable cache by the loss's class
+        and attributes."""
+        if STATE.valid_rows is not None or STATE.valid_steps is not None:
+            return None
+        from gluax._src.gluon import block_cache as _bc
+
+        sid = _bc.structure_id(self)
+        if sid is None:
+            return None
+        op = _FUSED.get(sid)
+        if op is None:
+            cls = type(self)
+            proto = self
+
+            def fn(*data: Any, training: bool) -> Any:
+                traced_type = _array_types()[1]  # as a hybridized call traces (numpy mode too)
+                source = _random.TraceKeySource(_random.unused_key())
+                with _TraceState(training, source):
+                    out = proto._forward_inline(tuple(traced_type(v, None) for v in data))
+                if source.used:  # gluax's losses draw no random numbers
+                    raise RuntimeError(f"{cls.__name__}: a fused loss drew a random number")
+                return out._value
+
+            op = _registry.OpDef(cls.__name__, fn, False, True, mode_dependent=True)
+            op._persist = f"loss|{cls.__module__}.{cls.__qualname__}|{sid}"
+            _FUSED[sid] = op
+        return op
 
     def hybrid_forward(self, F: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
         """Compute the loss; every loss overrides it.

@@ -360,6 +360,11 @@ class PoissonNLLLoss(Loss):
         super().__init__(weight, batch_axis, **kwargs)
         self._from_logits, self._compute_full = from_logits, compute_full
 
+    def _fusable(self) -> bool:
+        # Stirling's term is NaN at a zero target and masked by a multiply, NaN as in MXNet
+        # op by op; compiled, XLA rewrites the multiply by the 0/1 mask into a select (0)
+        return not self._compute_full
+
     def hybrid_forward(
         self, F: Any, pred: Any, target: Any, sample_weight: Any = None, epsilon: float = 1e-08
     ) -> Any:

@@ -237,8 +237,8 @@ class Trainer:
         weights, flat = self._donatable(weights, flat)
         states = jax.tree_util.tree_unflatten(tree, flat)
         del flat
-        with QuietDonation():
-            new_w, new_s = self._jit_update(weights, grads, states, lrs, wds, rescale, ts, mask)
+        # (a TreeJit: lowers under QuietDonation itself)
+        new_w, new_s = self._jit_update(weights, grads, states, lrs, wds, rescale, ts, mask)
         del weights, states
         mark_made((new_w, new_s))
         for i, w, s in zip(slots, new_w, new_s):
@@ -711,10 +711,15 @@ class Trainer:
                 params, states = shard.place(params, p_sh), shard.place(states, s_sh)
                 aux = shard.replicate(aux)
             key = _random.next_key()
-            with QuietDonation():
+            if type(fn) is _cc.TreeJit:  # lowers under QuietDonation itself
                 new_p, new_aux, new_s, loss = fn(
                     params, aux, states, xv, yv, lrs, wds, rescale, ts, key, mask
                 )
+            else:
+                with QuietDonation():
+                    new_p, new_aux, new_s, loss = fn(
+                        params, aux, states, xv, yv, lrs, wds, rescale, ts, key, mask
+                    )
             del params, states
             if shard is not None and jax.process_count() > 1:
                 new_p, new_aux, new_s = Sharding.local((new_p, new_aux, new_s))

@@ -4,11 +4,12 @@ must copy first), and the data-parallel placement over a ``jax.sharding.Mesh``."
 from __future__ import annotations
 
 import sys
-import warnings
 from typing import Any
 
 import jax
 import numpy as np
+
+from gluax._src.engine import compile_cache as _cc
 
 
 def ref_count(leaves: list[Any], k: int) -> int:
@@ -24,18 +25,7 @@ def _owned_refs() -> int:
 
 ONE_OWNER = _owned_refs()
 
-
-_DONATION_WARNING = "Some donated buffers were not usable"
-
-
-class QuietDonation(warnings.catch_warnings):
-    """XLA warns when it cannot reuse a donated buffer (a backend without donation): then the
-    step only allocates as it would without donation, which is not worth a warning."""
-
-    def __enter__(self) -> Any:
-        out = super().__enter__()
-        warnings.filterwarnings("ignore", message=_DONATION_WARNING)
-        return out
+QuietDonation = _cc.quiet_donation  # (the context the Trainer's donating calls lower under)
 
 
 class Sharding:
