@@ -7,7 +7,9 @@
    and Flax NNX / Equinox twins when installed -- interleaved in this one process, per network,
    as ratios to raw jax.jit, with first-call (compile) times;
 3. first calls of raw jax.jit, the fused step and the hybridized loop in fresh processes, with
-   an empty and then a warm compilation cache (``--no-first-calls`` skips them);
+   an empty and then a warm compilation cache, and ``bench_first_forward``: ``initialize()``
+   and the first forward of the model zoo's ResNet-50 against its raw-JAX twin
+   (``--no-first-calls`` skips them);
 4. ``bench_memory``: peak resident memory of ResNet-18 training steps, one process per case;
 5. with ``--mxnet`` (when ``/opt/mxvenv/bin/python`` exists): ``bench_mxnet``, the same
    MXNet-API script on MXNet 1.9.1 and on gluax, processes interleaved.
@@ -28,6 +30,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench_core  # noqa: E402
+import bench_first_forward  # noqa: E402
 import bench_memory  # noqa: E402
 import bench_train  # noqa: E402
 
@@ -53,10 +56,13 @@ def main(argv: list[str] | None = None) -> None:
     res = bench_train.main(["--models", args.models, "--rounds", "3" if q else "5",
                             "--target", "0.15" if q else "0.3"])  # fmt: skip
     first: dict = {}
+    first_fwd: dict = {}
     if not args.no_first_calls:
         print("\n## First calls (fresh processes)\n", flush=True)
         first = bench_train.first_calls([m for m in models if m != "tiny"])
         print(bench_train.first_call_report(first))
+        print("\n## ResNet-50: initialize() and the first forward (fresh processes)\n", flush=True)
+        first_fwd = bench_first_forward.main([])
     mem = {}
     if not args.no_memory and "resnet18" in args.models:
         print("\n## Memory\n", flush=True)
@@ -72,12 +78,12 @@ def main(argv: list[str] | None = None) -> None:
         else:
             print(f"skipped: {MXNET_PYTHON} does not exist (MXNet 1.9.1's own venv)")
     print("\n## Targets\n")
-    for line in targets(core, res, mem, first, rows):
+    for line in targets(core, res, mem, first, rows, first_fwd):
         print(line)
 
 
 def targets(core: dict, res: dict, mem: dict, first: dict | None = None,
-            mxnet_rows: list | None = None) -> list[str]:  # fmt: skip
+            mxnet_rows: list | None = None, first_fwd: dict | None = None) -> list[str]:  # fmt: skip
     """gluax's performance targets that the results speak to, each met or missed (a missed one
     with the measured reason)."""
     out = []
@@ -112,16 +118,22 @@ def targets(core: dict, res: dict, mem: dict, first: dict | None = None,
             continue
         title = {"fused": "compile_step", "hybrid": "hybridized loop"}[case]
         if case == "hybrid":
-            why = ("the loop compiles ~7 programs (the network's forward-with-VJP, the loss's "
-                   "operators, the backward, the update) against raw's one; compiled apart they "
-                   "take longer in all than one program (LeNet 10.6 s against 8.1 s of XLA "
-                   "compilation)")  # fmt: skip
+            why = ("the loop compiles 4 programs (the network's forward-with-VJP, the loss as "
+                   "one operator, the deferred backward, the update) against raw's one; "
+                   "compiled apart they take longer in all than one program")  # fmt: skip
         else:
             why = ("one program as raw's; the rest is gluax's Python traced per layer (empty "
                    "cache). Warm: loaded from gluax's executable cache when network, loss and "
                    "optimizer are gluax's classes, else traced and lowered for JAX's cache key")  # fmt: skip
         check(f"{model}: first call of the {title} / raw jax.jit's, cache {phase}", t / raw, 1.3,
               why=why)
+    for phase in ("empty", "warm"):
+        raw = (first_fwd or {}).get(("raw", phase))
+        for case in ("eager", "hybrid"):
+            t = (first_fwd or {}).get((case, phase))
+            if raw and t:
+                check(f"resnet50: initialize() + first forward, gluax {case} / raw twin, cache "
+                      f"{phase}", t / raw, 1.5)  # fmt: skip
     for case, mode, task, m, g, ratio, tgt, met in mxnet_rows or []:
         if tgt is not None:
             conv = any(w in case.lower() for w in ("lenet", "resnet", "mobilenet", "densenet",
