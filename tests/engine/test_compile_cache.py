@@ -212,3 +212,32 @@ def test_numpy_semantics_are_part_of_every_key():
     finally:
         mx.npx.reset_np()
     assert cc.executable_key("op|x", dev) == a
+
+
+def test_tree_jit_with_several_signatures_of_one_tree_stops_direct_calls(tmp_path):
+    # BatchNorm's running-statistics update meets layers of several widths with one argument
+    # tree: after a refused direct call the tree goes by signature (no exception per call)
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    from gluax._src.engine import compile_cache as cc
+
+    prev = mx.compilation_cache_dir()
+    mx.set_compilation_cache(str(tmp_path))
+    try:
+        tj = cc.TreeJit(lambda a, b: (a * 2 + b, a.sum()), lambda: "test.several")
+        xs = [jnp.arange(n, dtype=jnp.float32) for n in (2, 3, 2, 3, 2)]
+        for x in xs:
+            out, total = tj(x, x)
+            np.testing.assert_allclose(np.asarray(out), 3 * np.asarray(x))
+            assert float(total) == float(np.asarray(x).sum())
+        tree = jax.tree_util.tree_structure((xs[0], xs[0]))
+        assert tree in tj.many and tree not in tj.fast
+        # one signature only: the direct call stays
+        one = cc.TreeJit(lambda a: a + 1, lambda: "test.one")
+        for _ in range(3):
+            one(xs[0])
+        assert jax.tree_util.tree_structure((xs[0],)) in one.fast
+    finally:
+        mx.set_compilation_cache(prev)

@@ -605,7 +605,7 @@ class TreeJit:
     signature is first met (None: not cached); the tree structure is added to it. Used by the
     deferred backward's plan programs (``tape``) and the Trainer's fused update."""
 
-    __slots__ = ("fn", "name", "donate", "by_tree", "fast")
+    __slots__ = ("fn", "name", "donate", "by_tree", "fast", "many")
 
     def __init__(
         self,
@@ -622,6 +622,7 @@ class TreeJit:
         # (its own C++ check refuses other avals or placements, before running or consuming a
         # donated input), which spares building the signature of every leaf on every step
         self.fast: dict[Any, Callable[..., Any]] = {}
+        self.many: set[Any] = set()
 
     def __call__(self, *args: Any) -> Any:
         leaves, tree = jax.tree_util.tree_flatten(args)
@@ -637,6 +638,11 @@ class TreeJit:
             except (TypeError, ValueError):  # another signature: resolved below
                 if any(isinstance(a, jax.Array) and a.is_deleted() for a in leaves):
                     raise  # it ran (a donated input is gone): a real error
+                # several signatures share this tree (BatchNorm's running-statistics update
+                # over layers of different widths): a refused direct call costs an exception
+                # and JAX's message (~30 us), so these go by signature from now on
+                del self.fast[tree]
+                self.many.add(tree)
         pj = self.by_tree.get(tree)
         if pj is None:
             pj = self.by_tree[tree] = self._make(tree, args)
@@ -650,7 +656,12 @@ class TreeJit:
         except Exception:  # noqa: BLE001 -- the unexpected: no direct call
             return out
         got = pj.by_sig.get(sig)
-        if got is not None and got is not pj.jit and not hasattr(got, "_gluax_first_call"):
+        if (
+            got is not None
+            and got is not pj.jit
+            and not hasattr(got, "_gluax_first_call")
+            and tree not in self.many
+        ):
             self.fast[tree] = got
         return out
 
