@@ -72,3 +72,51 @@ def test_mixing_ndarrays_and_symbols_raises_value_error(hybridize):
         net(mx.nd.ones((2,)), mx.sym.var("a"))
     with pytest.raises(ValueError, match="mix NDArrays and Symbols"):
         net(mx.sym.var("a"), mx.nd.ones((2,)))
+
+
+def _direct_net():
+    net = mx.gluon.nn.HybridSequential()
+    net.add(mx.gluon.nn.Dense(4, in_units=3), mx.gluon.nn.Dropout(0.5))
+    net.initialize()
+    net.hybridize()
+    return net
+
+
+def test_repeated_calls_use_the_parameters_as_they_are_now():
+    # a repeated inference call runs the last executable with the leaves read from the
+    # parameters: set_data and a re-initialization are seen by the next call
+    net = _direct_net()
+    x = mx.nd.array(np.arange(6, dtype=np.float32).reshape(2, 3))
+    net(x)
+    net(x)
+    assert net.__dict__.get("_direct") is not None  # the direct path is taken from now on
+    dense = net[0]
+    w = np.full((4, 3), 0.5, np.float32)
+    dense.weight.set_data(mx.nd.array(w))
+    np.testing.assert_allclose(net(x).asnumpy(), x.asnumpy() @ w.T + dense.bias.data().asnumpy(), rtol=1e-6)
+    net.initialize(mx.init.Constant(2.0), force_reinit=True)  # (the bias keeps its zeros)
+    np.testing.assert_allclose(net(x).asnumpy(), x.asnumpy() @ np.full((3, 4), 2.0), rtol=1e-6)
+    # another batch size: the executable refuses it, the call is resolved as a new signature
+    x3 = mx.nd.ones((3, 3))
+    np.testing.assert_allclose(net(x3).asnumpy(), np.full((3, 4), 6.0), rtol=1e-6)
+
+
+def test_direct_calls_keep_the_random_stream():
+    # training-mode Dropout draws one key per call; a refused direct call (new batch size)
+    # must not draw a second one: same masks as calls that never take the direct path
+    shapes = [(2, 3), (2, 3), (5, 3), (2, 3), (5, 3), (5, 3)]
+
+    def run(direct):
+        mx.random.seed(11)
+        net = _direct_net()
+        net.initialize(mx.init.Constant(1.0), force_reinit=True)
+        outs = []
+        for s in shapes:
+            if not direct:
+                net.__dict__["_direct"] = None
+            with mx.autograd.train_mode():
+                outs.append(net(mx.nd.ones(s)).asnumpy())
+        return outs
+
+    for a, b in zip(run(True), run(False)):
+        np.testing.assert_array_equal(a, b)

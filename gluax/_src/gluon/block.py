@@ -445,6 +445,7 @@ class HybridBlock(Block):
         self._progs: dict[Any, Any] = {}
         self.__dict__.pop("_struct_id", None)
         self.__dict__.pop("_last_exe", None)
+        self.__dict__.pop("_direct", None)
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
@@ -796,6 +797,32 @@ class HybridBlock(Block):
             self._initialized = True
         ctx = flat[0]._ctx if flat else None
         trainable, aux_items, single = self._plan()
+        direct = self.__dict__.get("_direct")
+        if (
+            direct is not None
+            and direct[0] == (tree, STATE.training)
+            and direct[1] is self._plan_cache
+            and valid is None
+            and not STATE.recording
+            and not self._checking
+        ):
+            # the executable the last such call ran, its leaves built straight from the
+            # parameters (in the flattening order of the params and aux dicts: sorted names)
+            vals = [a._value for a in flat]
+            training = STATE.training
+            rng = self._uses_rng.get(training, True)
+            key = _random.next_key() if rng else _random.unused_key()
+            self.__dict__["_last_call"] = (tree, vals)
+            try:
+                outs, new_aux, _ = direct[3](
+                    *[p._data[0]._value for p in direct[2]], *vals, key
+                )
+            except (TypeError, ValueError):  # another signature: below, with the same key
+                self.__dict__["_direct"] = None
+            else:
+                return self._wrap_outputs(outs, new_aux, ctx)
+        else:
+            key = None
         if single:
             params = {k: p._data[0]._value for k, p in trainable}
             aux = {k: p._data[0]._value for k, p in aux_items}
@@ -804,7 +831,8 @@ class HybridBlock(Block):
             aux = {k: p.data(ctx)._value for k, p in aux_items}
         vals = [a._value for a in flat]
         training = STATE.training
-        key = _random.next_key() if self._uses_rng.get(training, True) else _random.unused_key()
+        if key is None:
+            key = _random.next_key() if self._uses_rng.get(training, True) else _random.unused_key()
         if self._checking:
             sig = (tuple((v.shape, v.dtype) for v in vals), training)
             if sig not in self._checked:
@@ -852,6 +880,11 @@ class HybridBlock(Block):
         if prog is not False:
             exe = prog.fwd.fast.get(args_tree)
             self.__dict__["_last_exe"] = None if exe is None else ((tree, training, args_tree), exe)
+            if exe is not None and single and valid is None and len(leaves) == (
+                len(trainable) + len(aux_items) + len(vals) + 1
+            ):
+                order = [p for _, p in sorted(trainable)] + [p for _, p in sorted(aux_items)]
+                self.__dict__["_direct"] = ((tree, training), self._plan_cache, order, exe)
         return self._wrap_outputs(outs, new_aux, ctx)
 
     def _wrap_outputs(self, outs: Any, new_aux: Any, ctx: Any) -> Any:

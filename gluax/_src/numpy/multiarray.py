@@ -16,12 +16,16 @@ import jax
 import jax.numpy as jnp
 import numpy as onp
 
+from gluax._src.engine import npmode as _npmode
 from gluax._src.engine import tape as _tape
 from gluax._src.engine.base import canonical_dtype
 from gluax._src.engine.context import as_context
 from gluax._src.engine.ndarray import (
     TRACER_VALUE,
     NDArray,
+)
+from gluax._src.engine.ndarray import Symbol as _Symbol
+from gluax._src.engine.ndarray import (
     TracerValueError,
     _basic_index,
     _index_key,
@@ -511,11 +515,9 @@ def default_dtype(dtype: Any) -> Any:
 
 def array_types() -> tuple[type, type]:
     """The wrapper types Gluon gives values (eager, traced): ``np.ndarray`` for both in
-    numpy mode (``npx.set_np()``), else ``NDArray`` and ``Symbol``."""
-    from gluax._src.engine import npmode
-    from gluax._src.engine.ndarray import Symbol
-
-    return (ndarray, ndarray) if npmode.is_np_array() else (NDArray, Symbol)
+    numpy mode (``npx.set_np()``), else ``NDArray`` and ``Symbol``. (Called on every
+    hybridized call: no imports or tuples built here.)"""
+    return _NP_TYPES if _npmode.FLAGS.array else _LEGACY_TYPES
 
 
 def np_in_place(arrays: list[Any]) -> None:
@@ -528,3 +530,7 @@ def np_in_place(arrays: list[Any]) -> None:
         for a in arrays:
             if type(a) is NDArray:
                 a.__class__ = ndarray
+
+
+_NP_TYPES = (ndarray, ndarray)
+_LEGACY_TYPES = (NDArray, _Symbol)
