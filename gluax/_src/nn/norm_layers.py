@@ -173,7 +173,8 @@ def _moving_update_fn(
 ) -> tuple[Any, Any]:
     """BatchNorm's running statistics after a training-mode batch (``rest`` = 1 - ``m``,
     computed in Python as the traced path does): the arithmetic of the traced (hybridized)
-    path in ``BatchNorm.hybrid_forward``, the Python scalars as weak float32."""
+    path in ``BatchNorm.hybrid_forward``, each Python scalar (passed as float32) cast to the
+    dtype of the array it multiplies, as a weakly typed scalar is there."""
     var = jnp.reciprocal(jnp.square(invstd)) - eps.astype(invstd.dtype)
     return (
         running_mean * m.astype(running_mean.dtype) + mean * rest.astype(mean.dtype),
