@@ -50,40 +50,30 @@ def _reference_conv(s, p, d):
     )
 
 
-# (in channels, out channels, map, kernel, stride, pad, dilate)
+# (in channels, out channels, map, kernel, stride, pad, dilate); maps of fewer output
+# positions than POINTWISE_BATCHED_POSITIONS are one matmul over the channel axis, larger ones a
+# matmul batched over the samples
 POINTWISE = [
     (5, 3, (6, 5), (1, 1), (1, 1), (0, 0), (1, 1)),
     (4, 6, (7, 7), (1, 1), (2, 2), (0, 0), (1, 1)),
     (3, 2, (5, 6), (1, 1), (2, 1), (1, 2), (1, 1)),
-]
-
-
-@pytest.mark.parametrize("c,o,hw,k,s,p,d", POINTWISE)
-def test_pointwise_convolution_is_a_matmul(c, o, hw, k, s, p, d):
-    x = jnp.asarray(RNG.randn(2, c, *hw).astype("float32"))
-    w = jnp.asarray(RNG.randn(o, c, *k).astype("float32"))
-    ours = lambda x, w: N.convolution(x, w, kernel=k, num_filter=o, stride=s, pad=p, no_bias=True)
-    assert "conv_general_dilated" not in _prims(ours, x, w)
-    _check_all_modes(ours, _reference_conv(s, p, d), (x, w))
-
-
-# maps of at least POINTWISE_BATCHED_POSITIONS output positions: a matmul batched over samples
-POINTWISE_BATCHED = [
     (4, 3, (9, 8), (1, 1), (1, 1), (0, 0), (1, 1)),
     (3, 5, (17, 16), (1, 1), (2, 2), (0, 0), (1, 1)),
     (2, 4, (8, 7), (1, 1), (1, 1), (1, 0), (1, 1)),
 ]
 
 
-@pytest.mark.parametrize("c,o,hw,k,s,p,d", POINTWISE_BATCHED)
-def test_pointwise_convolution_on_larger_maps_is_a_batched_matmul(c, o, hw, k, s, p, d):
+@pytest.mark.parametrize("c,o,hw,k,s,p,d", POINTWISE)
+def test_pointwise_convolution_is_a_matmul(c, o, hw, k, s, p, d):
     x = jnp.asarray(RNG.randn(3, c, *hw).astype("float32"))
     w = jnp.asarray(RNG.randn(o, c, *k).astype("float32"))
     ours = lambda x, w: N.convolution(x, w, kernel=k, num_filter=o, stride=s, pad=p, no_bias=True)
-    dots = [
-        e for e in jax.make_jaxpr(ours)(x, w).jaxpr.eqns if e.primitive.name == "dot_general"
-    ]
-    assert len(dots) == 1 and dots[0].params["dimension_numbers"][1] == ((0,), (0,))
+    eqns = jax.make_jaxpr(ours)(x, w).jaxpr.eqns
+    assert "conv_general_dilated" not in {e.primitive.name for e in eqns}
+    out = [(hw[i] + 2 * p[i] - 1) // s[i] + 1 for i in range(2)]
+    batched = out[0] * out[1] >= N.POINTWISE_BATCHED_POSITIONS
+    dots = [e for e in eqns if e.primitive.name == "dot_general"]
+    assert len(dots) == 1 and (dots[0].params["dimension_numbers"][1] == ((0,), (0,))) == batched
     _check_all_modes(ours, _reference_conv(s, p, d), (x, w))
 
 

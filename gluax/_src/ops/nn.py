@@ -250,6 +250,29 @@ def _conv2d_depthwise_sum(
     return y
 
 
+def _bilinear_jvp(forward, data_term, weight_term, x, w):
+    """``forward(x, w)`` (bilinear: a convolution) with a custom JVP, the tangent
+    ``data_term(tx, w) + weight_term(x, tw)``: each term may be another form of the same
+    product, whose transpose reverse mode then takes for that gradient. The weight term is under
+    ``jax.checkpoint``, so reverse mode keeps ``x``, not what ``weight_term`` builds from it
+    (patches, strided taps). Forward mode and second order work; symbolic zeros skip a term."""
+    f = jax.custom_jvp(forward)
+
+    def jvp(primals, tangents):
+        (x, w), (tx, tw) = primals, tangents
+        y = f(x, w)
+        ty = None
+        if not isinstance(tx, SymbolicZero):
+            ty = data_term(tx, w)
+        if not isinstance(tw, SymbolicZero):
+            term = jax.checkpoint(weight_term)(x, tw)
+            ty = term if ty is None else ty + term
+        return y, (jnp.zeros_like(y) if ty is None else ty)
+
+    f.defjvp(jvp, symbolic_zeros=True)
+    return f(x, w)
+
+
 # Reverse mode through the shifted sum keeps every kernel offset's strided slice of the input
 # for the weight gradient (kh*kw copies of the input per layer), and XLA CPU recomputed the
 # producer of the input (BatchNorm, ReLU, padding) into each slice. A custom JVP whose weight
@@ -268,21 +291,7 @@ def _conv2d_depthwise(x, w, s, p, d, out):
 
     if not DEPTHWISE_JVP[0]:
         return conv(x, w)
-    f = jax.custom_jvp(conv)
-
-    def jvp(primals, tangents):
-        (x, w), (tx, tw) = primals, tangents
-        y = f(x, w)
-        ty = None
-        if not isinstance(tx, SymbolicZero):
-            ty = conv(tx, w)
-        if not isinstance(tw, SymbolicZero):
-            term = jax.checkpoint(conv)(x, tw)
-            ty = term if ty is None else ty + term
-        return y, (jnp.zeros_like(y) if ty is None else ty)
-
-    f.defjvp(jvp, symbolic_zeros=True)
-    return f(x, w)
+    return _bilinear_jvp(conv, conv, conv, x, w)
 
 
 # Grouped (not depthwise) convolutions: XLA CPU's forward is fine but its backward took
@@ -324,22 +333,7 @@ def _conv2d_grouped(x, w, s, p, d, groups, out):
     def by_patches(x, w):
         return _conv2d_grouped_im2col(x, w, s, p, d, groups, out)
 
-    f = jax.custom_jvp(conv)
-
-    def jvp(primals, tangents):
-        (x, w), (tx, tw) = primals, tangents
-        y = f(x, w)
-        ty = None
-        if not isinstance(tx, SymbolicZero):
-            ty = by_patches(tx, w)
-        if not isinstance(tw, SymbolicZero):
-            # under jax.checkpoint reverse mode keeps x, not its kh*kw-times larger patches
-            term = jax.checkpoint(by_patches)(x, tw)
-            ty = term if ty is None else ty + term
-        return y, (jnp.zeros_like(y) if ty is None else ty)
-
-    f.defjvp(jvp, symbolic_zeros=True)
-    return f(x, w)
+    return _bilinear_jvp(conv, by_patches, by_patches, x, w)
 
 
 # 1x1 convolutions (MobileNet's pointwise layers, ResNet's projection shortcuts) are one matmul
@@ -436,21 +430,7 @@ def _conv2d_im2col_weight_grad(x, w, s, p, d, out):
         y = lax.dot_general(tw.reshape(o, c * kh * kw), cols, (((1,), (0,)), ((), ())))
         return jnp.swapaxes(y.reshape(o, x.shape[0], ho, wo), 0, 1)
 
-    f = jax.custom_jvp(conv)
-
-    def jvp(primals, tangents):
-        (x, w), (tx, tw) = primals, tangents
-        y = f(x, w)
-        ty = None
-        if not isinstance(tx, SymbolicZero):
-            ty = conv(tx, w)
-        if not isinstance(tw, SymbolicZero):
-            term = jax.checkpoint(by_patches)(x, tw)  # reverse mode keeps x, not the patches
-            ty = term if ty is None else ty + term
-        return y, (jnp.zeros_like(y) if ty is None else ty)
-
-    f.defjvp(jvp, symbolic_zeros=True)
-    return f(x, w)
+    return _bilinear_jvp(conv, conv, by_patches, x, w)
 
 
 def _conv_one_window(
