@@ -119,3 +119,17 @@ def test_training_loop_with_a_fused_loss_matches_numpy():
     p /= p.sum(1, keepdims=True)
     p[np.arange(2), y.astype(int)] -= 1
     np.testing.assert_allclose(net.weight.grad().asnumpy(), p.T @ x, rtol=1e-5, atol=1e-6)
+
+
+def test_ctc_loss_fused_keeps_its_residuals_and_equals_op_by_op():
+    # CTC's forward (alignment sums) is costly: its fused operator keeps the forward's
+    # residuals (remat=False) as the CTC operator itself does, instead of recomputing it
+    pred = nd.array(RNG.randn(2, 6, 4).astype(np.float32))
+    label = nd.array(np.array([[1, 2, -1], [0, 2, 1]], np.float32))
+    fused = L.CTCLoss()
+    assert fused._fused_op().remat is False
+    out, grad = _run(fused, [pred, label])
+    ref, ref_grad = _run(_op_by_op(L.CTCLoss)(), [pred, label])
+    assert out._ag.node.name == "CTCLoss"
+    np.testing.assert_allclose(out.asnumpy(), ref.asnumpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-4, atol=1e-6)

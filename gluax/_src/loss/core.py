@@ -77,6 +77,11 @@ class Loss(HybridBlock):
                     return _registry.invoke(op, inputs, {})
         return super().forward(x, *args)
 
+    # whether the fused operator's backward recomputes the loss from its inputs (cheap for
+    # elementwise losses and reductions) or keeps the forward's residuals (a costly forward:
+    # CTC's alignment sums, whose own operator keeps them)
+    _fused_remat = True
+
     def _fusable(self) -> bool:
         """Whether one compiled program computes what the ``F`` calls compute one by one
         (a loss whose NaN handling XLA's simplifications would change says no)."""
@@ -109,7 +114,9 @@ class Loss(HybridBlock):
                     raise RuntimeError(f"{cls.__name__}: a fused loss drew a random number")
                 return out._value
 
-            op = _registry.OpDef(cls.__name__, fn, False, True, mode_dependent=True)
+            op = _registry.OpDef(
+                cls.__name__, fn, False, True, mode_dependent=True, remat=cls._fused_remat
+            )
             op._persist = f"loss|{cls.__module__}.{cls.__qualname__}|{sid}"
             _FUSED[sid] = op
         return op

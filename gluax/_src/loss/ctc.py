@@ -58,6 +58,8 @@ class CTCLoss(Loss):
     1.0986
     """
 
+    _fused_remat = False  # (its alignment sums are costly: the backward keeps them)
+
     def __init__(
         self,
         layout: str = "NTC",
