@@ -24,5 +24,21 @@ def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+@pytest.fixture
+def fresh_plans():
+    """The deferred backward's plan table empty for the test, restored after it: a process
+    stops deferring after ``tape.DEFER_MAX_PLANS`` graph structures, which earlier tests in the
+    same pytest worker may have used up (how many depends on which tests it ran before)."""
+    from gluax._src.engine import tape
+
+    plans = dict(tape._PLANS)
+    tape._PLANS.clear()
+    try:
+        yield
+    finally:
+        tape._PLANS.clear()
+        tape._PLANS.update(plans)
+
+
 # Fixture-making scripts run under MXNet's own virtual environment, never under pytest.
 collect_ignore_glob = ["fixtures/*"]

@@ -17,6 +17,11 @@ X = np.random.RandomState(0).randn(4, 5).astype(np.float32)
 Y = np.array([0, 1, 2, 1], np.float32)
 
 
+
+# every test here needs the deferred backward, which a worker stops using once earlier tests
+# have met DEFER_MAX_PLANS graph structures
+pytestmark = pytest.mark.usefixtures("fresh_plans")
+
 def _net(hybrid, grad_req="write"):
     mx.random.seed(0)
     net = gluon.nn.HybridSequential()

@@ -84,6 +84,7 @@ class OpDef:
         mode_dependent: bool = False,
         needs_key: Callable[[dict[str, Any]], bool] | None = None,
         remat: bool = True,
+        persist: str | None = None,
     ) -> None:
         self.name, self.fn, self.random, self.differentiable = name, fn, random, differentiable
         self.remat = remat  # see _remat
@@ -112,9 +113,10 @@ class OpDef:
         self._fwd_vjp: dict[Any, Callable[..., Any]] = {}
         self._grad_ops: dict[Any, OpDef] = {}
         self._res_vjps: dict[Any, _ResidualVjp] = {}
-        # The name this operator's programs have in the executable cache (``persist_name``);
-        # grad_op sets it for backward operators.
-        self._persist: str | None | bool = False
+        # The name this operator's programs have in the executable cache (``persist_name``):
+        # ``persist`` for an operator made outside the registry whose name says all of its
+        # function (a fused loss); grad_op sets it for backward operators.
+        self._persist: str | None | bool = False if persist is None else persist
         # Python custom operators (ops/custom.py) run their own way, eagerly and traced:
         # ``custom(inputs, values, attrs, traced, ctx, kind, ctx_arg, out)``.
         self.custom: Callable[..., Any] | None = None

@@ -819,6 +819,7 @@ class HybridBlock(Block):
                 )
             except (TypeError, ValueError):  # another signature: below, with the same key
                 self.__dict__["_direct"] = None
+                self.__dict__["_last_exe"] = None  # (the same executable: refused too)
             else:
                 return self._wrap_outputs(outs, new_aux, ctx)
         else:

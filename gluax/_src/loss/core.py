@@ -115,9 +115,9 @@ class Loss(HybridBlock):
                 return out._value
 
             op = _registry.OpDef(
-                cls.__name__, fn, False, True, mode_dependent=True, remat=cls._fused_remat
-            )
-            op._persist = f"loss|{cls.__module__}.{cls.__qualname__}|{sid}"
+                cls.__name__, fn, False, True, mode_dependent=True, remat=cls._fused_remat,
+                persist=f"loss|{cls.__module__}.{cls.__qualname__}|{sid}",
+            )  # fmt: skip
             _FUSED[sid] = op
         return op
 
