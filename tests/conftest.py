@@ -26,18 +26,22 @@ def rng(request: pytest.FixtureRequest) -> np.random.Generator:
 
 @pytest.fixture
 def fresh_plans():
-    """The deferred backward's plan table empty for the test, restored after it: a process
-    stops deferring after ``tape.DEFER_MAX_PLANS`` graph structures, which earlier tests in the
-    same pytest worker may have used up (how many depends on which tests it ran before)."""
-    from gluax._src.engine import tape
+    """The deferred backward's and the lazy calls' plan tables empty for the test, restored
+    after it: a process stops deferring after ``tape.DEFER_MAX_PLANS`` graph structures (the
+    lazy calls after ``lazy.MAX_PLANS``), which earlier tests in the same pytest worker may
+    have used up (how many depends on which tests it ran before)."""
+    from gluax._src.engine import lazy, tape
 
-    plans = dict(tape._PLANS)
+    plans, lazy_plans = dict(tape._PLANS), dict(lazy._PLANS)
     tape._PLANS.clear()
+    lazy._PLANS.clear()
     try:
         yield
     finally:
         tape._PLANS.clear()
         tape._PLANS.update(plans)
+        lazy._PLANS.clear()
+        lazy._PLANS.update(lazy_plans)
 
 
 # Fixture-making scripts run under MXNet's own virtual environment, never under pytest.

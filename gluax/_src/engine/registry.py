@@ -16,6 +16,7 @@ An operator is written once as a pure function of jax arrays with static keyword
 from __future__ import annotations
 
 import inspect
+import sys
 from functools import partial
 from typing import Any, Callable
 
@@ -24,12 +25,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from gluax._src.engine import compile_cache as _cc
+from gluax._src.engine import lazy as _lazy
 from gluax._src.engine import random as _random
 from gluax._src.engine import tape as _tape
 from gluax._src.engine.context import Context, as_context
 from gluax._src.engine.ndarray import NDArray, Symbol, set_op_caller
 from gluax._src.engine.state import STATE
 
+_LazyNDArray = _lazy.LazyNDArray
 OPS: dict[str, OpDef] = {}
 _NO_ATTRS: dict[str, Any] = {}
 _PASS_THROUGH = (int, float, bool, complex)
@@ -408,6 +411,13 @@ def invoke(op: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         inputs, attrs = args, _NO_ATTRS  # fast path: all inputs positional, default attributes
     else:
         inputs, attrs = op.bind(args, kwargs)
+    if STATE.recording and out is None and ctx_arg is None and not STATE.tracing:
+        for a in inputs:
+            if type(a) is _LazyNDArray:  # on a lazy call's output: lazy too, when it may be
+                lazy_out = _lazy.op_call(op, inputs, attrs)
+                if lazy_out is not None:
+                    return lazy_out
+                break
     vals: list[Any] = []
     tracked: list[int] = []
     ctx: Context | None = None
@@ -527,3 +537,4 @@ def make_function(name: str) -> Callable[..., Any]:
 
 
 set_op_caller(call)
+_lazy._REG[0] = sys.modules[__name__]

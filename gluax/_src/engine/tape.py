@@ -142,7 +142,7 @@ class Node:
     output, zeros filled in) to one cotangent per entry of ``inputs``.
     """
 
-    __slots__ = ("backward_fn", "inputs", "out_avals", "seq", "name", "replay", "pure")
+    __slots__ = ("backward_fn", "inputs", "out_avals", "seq", "name", "replay", "pure", "lazy")
 
     def __init__(
         self,
@@ -163,6 +163,9 @@ class Node:
         # ``static(args, cts)``, so a deferred backward can run the whole graph in one program
         # (set for hybridized block nodes; derived from ``replay`` for recorded operators).
         self.pure: tuple[Any, Any] | None = None
+        # a call not run yet (``engine/lazy.py``'s ``LazyCall``): ``lazy.realize(node)`` runs
+        # it and sets the fields above; None once it ran (or for every other node)
+        self.lazy: Any = None
 
 
 _apply_vjp = jax.jit(lambda vjp, ct: vjp(ct))
@@ -262,6 +265,8 @@ def run_backward(
             stack.append(info.node)
     while stack:
         node = stack.pop()
+        if node.lazy is not None:  # a lazy call (engine/lazy.py) reached otherwise: run it
+            node.lazy.realize(node)
         for entry in node.inputs:
             if isinstance(entry, OutInfo) and id(entry.node) not in nodes:
                 nodes[id(entry.node)] = entry.node
@@ -318,6 +323,8 @@ def run_backward_graph(heads: list[Any], head_grads: list[Any], variables: list[
             stack.append(h._ag.node)
     while stack:
         node = stack.pop()
+        if node.lazy is not None:  # a lazy call (engine/lazy.py) reached otherwise: run it
+            node.lazy.realize(node)
         for entry in node.inputs:
             if isinstance(entry, OutInfo) and id(entry.node) not in nodes:
                 nodes[id(entry.node)] = entry.node
@@ -587,6 +594,8 @@ def defer_backward(heads: list[Any], head_grads: list[Any]) -> PendingBackward |
             stack.append(info.node)
     while stack:
         node = stack.pop()
+        if node.lazy is not None:
+            node.lazy.realize(node)
         if len(nodes) > DEFER_MAX_NODES or node.backward_fn is None:
             return None
         for entry in node.inputs:
@@ -666,6 +675,11 @@ def defer_backward(heads: list[Any], head_grads: list[Any]) -> PendingBackward |
 def backward(heads: list[Any], head_grads: list[Any], retain_graph: bool) -> None:
     """``autograd.backward``: deferred when possible (see ``defer_backward``), else the walk
     now; every variable reached is marked fresh (updated since the last step)."""
+    if not retain_graph:
+        from gluax._src.engine import lazy as _lazy
+
+        if _lazy.backward(heads, head_grads):  # lazy calls: forward and backward one program
+            return
     if not retain_graph and DEFER[0]:
         pend = defer_backward(heads, head_grads)
         if pend is not None:

@@ -10,6 +10,7 @@ node on the autograd tape.
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections import OrderedDict
 from typing import Any, Callable, NamedTuple
 
@@ -17,6 +18,7 @@ import jax
 import jax.numpy as jnp
 
 from gluax._src.engine import compile_cache as _cc
+from gluax._src.engine import lazy as _lazy
 from gluax._src.engine import random as _random
 from gluax._src.engine import tape as _tape
 from gluax._src.engine.base import DeferredInitializationError
@@ -449,6 +451,7 @@ class HybridBlock(Block):
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
+        self.__dict__.pop("_fused_cached", None)  # a fused loss's operator (loss/core.py)
         if isinstance(value, HybridBlock) and "_jit_fwd" in self.__dict__:
             self._clear_cached_op()
 
@@ -830,8 +833,22 @@ class HybridBlock(Block):
         else:
             params = {k: p.data(ctx)._value for k, p in trainable}
             aux = {k: p.data(ctx)._value for k, p in aux_items}
-        vals = [a._value for a in flat]
         training = STATE.training
+        if (
+            STATE.recording
+            and single
+            and not aux_items
+            and valid is None
+            and not self._checking
+            and _lazy.LAZY[0]
+            and _array_types()[0] is NDArray
+        ):
+            if key is None:
+                key = _random.next_key() if self._uses_rng.get(training, True) else _random.unused_key()
+            lazy_out = self._call_lazy(params, flat, tree, key, training, ctx, trainable)
+            if lazy_out is not None:
+                return lazy_out
+        vals = [a._value for a in flat]
         if key is None:
             key = _random.next_key() if self._uses_rng.get(training, True) else _random.unused_key()
         if self._checking:
@@ -938,25 +955,106 @@ class HybridBlock(Block):
             else:
                 outs, new_aux, res, _ = fwd(*args)
         flat_outs, out_tree = jax.tree_util.tree_flatten(outs)
-        bwd = prog.bwd
-
-        def backward_fn(cts: list[Any]) -> list[Any]:
-            return list(bwd(res, cts))
-
         var_infos = [(p._data[0] if len(p._data) == 1 else p.data(ctx))._ag for _, p in trainable]
         node = _tape.Node(
             self.name,
-            backward_fn,
+            None,  # type: ignore[arg-type]
             var_infos + [flat[i]._ag for i in diff_idx],
             [(o.shape, o.dtype) for o in flat_outs],
         )
-        node.pure = prog.pure(res)
+        _node_backward(node, prog, res)
         wrapped = [_array_types()[0](o, ctx) for o in flat_outs]
         for k, w in enumerate(wrapped):
             w._ag = _tape.OutInfo(node, k)
         if new_aux:
             self._write_aux(new_aux)
         return jax.tree_util.tree_unflatten(out_tree, wrapped)
+
+    def _call_lazy(
+        self,
+        params: dict[str, Any],
+        flat: list[NDArray],
+        tree: Any,
+        key: Any,
+        training: bool,
+        ctx: Any,
+        trainable: list[tuple[str, Parameter]],
+    ) -> Any:
+        """A recorded call that runs later (``engine/lazy.py``): lazy outputs, one tape node
+        holding what the call read; None when it must run now (the caller runs it, with the
+        same ``key``)."""
+        lazy_pos = tuple(i for i, a in enumerate(flat) if type(a) is _lazy.LazyNDArray)
+        if not lazy_pos:  # the network's call on data: as the recorded call keys it
+            vals = shaped = [a._value for a in flat]
+            tracked = tuple(i for i, a in enumerate(flat) if a._ag is not None and _is_float(vals[i]))
+        else:
+            avals = [_lazy.aval_of(a) for a in flat]
+            tracked = tuple(
+                i for i, a in enumerate(flat) if a._ag is not None and _is_float_dtype(avals[i][1])
+            )
+            vals = [None if i in lazy_pos else a._value for i, a in enumerate(flat)]
+            shaped = [
+                jax.ShapeDtypeStruct(s, d) if i in lazy_pos else v
+                for i, ((s, d), v) in enumerate(zip(avals, vals))
+            ]
+        if not (params or tracked) or any(i not in tracked for i in lazy_pos):
+            return None
+        diff_vals = [shaped[i] for i in tracked]
+        other = [None if i in tracked else v for i, v in enumerate(shaped)]
+        args = (params, {}, diff_vals, other, key, None)
+        leaves, _ = jax.tree_util.tree_flatten(args)
+        try:
+            leaf_sig = _bc.signature(leaves) if not lazy_pos else tuple(
+                [
+                    a.aval if isinstance(a, jax.Array) else jax.core.ShapedArray(a.shape, a.dtype)
+                    for a in leaves
+                ]
+            )
+        except AttributeError:  # a numpy value among the inputs: run now
+            return None
+        sig = (tracked, tree, training, leaf_sig)
+        prog = self._progs.get(sig)
+        if prog is None:
+            names = tuple(params)
+            base, pure = self._persist_base(
+                tree, training, (tracked, names), (params, {}, shaped, key, None)
+            )
+            prog = self._progs[sig] = _bc.VjpProgram(
+                self, tracked, tree, training, names, args, base, leaf_sig, pure
+            )
+        got = _LAZY_OUT.get(prog)
+        if got is None:
+            # the outputs' shapes (a shape pass: the one trace of this signature counted as
+            # its compilation, and where the block learns whether it draws random numbers)
+            shapes = jax.eval_shape(lambda *a: prog.pure_fn(*a), params, {}, shaped, key, None)
+            flat_shapes, out_tree = jax.tree_util.tree_flatten(shapes[0])
+            got = _LAZY_OUT[prog] = (out_tree, [(tuple(o.shape), o.dtype) for o in flat_shapes])
+        out_tree, out_avals = got
+        self.__dict__["_last_call"] = (tree, shaped)  # (plain attribute: skips __setattr__)
+        var_infos = [p._data[0]._ag for _, p in trainable]
+        node = _tape.Node(
+            self.name, None, var_infos + [flat[i]._ag for i in tracked], out_avals  # type: ignore[arg-type]
+        )
+        lazy_in = [(i, flat[i]) for i in lazy_pos]
+        node.lazy = _lazy.LazyCall(
+            _lazy.BlockSpec(prog, lazy_pos), (params, {}, vals, key), lazy_in, prog, ctx
+        )
+        return jax.tree_util.tree_unflatten(out_tree, _lazy.make_outputs(node, ctx))
+
+    def _run_recorded_node(
+        self, node: Any, prog: Any, params: dict[str, Any], aux: dict[str, Any], vals: list[Any],
+        key: Any,
+    ) -> list[Any]:  # fmt: skip
+        """Run a lazy call (``_call_lazy``) now: its recorded program, ``node``'s backward;
+        the flat outputs."""
+        diff_idx = prog.diff_idx
+        diff_vals = [vals[i] for i in diff_idx]
+        other = [None if i in diff_idx else v for i, v in enumerate(vals)]
+        n = len(self._compile_sigs)
+        outs, _new_aux, res, _ = prog.fwd(params, aux, diff_vals, other, key, None)
+        del self._compile_sigs[n:]  # (the lazy call's shape pass counted this signature)
+        _node_backward(node, prog, res)
+        return jax.tree_util.tree_leaves(outs)
 
     def _persist_base(
         self, tree: Any, training: bool, extra: tuple[Any, ...], args: tuple[Any, ...]
@@ -1071,6 +1169,26 @@ class HybridBlock(Block):
                 stacklevel=2,
             )
         return files
+
+
+def _node_backward(node: Any, prog: Any, res: list[Any]) -> None:
+    """Give a recorded call's tape ``node`` its backward from the residuals ``res`` of its
+    program ``prog`` (``block_cache.VjpProgram``): the jitted backward and the pure one."""
+    bwd = prog.bwd
+
+    def backward_fn(cts: list[Any]) -> list[Any]:
+        return list(bwd(res, cts))
+
+    node.backward_fn = backward_fn
+    node.pure = prog.pure(res)
+
+
+_LAZY_OUT: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _is_float_dtype(dtype: Any) -> bool:
+    dt = jnp.dtype(dtype)
+    return dt.kind in "fc" or dt.name == "bfloat16"
 
 
 def _is_float(v: Any) -> bool:

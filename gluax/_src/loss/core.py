@@ -95,6 +95,17 @@ class Loss(HybridBlock):
         and attributes."""
         if STATE.valid_rows is not None or STATE.valid_steps is not None:
             return None
+        # this instance's answer, kept until an attribute is set (HybridBlock.__setattr__) or
+        # a hook added: naming the structure costs ~40 us, more than the loss's own dispatch
+        hooks = (len(self._forward_hooks), len(self._forward_pre_hooks))
+        cached = self.__dict__.get("_fused_cached")
+        if cached is not None and cached[0] == hooks:
+            return cached[1]
+        op = self._fused_op_of_structure()
+        self.__dict__["_fused_cached"] = (hooks, op)
+        return op
+
+    def _fused_op_of_structure(self) -> Any:
         from gluax._src.gluon import block_cache as _bc
 
         sid = _bc.structure_id(self)

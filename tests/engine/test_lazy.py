@@ -1,0 +1,257 @@
+"""Lazy recorded calls (``engine/lazy.py``): a hybridized block called under ``record()``, and
+the operators applied to its result, run when ``backward()`` comes, as one program with the
+backward, or as they would have run at once when something reads a value first. Every case
+runs the same code with laziness on and off and compares values, gradients and parameters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gluax as mx
+from gluax import autograd, gluon, nd
+from gluax._src.engine import lazy, tape
+from gluax._src.engine.base import MXNetError
+
+X = np.random.RandomState(0).randn(4, 5).astype(np.float32)
+Y = np.array([0, 1, 2, 1], np.float32)
+
+pytestmark = pytest.mark.usefixtures("fresh_plans")
+
+
+def _net(dropout=False, batchnorm=False):
+    mx.random.seed(0)
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(6, activation="tanh"))
+    if dropout:
+        net.add(gluon.nn.Dropout(0.5))
+    if batchnorm:
+        net.add(gluon.nn.BatchNorm())
+    net.add(gluon.nn.Dense(3))
+    net.initialize(mx.init.Xavier())
+    net.hybridize()
+    return net
+
+
+def _both(body, steps=3, **net_kw):
+    """``body(net, trainer, loss_fn, x, y, log)`` run ``steps`` times with laziness off, then
+    on; each run's log, parameters and gradients."""
+    runs = []
+    for on in (False, True):
+        old = lazy.LAZY[0]
+        lazy.LAZY[0] = on
+        try:
+            net = _net(**net_kw)
+            trainer = gluon.Trainer(net.collect_params(), "sgd",
+                                    {"learning_rate": 0.1, "momentum": 0.9, "wd": 0.01})  # fmt: skip
+            loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+            x, y = nd.array(X), nd.array(Y)
+            log: list[np.ndarray] = []
+            mx.random.seed(1)
+            for _ in range(steps):
+                body(net, trainer, loss_fn, x, y, log)
+            params = list(net.collect_params().values())
+            runs.append((log, [p.data().asnumpy() for p in params],
+                         [p.grad().asnumpy() for p in params if p.grad_req != "null"]))  # fmt: skip
+        finally:
+            lazy.LAZY[0] = old
+    (l0, w0, g0), (l1, w1, g1) = runs
+    assert len(l0) == len(l1)
+    for a, b in zip(l0 + w0 + g0, l1 + w1 + g1):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def _plain(net, trainer, loss_fn, x, y, log):
+    with autograd.record():
+        out = net(x)
+        loss = loss_fn(out, y)
+    loss.backward()
+    log += [out.asnumpy(), loss.asnumpy()]
+    trainer.step(4)
+
+
+@pytest.mark.parametrize("dropout", [False, True])
+def test_loop_lazy_equals_eager_call(dropout):
+    _both(_plain, dropout=dropout)
+
+
+def test_the_loop_runs_lazy_and_as_one_program():
+    net, loss_fn = _net(), gluon.loss.SoftmaxCrossEntropyLoss()
+    x, y = nd.array(X), nd.array(Y)
+    n = len(lazy._PLANS)
+    with autograd.record():
+        out = net(x)
+        loss = loss_fn(out, y)
+    assert type(out) is lazy.LazyNDArray and type(loss) is lazy.LazyNDArray
+    # shape and dtype without running the call
+    assert out.shape == (4, 3) and loss.shape == (4,) and out.dtype == np.float32
+    assert out.ndim == 2 and out.size == 12
+    assert out._ag.node.lazy is not None
+    loss.backward()
+    assert len(lazy._PLANS) == n + 1  # the forward, the loss and the backward: one plan
+    assert type(out) is nd.NDArray and type(loss) is nd.NDArray
+    assert out._ag.node.lazy is None and out._ag.node.backward_fn is None  # freed
+    expect = loss_fn(net(x), y).asnumpy()
+    np.testing.assert_allclose(loss.asnumpy(), expect, rtol=1e-6)
+    with pytest.raises(MXNetError):
+        loss.backward()  # the graph was freed, as after any backward
+
+
+def test_reading_a_value_before_backward_runs_the_call_there():
+    def body(net, trainer, loss_fn, x, y, log):
+        with autograd.record():
+            out = net(x)
+            log.append(out.asnumpy())  # read inside record(): the call runs now
+            loss = loss_fn(out, y)
+            log.append(loss.mean().asnumpy())
+        loss.backward()
+        trainer.step(4)
+
+    _both(body, dropout=True)
+
+
+def test_operators_on_lazy_outputs_and_several_heads():
+    def body(net, trainer, loss_fn, x, y, log):
+        with autograd.record():
+            out = net(x)
+            l1 = loss_fn(out, y) * 2
+            l2 = (out * out).sum(axis=1) + 1
+        autograd.backward([l1, l2])
+        log += [l1.asnumpy(), l2.asnumpy()]
+        trainer.step(4)
+
+    _both(body)
+
+
+def test_head_gradients_retain_graph_and_grad_req_add():
+    def body(net, trainer, loss_fn, x, y, log):
+        net.collect_params().setattr("grad_req", "add")
+        with autograd.record():
+            loss = loss_fn(net(x), y)
+        loss.backward(nd.array([1.0, 2.0, 0.5, 1.0]))
+        with autograd.record():
+            loss = loss_fn(net(x), y)
+        loss.backward(retain_graph=True)
+        loss.backward()
+        log.append(loss.asnumpy())
+        trainer.step(4)
+        net.collect_params().zero_grad()
+
+    _both(body)
+
+
+def test_autograd_grad_on_a_lazy_head():
+    def body(net, trainer, loss_fn, x, y, log):
+        xv = nd.array(X)
+        xv.attach_grad()
+        with autograd.record():
+            loss = loss_fn(net(xv), y)
+        (gx,) = autograd.grad(loss, [xv])
+        log += [gx.asnumpy(), loss.asnumpy()]
+
+    _both(body, steps=1)
+
+
+def test_hybridized_loss_and_a_second_block_on_lazy_outputs():
+    head = gluon.nn.Dense(2)
+    head.initialize(mx.init.Xavier())
+    head.hybridize()
+    loss_fn = gluon.loss.L2Loss()
+    loss_fn.hybridize()
+
+    def body(net, trainer, _loss_fn, x, y, log):
+        with autograd.record():
+            out = head(net(x))
+            assert type(out) is lazy.LazyNDArray or not lazy.LAZY[0]
+            loss = loss_fn(out, nd.ones((4, 2)))
+        loss.backward()
+        log += [out.asnumpy(), loss.asnumpy(), head.weight.grad().asnumpy()]
+        trainer.step(4)
+
+    _both(body)
+
+
+def test_values_read_at_the_call_not_at_backward():
+    """A parameter written between the call and backward() does not change what the call
+    computed (MXNet computed the forward at the call)."""
+
+    def body(net, trainer, loss_fn, x, y, log):
+        w = net[0].weight
+        with autograd.record():
+            loss = loss_fn(net(x), y)
+        w.set_data(w.data() * 0.5)
+        loss.backward()
+        log += [loss.asnumpy(), w.grad().asnumpy()]
+
+    _both(body, steps=1)
+
+
+def test_blocks_with_running_statistics_run_at_once():
+    net = _net(batchnorm=True)
+    net(nd.array(X))  # (shapes: not training, the statistics stay)
+    bn = net[1]
+    before = bn.running_mean.data().asnumpy()
+    with autograd.record():
+        out = net(nd.array(X))
+    assert type(out) is nd.NDArray  # BatchNorm writes its statistics at the call
+    assert not np.allclose(bn.running_mean.data().asnumpy(), before)
+    _both(_plain, batchnorm=True)
+
+
+def test_compile_count_and_export_after_a_lazy_call(tmp_path):
+    net = _net()
+    with autograd.record():
+        loss = gluon.loss.L1Loss()(net(nd.array(X)), nd.zeros((4, 3)))
+    loss.backward()
+    assert net.compile_count == 1
+    net.export(str(tmp_path / "m"))
+    sym = mx.gluon.SymbolBlock.imports(str(tmp_path / "m-symbol.json"), ["data"],
+                                       str(tmp_path / "m-0000.params"))  # fmt: skip
+    np.testing.assert_allclose(sym(nd.array(X)).asnumpy(), net(nd.array(X)).asnumpy(), rtol=1e-6)
+
+
+def test_integer_results_and_attach_grad_on_a_lazy_output():
+    def body(net, trainer, loss_fn, x, y, log):
+        with autograd.record():
+            out = net(x)
+            idx = out.argmax(axis=1).astype("int32").reshape((4, 1))  # an integer lazy output
+            picked = (out * idx).sum()  # on an integer lazy input: runs at once
+        picked.backward()
+        log += [idx.asnumpy(), picked.asnumpy()]
+        trainer.step(4)
+
+    _both(body)
+    net = _net()
+    with autograd.record():
+        out = net(nd.array(X))
+    out.attach_grad()  # leaves its graph, as in MXNet: a variable from here on
+    with autograd.record():
+        s = (out * 3).sum()
+    s.backward()
+    np.testing.assert_allclose(out.grad.asnumpy(), np.full((4, 3), 3.0))
+
+
+def test_plan_limit_falls_back_to_running_at_once(monkeypatch):
+    monkeypatch.setattr(lazy, "MAX_PLANS", len(lazy._PLANS))
+    _both(_plain)
+
+
+def test_fused_loss_follows_an_attribute_change():
+    loss_fn = gluon.loss.L2Loss()
+    x, y = nd.array(X[:, :3]), nd.zeros((4, 3))
+    first = loss_fn(x, y).asnumpy()
+    loss_fn._weight = 3.0
+    np.testing.assert_allclose(loss_fn(x, y).asnumpy(), first * 3.0, rtol=1e-6)
+    np.testing.assert_allclose(first, 0.5 * (X[:, :3] ** 2).mean(axis=1), rtol=1e-6)
+
+
+def test_switch_off_is_the_eager_call():
+    old = lazy.LAZY[0]
+    lazy.LAZY[0] = False
+    try:
+        with autograd.record():
+            out = _net()(nd.array(X))
+        assert type(out) is nd.NDArray
+    finally:
+        lazy.LAZY[0] = old
+    assert tape.DEFER[0]
