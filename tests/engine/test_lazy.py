@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import run_with_cache
 
 import gluax as mx
 from gluax import autograd, gluon, nd
@@ -255,3 +256,73 @@ def test_switch_off_is_the_eager_call():
     finally:
         lazy.LAZY[0] = old
     assert tape.DEFER[0]
+
+
+def test_frozen_parameters_and_batchnorm_outside_training_may_be_lazy():
+    def body(net, trainer, loss_fn, x, y, log):
+        net[0].collect_params().setattr("grad_req", "null")  # frozen: the block's aux inputs
+        with autograd.record(train_mode=False):  # BatchNorm writes nothing: lazy
+            out = net(x)
+            assert type(out) is lazy.LazyNDArray or not lazy.LAZY[0]
+            loss = loss_fn(out, y)
+        loss.backward()
+        log += [out.asnumpy(), loss.asnumpy()]
+        trainer.step(4)
+
+    _both(body, batchnorm=True)
+    net = _net(batchnorm=True)
+    net(nd.array(X))
+    for _ in range(2):  # training: never lazy, and counted as one compilation
+        with autograd.record():
+            assert type(net(nd.array(X))) is nd.NDArray
+    assert net.compile_count == 2  # the unrecorded call's program and the recorded one's
+
+
+_WARM = r"""
+import json
+import numpy as np
+import gluax as mx
+from gluax import autograd, gluon, nd
+from gluax._src.engine import lazy
+from gluax._src.gluon.block import HybridBlock
+
+traced = []
+pure = HybridBlock._pure
+def counting(self, *a, **k):
+    traced.append(type(self).__name__)
+    return pure(self, *a, **k)
+HybridBlock._pure = counting
+mx.random.seed(3)
+net = gluon.nn.HybridSequential()
+net.add(gluon.nn.Dense(8, in_units=5, activation="relu"), gluon.nn.Dropout(0.3),
+        gluon.nn.Dense(3, in_units=8))
+net.initialize(mx.init.Xavier())
+net.hybridize()
+tr = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1, "momentum": 0.9})
+loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+x = nd.array(np.linspace(-1, 1, 20, dtype="float32").reshape(4, 5))
+y = nd.array([0, 1, 2, 1])
+kinds = []
+for _ in range(3):
+    with autograd.record():
+        out = net(x)
+        kinds.append(type(out).__name__)
+        loss = loss_fn(out, y)
+    loss.backward()
+    tr.step(4)
+print(json.dumps({"traced": traced, "kinds": kinds, "compiles": net.compile_count,
+                  "loss": loss.asnumpy().tolist(),
+                  "params": [p.data().asnumpy().tolist() for p in net.collect_params().values()]}))
+"""
+
+
+def test_a_warm_process_runs_the_lazy_loop_without_tracing(tmp_path):
+    cache = tmp_path / "cache"
+    a = run_with_cache(_WARM, cache, tmp_path)
+    b = run_with_cache(_WARM, cache, tmp_path)
+    assert a["kinds"] == b["kinds"] == ["LazyNDArray"] * 3
+    assert a["traced"] and b["traced"] == []  # the shapes noted, the programs loaded
+    assert a["compiles"] == b["compiles"] == 1
+    np.testing.assert_allclose(a["loss"], b["loss"], rtol=1e-6)
+    for p, q in zip(a["params"], b["params"]):
+        np.testing.assert_allclose(p, q, rtol=1e-6)

@@ -367,6 +367,39 @@ def store_executable(key: str, compiled: Any, original: bytes | None = None) -> 
         trim_executables(path.parent)
 
 
+_NOTE_MAGIC = b"gluax-note-1"
+
+
+def load_note(what: str, device: Any) -> Any:
+    """A small record stored with ``store_note`` under program identity ``what`` (what a
+    program's caller learned tracing it, e.g. its output shapes), or None."""
+    entry = _entry(executable_key(what, device))
+    if entry is None:
+        return None
+    try:
+        magic, key, value = pickle.loads(zlib.decompress(entry.with_suffix(".note").read_bytes()))
+    except Exception:  # noqa: BLE001 -- missing, unreadable or another format: none
+        return None
+    return value if magic == _NOTE_MAGIC and key == executable_key(what, device) else None
+
+
+def store_note(what: str, device: Any, value: Any) -> None:
+    """Keep ``value`` (picklable, small) for ``load_note``, atomically (as executables)."""
+    key = executable_key(what, device)
+    entry = _entry(key)
+    if entry is None:
+        return
+    path = entry.with_suffix(".note")
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.note.tmp")
+    try:
+        data = zlib.compress(pickle.dumps((_NOTE_MAGIC, key, value)), 1)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except Exception:  # noqa: BLE001 -- an unpicklable value, a full disk: not kept
+        tmp.unlink(missing_ok=True)
+
+
 def _serialize(compiled: Any, original: bytes | None) -> tuple[bytes, Any, Any]:
     """``jax.experimental.serialize_executable.serialize``, with the executable's bytes
     replaced by ``original`` when given."""
@@ -432,6 +465,7 @@ def trim_executables(directory: pathlib.Path, max_bytes: int | None = None) -> i
             f.unlink()
         except OSError:
             continue
+        f.with_suffix(".note").unlink(missing_ok=True)  # what a caller noted with it
         total -= size
         removed += 1
     return removed

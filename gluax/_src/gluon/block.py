@@ -837,7 +837,6 @@ class HybridBlock(Block):
         if (
             STATE.recording
             and single
-            and not aux_items
             and valid is None
             and not self._checking
             and _lazy.LAZY[0]
@@ -845,7 +844,7 @@ class HybridBlock(Block):
         ):
             if key is None:
                 key = _random.next_key() if self._uses_rng.get(training, True) else _random.unused_key()
-            lazy_out = self._call_lazy(params, flat, tree, key, training, ctx, trainable)
+            lazy_out = self._call_lazy(params, aux, flat, tree, key, training, ctx, trainable)
             if lazy_out is not None:
                 return lazy_out
         vals = [a._value for a in flat]
@@ -948,6 +947,9 @@ class HybridBlock(Block):
                 self, diff_idx, tree, training, names, args, base, sig[3], pure
             )
             outs, new_aux, res, _ = self._first_call(prog.fwd, args, vals, training, n)
+        elif prog in _UNRUN:  # made by a lazy call that could not be lazy: its first run
+            n = _UNRUN.pop(prog)
+            outs, new_aux, res, _ = self._first_call(prog.fwd, args, vals, training, n)
         else:
             fwd = prog.fwd
             if type(fwd) is _cc.TreeJit:
@@ -973,6 +975,7 @@ class HybridBlock(Block):
     def _call_lazy(
         self,
         params: dict[str, Any],
+        aux: dict[str, Any],
         flat: list[NDArray],
         tree: Any,
         key: Any,
@@ -982,7 +985,8 @@ class HybridBlock(Block):
     ) -> Any:
         """A recorded call that runs later (``engine/lazy.py``): lazy outputs, one tape node
         holding what the call read; None when it must run now (the caller runs it, with the
-        same ``key``)."""
+        same ``key``): among others, a call that writes auxiliary state (BatchNorm's running
+        statistics in training), which must change at the call."""
         lazy_pos = tuple(i for i, a in enumerate(flat) if type(a) is _lazy.LazyNDArray)
         if not lazy_pos:  # the network's call on data: as the recorded call keys it
             vals = shaped = [a._value for a in flat]
@@ -1001,7 +1005,7 @@ class HybridBlock(Block):
             return None
         diff_vals = [shaped[i] for i in tracked]
         other = [None if i in tracked else v for i, v in enumerate(shaped)]
-        args = (params, {}, diff_vals, other, key, None)
+        args = (params, aux, diff_vals, other, key, None)
         leaves, _ = jax.tree_util.tree_flatten(args)
         try:
             leaf_sig = _bc.signature(leaves) if not lazy_pos else tuple(
@@ -1013,23 +1017,28 @@ class HybridBlock(Block):
         except AttributeError:  # a numpy value among the inputs: run now
             return None
         sig = (tracked, tree, training, leaf_sig)
+        if ("not lazy", sig) in self._progs:
+            return None
         prog = self._progs.get(sig)
+        n = len(self._compile_sigs)  # (a user block's keying trace counts as its compilation)
         if prog is None:
             names = tuple(params)
             base, pure = self._persist_base(
-                tree, training, (tracked, names), (params, {}, shaped, key, None)
+                tree, training, (tracked, names), (params, aux, shaped, key, None)
             )
             prog = self._progs[sig] = _bc.VjpProgram(
                 self, tracked, tree, training, names, args, base, leaf_sig, pure
             )
+            _UNRUN[prog] = n
         got = _LAZY_OUT.get(prog)
         if got is None:
-            # the outputs' shapes (a shape pass: the one trace of this signature counted as
-            # its compilation, and where the block learns whether it draws random numbers)
-            shapes = jax.eval_shape(lambda *a: prog.pure_fn(*a), params, {}, shaped, key, None)
-            flat_shapes, out_tree = jax.tree_util.tree_flatten(shapes[0])
-            got = _LAZY_OUT[prog] = (out_tree, [(tuple(o.shape), o.dtype) for o in flat_shapes])
-        out_tree, out_avals = got
+            got = _LAZY_OUT[prog] = self._lazy_shapes(prog, params, aux, shaped, key, ctx, n)
+            if got[0]:  # it writes auxiliary state: never lazy at this signature (the
+                # recorded call runs the program, through _first_call if it never ran)
+                self._progs["not lazy", sig] = True
+                return None
+        _UNRUN.pop(prog, None)  # counted: the recorded call need not
+        _, out_tree, out_avals = got
         self.__dict__["_last_call"] = (tree, shaped)  # (plain attribute: skips __setattr__)
         var_infos = [p._data[0]._ag for _, p in trainable]
         node = _tape.Node(
@@ -1037,9 +1046,50 @@ class HybridBlock(Block):
         )
         lazy_in = [(i, flat[i]) for i in lazy_pos]
         node.lazy = _lazy.LazyCall(
-            _lazy.BlockSpec(prog, lazy_pos), (params, {}, vals, key), lazy_in, prog, ctx
+            _lazy.BlockSpec(prog, lazy_pos), (params, aux, vals, key), lazy_in, prog, ctx
         )
         return jax.tree_util.tree_unflatten(out_tree, _lazy.make_outputs(node, ctx))
+
+    def _lazy_shapes(
+        self, prog: Any, params: Any, aux: Any, shaped: list[Any], key: Any, ctx: Any, n: int
+    ) -> tuple[bool, Any, list[Any]]:
+        """(writes auxiliary state, output tree, output (shape, dtype)s) of a lazy call's
+        program: a shape pass (counted as this signature's compilation; the block learns
+        there whether it draws random numbers), or, for a program in gluax's executable cache,
+        what the shape pass of an earlier process noted (a warm process traces nothing)."""
+        static = prog.static
+        what = None if static is None else f"{static.persist_name}|lazy-shapes"
+        device = ctx.jax_device
+        note = None if what is None else _cc.load_note(what, device)
+        if note is not None:
+            writes, uses_rng, out_tree, out_avals = note
+            if not writes:
+                self._uses_rng[prog.training] = uses_rng
+                if len(self._compile_sigs) == n:  # (not traced since: loaded)
+                    self._count_signature(shaped, prog.training)
+            return writes, out_tree, out_avals
+        m = len(self._compile_sigs)
+        shapes = jax.eval_shape(lambda *a: prog.pure_fn(*a), params, aux, shaped, key, None)
+        flat_shapes, out_tree = jax.tree_util.tree_flatten(shapes[0])
+        writes = bool(shapes[1])
+        if writes:
+            del self._compile_sigs[m:]  # (counted when its program runs)
+        elif len(self._compile_sigs) == n:  # a user block's jaxpr: not traced since
+            self._count_signature(shaped, prog.training)
+        out_avals = [(tuple(o.shape), o.dtype) for o in flat_shapes]
+        if what is not None:
+            _cc.store_note(
+                what, device, (writes, self._uses_rng[prog.training], out_tree, out_avals)
+            )
+        return writes, out_tree, out_avals
+
+    def _count_signature(self, vals: list[Any], training: bool) -> None:
+        """Count a signature as compiled whose program was not traced here (loaded)."""
+        self._compile_sigs.append(
+            (tuple((getattr(v, "shape", None), getattr(v, "dtype", None)) for v in vals),
+             training)
+        )  # fmt: skip
+        self._check_recompiles()
 
     def _run_recorded_node(
         self, node: Any, prog: Any, params: dict[str, Any], aux: dict[str, Any], vals: list[Any],
@@ -1087,11 +1137,7 @@ class HybridBlock(Block):
         out = fn(*args)
         self._uses_rng[training] = bool(out[-1])  # [None] or [] (block_cache._rng_marker)
         if len(self._compile_sigs) == n:
-            self._compile_sigs.append(
-                (tuple((getattr(v, "shape", None), getattr(v, "dtype", None)) for v in vals),
-                 training)
-            )  # fmt: skip
-            self._check_recompiles()
+            self._count_signature(vals, training)
         return out
 
     def _call_bucketed(self, args: tuple[Any, ...]) -> Any:
@@ -1183,7 +1229,11 @@ def _node_backward(node: Any, prog: Any, res: list[Any]) -> None:
     node.pure = prog.pure(res)
 
 
+# per recorded program of a lazy call (block_cache.VjpProgram): (writes auxiliary state,
+# output tree, output avals); and the programs a lazy call made that have not run yet, with
+# the block's compilation count before them (their first run is counted as a first call's)
 _LAZY_OUT: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+_UNRUN: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
 
 
 def _is_float_dtype(dtype: Any) -> bool:

@@ -114,7 +114,12 @@ class Loss(HybridBlock):
         op = _FUSED.get(sid)
         if op is None:
             cls = type(self)
-            proto = self
+            # a frozen copy (same attributes, its own namespace) to trace through: the
+            # operator serves every loss of this configuration, so an attribute set later on
+            # this instance (another configuration) must not change what it computes
+            proto = object.__new__(cls)
+            proto.__dict__.update(self.__dict__)
+            proto.__dict__.pop("_fused_cached", None)
 
             def fn(*data: Any, training: bool) -> Any:
                 traced_type = _array_types()[1]  # as a hybridized call traces (numpy mode too)
