@@ -1017,8 +1017,8 @@ class HybridBlock(Block):
         except AttributeError:  # a numpy value among the inputs: run now
             return None
         sig = (tracked, tree, training, leaf_sig)
-        if ("not lazy", sig) in self._progs:
-            return None
+        if ("not lazy", sig) in self._progs or (training and aux and self._has_batchnorm()):
+            return None  # (BatchNorm in training writes its running statistics at the call)
         prog = self._progs.get(sig)
         n = len(self._compile_sigs)  # (a user block's keying trace counts as its compilation)
         if prog is None:
@@ -1049,6 +1049,22 @@ class HybridBlock(Block):
             _lazy.BlockSpec(prog, lazy_pos), (params, aux, vals, key), lazy_in, prog, ctx
         )
         return jax.tree_util.tree_unflatten(out_tree, _lazy.make_outputs(node, ctx))
+
+    def _has_batchnorm(self) -> bool:
+        """Whether a BatchNorm that keeps running statistics is in this block's tree (known
+        without tracing to write auxiliary state in training; rechecked when the parameter
+        layout changes)."""
+        hit = self.__dict__.get("_bn_cache")
+        if hit is None or hit[0] != _parameter_mod.LAYOUT_VERSION[0]:
+            from gluax._src.nn.norm_layers import BatchNorm
+
+            def any_bn(b: Any) -> bool:
+                if isinstance(b, BatchNorm) and not b._kwargs.get("use_global_stats"):
+                    return True
+                return any(any_bn(c) for c in b._children.values())
+
+            hit = self.__dict__["_bn_cache"] = (_parameter_mod.LAYOUT_VERSION[0], any_bn(self))
+        return hit[1]
 
     def _lazy_shapes(
         self, prog: Any, params: Any, aux: Any, shaped: list[Any], key: Any, ctx: Any, n: int

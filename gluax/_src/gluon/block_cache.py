@@ -46,7 +46,7 @@ _RUNTIME = frozenset(
         "_jit_fwd", "_jit_vjp", "_param_items", "_uses_rng", "_compile_sigs", "_trees",
         "_none_inputs", "_plan_cache", "_last_call", "_real_shape_cache", "_checked",
         "_initialized", "_warned_recompiles", "_struct_id", "_progs", "_last_exe",
-        "_direct", "_fused_cached",
+        "_direct", "_fused_cached", "_bn_cache",
     }
 )  # fmt: skip
 
