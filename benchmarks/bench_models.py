@@ -33,6 +33,7 @@ import optax
 import bench_raw as br
 import gluax as mx
 from gluax import autograd, gluon, nd
+from gluax._src.engine import lazy as _lazy
 from gluax._src.engine import tape as _tape
 
 LR, MOMENTUM, WD, tx = br.LR, br.MOMENTUM, br.WD, br.tx
@@ -114,7 +115,8 @@ def gluax_net(model: str, hybrid: bool, resolve: bool = True) -> gluon.Block:
 
 
 def gluax_step(
-    model: str, mode: str, resolve: bool = True, defer: bool = True, fuse: bool = False
+    model: str, mode: str, resolve: bool = True, defer: bool = True, fuse: bool = False,
+    lazy: bool = True,
 ) -> Callable[[], Any]:
     """One gluax training step; ``mode`` is ``"eager"``, ``"hybrid"`` (the record/backward/step
     loop on a hybridized network) or ``"fused"`` (``trainer.compile_step``). ``resolve=False``
@@ -123,7 +125,9 @@ def gluax_step(
     ``defer=False``: the loop's ``backward()`` walks the graph node by node at once instead of
     running as one program when the step reads the gradients (``engine/tape.py``'s deferred
     backward), as before issue 22; ``fuse=True``: the deferred backward and the update run as
-    ONE program (``tape.FUSE_UPDATE``, off by default: measured slower on XLA CPU)."""
+    ONE program (``tape.FUSE_UPDATE``, off by default: measured slower on XLA CPU);
+    ``lazy=False``: the hybridized network runs at its call under ``record()`` instead of with
+    the loss and the backward as one program at ``backward()`` (``engine/lazy.py``)."""
     net = gluax_net(model, hybrid=mode != "eager", resolve=resolve)
     xs, ys = data(model)
     x, y = nd.array(xs), nd.array(ys.astype(np.float32))
@@ -135,12 +139,12 @@ def gluax_step(
         return lambda: compiled(x, y)
 
     def step() -> Any:
-        _tape.DEFER[0], _tape.FUSE_UPDATE[0] = defer, fuse
+        _tape.DEFER[0], _tape.FUSE_UPDATE[0], _lazy.LAZY[0] = defer, fuse, lazy
         with autograd.record():
             loss = loss_fn(net(x), y)
         loss.backward()
         trainer.step(xs.shape[0])
-        _tape.DEFER[0], _tape.FUSE_UPDATE[0] = True, False
+        _tape.DEFER[0], _tape.FUSE_UPDATE[0], _lazy.LAZY[0] = True, False, True
         return loss
 
     return step

@@ -48,6 +48,10 @@ CASES: list[tuple[str, str, Callable[[str], Any]]] = [
      lambda m: bm.gluax_step(m, "hybrid", defer=False)),
     ("eager_nodefer", "gluax eager loop, backward not deferred",
      lambda m: bm.gluax_step(m, "eager", defer=False)),
+    # the loop before the lazy calls (engine/lazy.py): the network's forward-with-VJP runs at
+    # the call, the loss as an operator, then the deferred backward and the update
+    ("hybrid_nolazy", "gluax hybridized loop, forward not lazy",
+     lambda m: bm.gluax_step(m, "hybrid", lazy=False)),
     # the deferred backward and the update as one program (tape.FUSE_UPDATE, off by default)
     ("hybrid_fuse", "gluax hybridized loop, backward+update one program",
      lambda m: bm.gluax_step(m, "hybrid", fuse=True)),
@@ -61,7 +65,8 @@ CASES: list[tuple[str, str, Callable[[str], Any]]] = [
     ("fwd_rec", "eager forward recorded", lambda m: bm.gluax_forward(m, recorded=True)),
 ]
 RESNET_RAW_EAGER = False
-STEP_CASES = ["raw", "fused", "hybrid", "eager", "hybrid_nodefer", "eager_nodefer", "hybrid_fuse",
+STEP_CASES = ["raw", "fused", "hybrid", "eager", "hybrid_nodefer", "eager_nodefer", "hybrid_nolazy",
+              "hybrid_fuse",
               "raw_eager", "nnx", "eqx"]
 
 
@@ -123,8 +128,8 @@ def bench_model(model: str, rounds: int, target: float, max_steps: int, skip: se
         one = _time(fn, 1)  # warm call, also sizes the rounds
         n[key] = int(max(1, min(max_steps, target / max(one, 1e-9))))
     ref = losses["raw"]
-    for key in ("fused", "hybrid", "eager", "hybrid_nodefer", "eager_nodefer", "hybrid_fuse",
-                "raw_eager"):
+    for key in ("fused", "hybrid", "eager", "hybrid_nodefer", "eager_nodefer", "hybrid_nolazy",
+                "hybrid_fuse", "raw_eager"):
         if key in losses and not np.isclose(losses[key], ref, rtol=1e-3):
             raise AssertionError(f"{model}: first loss of {key} ({losses[key]}) differs from raw "
                                  f"jax.jit's ({ref}); the twins are not the same network")

@@ -101,10 +101,10 @@ def targets(core: dict, res: dict, mem: dict, first: dict | None = None,
             why = ""
             if "fused" in b:
                 why = (f"measured: one-program compile_step {b['fused'] / b['raw']:.2f}x; the "
-                       "loop still runs the network's forward-with-VJP (its residuals written "
-                       "out), the backward and the update as separate programs")  # fmt: skip
-                if "hybrid_nodefer" in b:
-                    why += f" (before the deferred backward: {b['hybrid_nodefer'] / b['raw']:.2f}x)"
+                       "loop runs forward, loss and backward as one program (lazy calls) and "
+                       "the update as a second, plus its Python per call")  # fmt: skip
+                if "hybrid_nolazy" in b:
+                    why += f" (forward not lazy: {b['hybrid_nolazy'] / b['raw']:.2f}x)"
             check(f"{model}: hybridized loop / raw jax.jit", b["hybrid"] / b["raw"], 1.1, why=why)
         if model == "resnet18" and "hybrid_nodefer" in b and "hybrid" in b:
             check("resnet18: hybridized loop / the same loop before issue 22 (backward not "
@@ -118,9 +118,9 @@ def targets(core: dict, res: dict, mem: dict, first: dict | None = None,
             continue
         title = {"fused": "compile_step", "hybrid": "hybridized loop"}[case]
         if case == "hybrid":
-            why = ("the loop compiles 4 programs (the network's forward-with-VJP, the loss as "
-                   "one operator, the deferred backward, the update) against raw's one; "
-                   "compiled apart they take longer in all than one program")  # fmt: skip
+            why = ("the loop traces the network twice (a shape pass at the lazy call, the "
+                   "forward-loss-backward program at backward()) and compiles 2 programs (that "
+                   "one and the update) against raw's one")  # fmt: skip
         else:
             why = ("one program as raw's; the rest is gluax's Python traced per layer (empty "
                    "cache). Warm: loaded from gluax's executable cache when network, loss and "
