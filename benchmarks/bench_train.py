@@ -36,6 +36,7 @@ import jax
 import numpy as np
 
 import bench_models as bm
+import gluax as mx
 
 # (key, column title, builder(model) -> step or None when not available)
 CASES: list[tuple[str, str, Callable[[str], Any]]] = [
@@ -71,7 +72,12 @@ STEP_CASES = ["raw", "fused", "hybrid", "eager", "hybrid_nodefer", "eager_nodefe
 
 
 def _block(out: Any) -> Any:
-    return jax.block_until_ready(getattr(out, "data", out))
+    """Wait for the step that returned ``out`` to finish: its result, then every live array
+    (``nd.waitall``): a loop's update (and, for a network run at its call, its backward)
+    runs after the loss is ready, and would otherwise escape the clock."""
+    out = jax.block_until_ready(getattr(out, "data", out))
+    mx.nd.waitall()
+    return out
 
 
 def _time(fn: Callable[[], Any], n: int) -> float:

@@ -30,6 +30,8 @@ from gluax.ndarray import image as image
 from gluax.ndarray import linalg as linalg
 from gluax.ndarray import random as random
 from gluax.ndarray import sparse as sparse
+from gluax.ndarray import numpy as numpy  # mxnet.ndarray.numpy, an attribute as in MXNet
+from gluax.ndarray import numpy_extension as numpy_extension
 from gluax import numpy as np  # F.np inside hybrid_forward
 from gluax import numpy_extension as npx  # F.npx
 

@@ -12,6 +12,7 @@ from gluax._src.optim.rules import get_updater as get_updater
 from gluax._src.optim.rules import register as register
 from gluax.ndarray import abs as NDabs
 from gluax.optimizer.optimizer import Test as Test
+from gluax.optimizer import contrib as contrib  # mxnet.optimizer.contrib, an attribute
 from gluax._src.optim.rules_more import DCASGD as DCASGD
 from gluax._src.optim.rules_more import FTML as FTML
 from gluax._src.optim.rules_more import LAMB as LAMB

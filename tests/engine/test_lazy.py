@@ -278,6 +278,23 @@ def test_frozen_parameters_and_batchnorm_outside_training_may_be_lazy():
     assert net.compile_count == 2  # the unrecorded call's program and the recorded one's
 
 
+def test_batchnorm_in_training_is_known_without_a_shape_pass(monkeypatch):
+    from gluax._src.gluon.block import HybridBlock
+
+    def refuse(*a, **k):
+        raise AssertionError("a shape pass for a tree with a BatchNorm in training")
+
+    monkeypatch.setattr(HybridBlock, "_lazy_shapes", refuse)
+    net = _net(batchnorm=True)
+    with autograd.record():
+        out = net(nd.array(X))
+    assert type(out) is nd.NDArray
+    plain = _net()  # without BatchNorm: the shape pass is how it learns its outputs
+    with pytest.raises(AssertionError, match="shape pass"):
+        with autograd.record():
+            plain(nd.array(X))
+
+
 _WARM = r"""
 import json
 import numpy as np
@@ -326,3 +343,33 @@ def test_a_warm_process_runs_the_lazy_loop_without_tracing(tmp_path):
     np.testing.assert_allclose(a["loss"], b["loss"], rtol=1e-6)
     for p, q in zip(a["params"], b["params"]):
         np.testing.assert_allclose(p, q, rtol=1e-6)
+
+
+@pytest.mark.parametrize("read_first", [False, True])
+def test_backward_and_update_as_one_program(monkeypatch, read_first):
+    """``lazy.FUSE_UPDATE``: backward() waits for trainer.step, which runs forward, loss,
+    backward and update in one program; reading a gradient first runs the graph alone."""
+    monkeypatch.setattr(lazy, "FUSE_UPDATE", [True])
+
+    def body(net, trainer, loss_fn, x, y, log):
+        with autograd.record():
+            out = net(x)
+            loss = loss_fn(out, y)
+        loss.backward()
+        if lazy.LAZY[0]:
+            assert type(loss) is lazy.LazyNDArray  # not run yet: waits for the step
+        if read_first:
+            log.append(net[0].weight.grad().asnumpy())
+        trainer.step(4)
+        log += [out.asnumpy(), loss.asnumpy(), net[0].weight.grad().asnumpy()]
+
+    _both(body, dropout=True)
+    net = _net()
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    with autograd.record():
+        loss = gluon.loss.L2Loss()(net(nd.array(X)), nd.zeros((4, 3)))
+    loss.backward()
+    trainer.step(4)
+    assert trainer._jit_bwd_update is not None  # the one-program path ran
+    with pytest.raises(MXNetError):
+        loss.backward()

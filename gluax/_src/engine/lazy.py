@@ -28,6 +28,7 @@ forward at the call).
 
 from __future__ import annotations
 
+import sys
 import weakref
 from functools import partial
 from typing import Any
@@ -40,6 +41,13 @@ from gluax._src.engine import tape as _tape
 from gluax._src.engine.ndarray import NDArray
 
 LAZY = [True]  # switch (benchmarks and tests compare both ways)
+# switch: backward() on a lazy graph waits for the next Trainer.step, which runs forward,
+# loss, backward and update as ONE program (reading a gradient or an output first runs the
+# graph's program alone, as with the switch off). Off: on XLA CPU that program measured
+# slower than the graph's program and the update apart (MLP loop 1.24x-1.58x raw jax.jit
+# against 1.07x-1.16x, with or without donating the weights; compile_step, also one
+# program, 1.03x-1.13x in the same runs); kept for a GPU measurement (benchmarks/README.md)
+FUSE_UPDATE = [False]
 MAX_PLANS = 64  # distinct lazy graph structures compiled; beyond this, calls run at once
 _PLANS: dict[tuple[Any, ...], _LazyPlan] = {}
 
@@ -131,17 +139,23 @@ class LazyCall:
     arrays it read (``args``, with None where a lazy input goes) and its lazy inputs as
     ``(position, LazyNDArray)``; ``outs`` are weak references to its outputs."""
 
-    __slots__ = ("spec", "args", "lazy_in", "outs", "keep", "ctx")
+    __slots__ = ("spec", "args", "lazy_in", "outs", "keep", "ctx", "pending")
 
     def __init__(
         self, spec: Any, args: Any, lazy_in: list[tuple[int, NDArray]], keep: Any, ctx: Any
     ) -> None:
         self.spec, self.args, self.lazy_in, self.keep, self.ctx = spec, args, lazy_in, keep, ctx
         self.outs: list[Any] = []
+        # the backward() that took this call into its program (``LazyPending``), not run yet
+        self.pending: LazyPending | None = None
 
     def realize(self, node: _tape.Node) -> None:
-        """Run the call now, as it would have run at once, and fill its outputs."""
+        """Run the call now, as it would have run at once, and fill its outputs; a call that
+        a backward() took runs with it (its whole program)."""
         if node.lazy is not self:
+            return
+        if self.pending is not None:
+            self.pending.materialize()
             return
         node.lazy = None
         ins = [a._value for _, a in self.lazy_in]  # (their own calls run first)
@@ -360,12 +374,17 @@ _REG: list[Any] = [None]  # the registry module (it imports this one)
 class _LazyPlan:
     """A lazy graph's static structure, interned (compared by identity), and its program."""
 
-    __slots__ = ("t", "_hash", "run")
+    __slots__ = ("t", "_hash", "run", "name")
 
     def __init__(self, t: tuple[Any, ...]) -> None:
         self.t, self._hash = t, hash(t)
-        name = _persist_name(t)
+        name = self.name = _persist_name(t)
         self.run = None if name is None else _cc.TreeJit(partial(lazy_walk, self), lambda: name)
+
+    def traced_walk(self, args: Any, seeds: list[Any], bufs: list[Any]) -> tuple[Any, Any]:
+        """(outputs of the lazy calls, gradients), traced into a caller's program (the
+        Trainer's update with the backward, ``Trainer._update_with_backward``)."""
+        return lazy_walk(self, args, seeds, bufs)
 
     def __hash__(self) -> int:
         return self._hash
@@ -451,6 +470,11 @@ def backward(heads: list[Any], head_grads: list[Any]) -> bool:
         isinstance(h._ag, _tape.OutInfo) and h._ag.node.lazy is not None for h in heads
     ):
         return False
+    for h in heads:  # a graph a backward() already took: it runs, and the walk then raises
+        lz = h._ag.node.lazy if isinstance(h._ag, _tape.OutInfo) else None
+        if lz is not None and lz.pending is not None:
+            lz.pending.materialize()
+            return False
     nodes: dict[int, _tape.Node] = {}
     stack: list[_tape.Node] = []
     any_lazy = False
@@ -563,21 +587,82 @@ def _run(heads: list[Any], head_grads: list[Any], order: list[_tape.Node]) -> bo
     for info in infos:
         if info.pending is not None:  # an earlier deferred pass: its gradients come first
             info.pending.materialize()
-    bufs = [i._buf._value if i.grad_req == "add" and i._buf is not None else None for i in infos]
-    keep = [lz.keep for lz in calls if lz is not None]  # noqa: F841 - alive while it runs
-    if plan.run is not None:
-        outs, grads = plan.run(node_args, seeds, bufs)
-    else:
-        outs, grads = _lazy_jit(plan, node_args, seeds, bufs)
-    del node_args
-    for node, lz, o in zip(order, calls, outs):
-        if lz is not None:
-            node.lazy = None
-            lz.fill(o)
+    for node, lz in zip(order, calls):
         # freed, as by a backward that ran (a second backward raises, as in MXNet)
         node.backward_fn = node.replay = node.pure = None
-    for info, g in zip(infos, grads):
-        if g is not None:
-            info.put(g)
+    pend = LazyPending(plan, node_args, seeds, infos, order, calls)
+    del node_args
+    for info in infos:  # reached by this backward (MXNet's _fresh_grad)
         info.fresh = True
+    if not FUSE_UPDATE[0] or any(
+        i._buf is not None and sys.getrefcount(i._buf) > _tape._HELD_BY_INFO for i in infos
+    ):
+        # (a gradient buffer user code holds may be read without asking gluax: now)
+        pend.materialize()
     return True
+
+
+class LazyPending:
+    """A lazy graph's program not run yet (``FUSE_UPDATE``): the gradients it writes are
+    marked pending (``tape.VarInfo.pending``) and its lazy calls point at it; reading a
+    gradient or an output runs it (``materialize``), and a ``Trainer.step`` that consumes
+    all of its gradients first runs it with the update as ONE program
+    (``Trainer._update_with_backward``: ``take``, then ``finish`` with the outputs)."""
+
+    lazy = True
+
+    def __init__(
+        self, plan: _LazyPlan, node_args: list[Any], seeds: list[Any],
+        infos: list[_tape.VarInfo], order: list[_tape.Node], calls: list[LazyCall | None],
+    ) -> None:  # fmt: skip
+        self.plan, self.node_args, self.seeds = plan, node_args, seeds
+        self.infos: list[_tape.VarInfo] | None = infos
+        self.order, self.calls = order, calls
+        for info in infos:
+            info.pending = self  # type: ignore[assignment]
+        for lz in calls:
+            if lz is not None:
+                lz.pending = self
+        self.keep = [lz.keep for lz in calls if lz is not None]  # programs alive until it runs
+
+    def take(self) -> tuple[Any, list[Any], list[Any], list[Any], list[_tape.VarInfo]]:
+        """Detach this pass from its variables and calls and hand over what a program needs:
+        (plan, node arrays, seeds, 'add' buffers, variables); ``finish`` must follow."""
+        infos = self.infos
+        assert infos is not None
+        self.infos = None
+        for info in infos:
+            info.pending = None
+        for lz in self.calls:
+            if lz is not None:
+                lz.args = None  # (the arrays go to the program only: donatable weights)
+        bufs = [
+            i._buf._value if i.grad_req == "add" and i._buf is not None else None for i in infos
+        ]
+        args, seeds = self.node_args, self.seeds
+        self.node_args = self.seeds = None  # type: ignore[assignment]
+        return self.plan, args, seeds, bufs, infos
+
+    def finish(self, outs: list[Any]) -> None:
+        """Give the lazy calls their outputs (the program's first result)."""
+        for node, lz, o in zip(self.order, self.calls, outs):
+            if lz is not None:
+                node.lazy = None
+                lz.pending = None
+                lz.fill(o)
+        self.order = self.calls = self.keep = []  # type: ignore[assignment]
+
+    def materialize(self) -> None:
+        """Run the pass as its own program: outputs filled, gradients written."""
+        if self.infos is None:
+            return
+        plan, args, seeds, bufs, infos = self.take()
+        if plan.run is not None:
+            outs, grads = plan.run(args, seeds, bufs)
+        else:
+            outs, grads = _lazy_jit(plan, args, seeds, bufs)
+        del args
+        self.finish(outs)
+        for info, g in zip(infos, grads):
+            if g is not None:
+                info.put(g)

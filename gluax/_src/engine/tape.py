@@ -403,6 +403,10 @@ class Plan:
     def __eq__(self, other: Any) -> bool:
         return self is other
 
+    def traced_walk(self, args: Any, seeds: list[Any], bufs: list[Any]) -> tuple[Any, Any]:
+        """(no outputs, gradients), traced into a caller's program (``walk``)."""
+        return None, walk(self, args, seeds, bufs)
+
 
 def _refs_of_attribute() -> int:
     """What ``sys.getrefcount`` says of an object referenced by one attribute only."""
@@ -560,6 +564,11 @@ class PendingBackward:
         args, seeds = self.node_args, self.seeds
         self.node_args = self.seeds = None  # type: ignore[assignment]
         return self.plan, args, seeds, bufs, infos
+
+    lazy = False
+
+    def finish(self, outs: Any) -> None:
+        """(Nothing to fill: every node of this pass ran its forward.)"""
 
     def materialize(self) -> None:
         """Run the pass (one program) and write every variable's gradient."""

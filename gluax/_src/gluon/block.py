@@ -1050,20 +1050,23 @@ class HybridBlock(Block):
         )
         return jax.tree_util.tree_unflatten(out_tree, _lazy.make_outputs(node, ctx))
 
+    def _writes_aux_in_training(self) -> bool:
+        """Whether this block itself writes auxiliary state when called in training (known
+        without tracing: BatchNorm keeping running statistics says so)."""
+        return False
+
     def _has_batchnorm(self) -> bool:
-        """Whether a BatchNorm that keeps running statistics is in this block's tree (known
-        without tracing to write auxiliary state in training; rechecked when the parameter
-        layout changes)."""
+        """Whether a block of this tree writes auxiliary state in training, known without
+        tracing (``_writes_aux_in_training``; rechecked when the parameter layout changes)."""
         hit = self.__dict__.get("_bn_cache")
         if hit is None or hit[0] != _parameter_mod.LAYOUT_VERSION[0]:
-            from gluax._src.nn.norm_layers import BatchNorm
 
-            def any_bn(b: Any) -> bool:
-                if isinstance(b, BatchNorm) and not b._kwargs.get("use_global_stats"):
+            def writes(b: Any) -> bool:
+                if isinstance(b, HybridBlock) and b._writes_aux_in_training():
                     return True
-                return any(any_bn(c) for c in b._children.values())
+                return any(writes(c) for c in b._children.values())
 
-            hit = self.__dict__["_bn_cache"] = (_parameter_mod.LAYOUT_VERSION[0], any_bn(self))
+            hit = self.__dict__["_bn_cache"] = (_parameter_mod.LAYOUT_VERSION[0], writes(self))
         return hit[1]
 
     def _lazy_shapes(

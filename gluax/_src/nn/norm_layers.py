@@ -68,6 +68,9 @@ class BatchNorm(HybridBlock):
     [0.2 0.4]
     """
 
+    def _writes_aux_in_training(self) -> bool:
+        return not self._kwargs.get("use_global_stats")
+
     def __init__(
         self,
         axis: int = 1,

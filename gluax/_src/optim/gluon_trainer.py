@@ -291,7 +291,9 @@ class Trainer:
         every parameter in ``active``, if one is (single-context parameters only)."""
         from gluax._src.engine import tape as _tape
 
-        if not _tape.FUSE_UPDATE[0]:
+        from gluax._src.engine import lazy as _lazy
+
+        if not _tape.FUSE_UPDATE[0] and not _lazy.FUSE_UPDATE[0]:
             return None
         pend = None
         for i in active:
@@ -302,6 +304,8 @@ class Trainer:
             if p is None or (pend is not None and p is not pend):
                 return None
             pend = p
+        if pend is not None and not (_lazy.FUSE_UPDATE[0] if pend.lazy else _tape.FUSE_UPDATE[0]):
+            return None
         return pend
 
     def _per_step_inputs(self, slots: list[int], active: list[int], on: set[int]) -> tuple:
@@ -356,11 +360,12 @@ class Trainer:
                 jax.jit(self._backward_update, static_argnums=(0, 1, 2, 3), donate_argnums=(7, 9)),
             )
         with QuietDonation():
-            grads, new_w, new_s = self._jit_bwd_update[1](
+            outs, grads, new_w, new_s = self._jit_bwd_update[1](
                 plan, args_tree, shared, gpos, leaves, seeds, bufs, weights, zeros, states,
                 lrs, wds, rescale, ts, mask,
             )  # fmt: skip
         del weights, states, leaves
+        pend.finish(outs)  # a lazy graph's outputs (the loss) computed in the same program
         for info, g in zip(infos, grads):
             if g is not None:
                 info.put(g)
@@ -394,10 +399,10 @@ class Trainer:
 
         leaves = [weights[k] if k >= 0 else a for a, k in zip(leaves, shared)]
         args = jax.tree_util.tree_unflatten(args_tree, leaves)
-        grads = _tape.walk(plan, args, seeds, bufs)
+        outs, grads = plan.traced_walk(args, seeds, bufs)
         upd = [grads[g] if g >= 0 else z for g, z in zip(gpos, zeros)]
         new_w, new_s = self._fused_update(weights, upd, states, lrs, wds, rescale, ts, mask)
-        return grads, new_w, new_s
+        return outs, grads, new_w, new_s
 
     def _donatable(self, *groups: list[Any]) -> list[list[Any]]:
         """The arrays to donate, per group. Donation deletes a buffer, so an array is donated
