@@ -538,37 +538,14 @@ def _run(heads: list[Any], head_grads: list[Any], order: list[_tape.Node]) -> bo
         node_args.append(pure[1])
         lazy_src.append(())
         calls.append(None)
-    var_pos: dict[int, int] = {}
-    infos: list[_tape.VarInfo] = []
-
-    def code(entry: Any) -> tuple[int, int, int]:
-        if isinstance(entry, _tape.VarInfo):
-            k = var_pos.get(id(entry))
-            if k is None:
-                k = var_pos[id(entry)] = len(infos)
-                infos.append(entry)
-            return (0, k, 0)
-        return (1, pos[id(entry.node)], entry.index)
-
-    head_codes = tuple(code(h._ag) for h in heads)
-    ins = tuple(tuple(code(e) for e in n.inputs) for n in order)
-    ctx = heads[0]._ctx
-    if any(h._ctx != ctx for h in heads):
-        return False
-    for info in infos:
-        where = info._buf._ctx if info._buf is not None else (info._zeros or (None,) * 4)[3]
-        if where is None or where != ctx:
-            return False
     leaves = jax.tree_util.tree_leaves(node_args)
     place = next((x.sharding for x in leaves if isinstance(x, jax.Array)), None)
     if place is None:
         return False
-    for leaf in leaves:
-        sh = getattr(leaf, "sharding", place)
-        if sh is not place and sh != place:
-            return False
-    avals = tuple(tuple((tuple(s), jnp.dtype(d)) for s, d in n.out_avals) for n in order)
-    vmeta = tuple((i.grad_req, jnp.dtype(i.dtype)) for i in infos)
+    enc = _tape.encode_graph(heads, order, leaves, place)
+    if enc is None:
+        return False
+    infos, head_codes, ins, avals, vmeta = enc
     key = (tuple(specs), tuple(lazy_src), ins, avals, head_codes, vmeta)
     try:
         plan = _PLANS.get(key)

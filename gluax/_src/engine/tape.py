@@ -585,19 +585,58 @@ class PendingBackward:
                 info.put(g)
 
 
+def encode_graph(
+    heads: list[Any], order: list[Node], arrays: Any, place: Any
+) -> tuple[list[VarInfo], Any, Any, Any, Any] | None:
+    """The static description of the graph of ``heads`` (its nodes in ``order``, newest
+    first) for one program: (the variables it writes, head codes, each node's input codes,
+    each node's output avals, each variable's grad_req and dtype); a code is ``(0, variable,
+    0)`` or ``(1, node, output)``. None when one program cannot run it: heads or variables on
+    several devices (``split_and_load``), or an array of ``arrays`` (the nodes' own) placed
+    other than ``place`` (a ``copyto`` inside the graph)."""
+    pos = {id(n): k for k, n in enumerate(order)}
+    var_pos: dict[int, int] = {}
+    infos: list[VarInfo] = []
+
+    def code(entry: Any) -> tuple[int, int, int]:
+        if isinstance(entry, VarInfo):
+            k = var_pos.get(id(entry))
+            if k is None:
+                k = var_pos[id(entry)] = len(infos)
+                infos.append(entry)
+            return (0, k, 0)
+        return (1, pos[id(entry.node)], entry.index)
+
+    head_codes = tuple(code(h._ag) for h in heads)
+    ins = tuple(tuple(code(e) for e in n.inputs) for n in order)
+    ctx = heads[0]._ctx
+    for h in heads[1:]:
+        if h._ctx != ctx:
+            return None
+    for info in infos:
+        where = info._buf._ctx if info._buf is not None else (info._zeros or (None,) * 4)[3]
+        if where is None or where != ctx:
+            return None
+    for leaf in jax.tree_util.tree_leaves(arrays):
+        sh = getattr(leaf, "sharding", place)
+        if sh is not place and sh != place:
+            return None
+    avals = tuple(tuple((tuple(s), jnp.dtype(d)) for s, d in n.out_avals) for n in order)
+    vmeta = tuple((i.grad_req, jnp.dtype(i.dtype)) for i in infos)
+    return infos, head_codes, ins, avals, vmeta
+
+
 def defer_backward(heads: list[Any], head_grads: list[Any]) -> PendingBackward | None:
     """Record a ``PendingBackward`` for ``heads`` instead of running it, when the graph
     allows (see the section comment); None when it does not (nothing changed then)."""
     if not heads:  # e.g. only integer outputs (argsort): the walk has nothing to do either
         return None
-    entries: list[Any] = []
     nodes: dict[int, Node] = {}
     stack: list[Node] = []
     for h in heads:
         info = h._ag
         if info is None or isinstance(h._value, jax.core.Tracer):
             return None
-        entries.append(info)
         if isinstance(info, OutInfo) and id(info.node) not in nodes:
             nodes[id(info.node)] = info.node
             stack.append(info.node)
@@ -618,36 +657,10 @@ def defer_backward(heads: list[Any], head_grads: list[Any]) -> PendingBackward |
         if pure is None:
             return None
         pures.append(pure)
-    pos = {id(n): k for k, n in enumerate(order)}
-    var_pos: dict[int, int] = {}
-    infos: list[VarInfo] = []
-
-    def code(entry: Any) -> tuple[int, int, int]:
-        if isinstance(entry, VarInfo):
-            k = var_pos.get(id(entry))
-            if k is None:
-                k = var_pos[id(entry)] = len(infos)
-                infos.append(entry)
-            return (0, k, 0)
-        return (1, pos[id(entry.node)], entry.index)
-
-    head_codes = tuple(code(e) for e in entries)
-    ins = tuple(tuple(code(e) for e in n.inputs) for n in order)
-    ctx = heads[0]._ctx
-    for h in heads[1:]:
-        if h._ctx != ctx:
-            return None  # several devices (split_and_load): one program cannot span them
-    for info in infos:
-        where = info._buf._ctx if info._buf is not None else (info._zeros or (None,) * 4)[3]
-        if where is None or where != ctx:
-            return None
-    place = heads[0]._value.sharding
-    for leaf in jax.tree_util.tree_leaves([a for _, a in pures]):
-        sh = getattr(leaf, "sharding", place)
-        if sh is not place and sh != place:
-            return None  # an array of the graph lives elsewhere (copyto inside the graph)
-    avals = tuple(tuple((tuple(s), jnp.dtype(d)) for s, d in n.out_avals) for n in order)
-    vmeta = tuple((i.grad_req, jnp.dtype(i.dtype)) for i in infos)
+    enc = encode_graph(heads, order, [a for _, a in pures], heads[0]._value.sharding)
+    if enc is None:
+        return None
+    infos, head_codes, ins, avals, vmeta = enc
     key = (tuple(f for f, _ in pures), ins, avals, head_codes, vmeta)
     try:
         plan = _PLANS.get(key)
