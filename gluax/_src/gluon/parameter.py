@@ -23,7 +23,7 @@ from gluax._src.engine.base import (
     np_dtype_type,
 )
 from gluax._src.engine.context import Context, as_context, current_context
-from gluax._src.engine.ndarray import NDArray, Symbol, host_filled, mark_made
+from gluax._src.engine.ndarray import NDArray, Symbol, host_filled, host_to_device, mark_made
 from gluax._src.engine.serialization import load as nd_load
 from gluax._src.engine.serialization import save as nd_save
 from gluax._src.engine.state import STATE, eager_scope
@@ -458,7 +458,7 @@ class Parameter:
             scope.values[self] = cls(value.astype(self._dtype), ctx)
             scope.written.add(self)
             return
-        value = data._value if isinstance(data, NDArray) else jnp.asarray(np.asarray(data))
+        value = data._value if isinstance(data, NDArray) else host_to_device(np.asarray(data))
         if (
             self._shape is not None
             and shape_known(self._shape)

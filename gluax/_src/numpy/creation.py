@@ -14,7 +14,7 @@ import numpy as onp
 
 from gluax._src.engine.base import canonical_dtype
 from gluax._src.engine.context import as_context, current_context
-from gluax._src.engine.ndarray import NDArray
+from gluax._src.engine.ndarray import NDArray, host_to_device
 from gluax._src.numpy.multiarray import ndarray, to_np
 
 DEFAULT = "float32"
@@ -32,7 +32,7 @@ def _place(host: onp.ndarray, ctx: Any, device: Any = None) -> ndarray:
     dt = jax.dtypes.canonicalize_dtype(host.dtype)
     if host.dtype != dt:
         host = host.astype(dt)
-    return ndarray(jax.device_put(host, c.jax_device), c)
+    return ndarray(host_to_device(host, c.jax_device), c)
 
 
 def _shape(shape: Any) -> tuple[int, ...]:

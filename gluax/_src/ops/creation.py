@@ -15,7 +15,7 @@ import numpy as np
 
 from gluax._src.engine.base import OperatorError, canonical_dtype
 from gluax._src.engine.context import as_context
-from gluax._src.engine.ndarray import NDArray
+from gluax._src.engine.ndarray import NDArray, host_to_device
 from gluax._src.engine.registry import call, register
 from gluax._src.ops._util import dtype_of
 
@@ -168,7 +168,7 @@ def array(source_array: Any, ctx: Any = None, dtype: Any = None) -> NDArray:
     elif isinstance(source_array, jax.core.Tracer):
         return NDArray(source_array.astype(dt), ctx)
     else:
-        value = jax.device_put(np.asarray(source_array, dtype=dt), ctx.jax_device)
+        value = host_to_device(np.asarray(source_array, dtype=dt), ctx.jax_device)
     return NDArray(value, ctx)
 
 
