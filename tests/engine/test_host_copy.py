@@ -65,3 +65,15 @@ def test_values_and_dtypes_unchanged():
     assert b.dtype == np.float32 and (b.asnumpy() == x).all()  # MXNet's float32 default
     c = mx.np.array(x.astype(np.int32))
     assert c.dtype == np.int32 and (c.asnumpy() == x).all()
+
+
+def test_operators_copy_numpy_inputs_at_the_call():
+    a = mx.nd.ones((1200, 1200))
+    a.wait_to_read()
+    seen = []
+    for _ in range(4):
+        x = np.zeros((1200, 1200), np.float32)
+        out = mx.nd.elemwise_add(a, x)
+        x[...] = 5.0
+        seen.append(float(out.asnumpy().max()))
+    assert seen == [1.0] * 4

@@ -29,7 +29,7 @@ from gluax._src.engine import lazy as _lazy
 from gluax._src.engine import random as _random
 from gluax._src.engine import tape as _tape
 from gluax._src.engine.context import Context, as_context
-from gluax._src.engine.ndarray import NDArray, Symbol, set_op_caller
+from gluax._src.engine.ndarray import NDArray, Symbol, host_to_device, set_op_caller
 from gluax._src.engine.state import STATE
 
 _LazyNDArray = _lazy.LazyNDArray
@@ -435,7 +435,7 @@ def invoke(op: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         elif isinstance(a, jax.Array):
             v = a
         elif isinstance(a, (np.ndarray, np.generic)):
-            v = jnp.asarray(a)
+            v = host_to_device(a)  # a copy at the call (see host_to_device)
         else:
             where = op.inputs[i] if i < len(op.inputs) and not op.variadic else f"input {i}"
             raise TypeError(
