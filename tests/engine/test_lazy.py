@@ -373,3 +373,24 @@ def test_backward_and_update_as_one_program(monkeypatch, read_first):
     assert trainer._jit_bwd_update is not None  # the one-program path ran
     with pytest.raises(MXNetError):
         loss.backward()
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_pickle_and_copy_of_recorded_outputs(on, monkeypatch):
+    """A recorded output (lazy or not) pickles and copies as its value, outside its graph."""
+    import copy
+    import pickle
+
+    monkeypatch.setattr(lazy, "LAZY", [on])
+    net = _net()
+    ref = net(nd.array(X)).asnumpy()
+    for how in (lambda a: pickle.loads(pickle.dumps(a)), copy.deepcopy, copy.copy):
+        with autograd.record():
+            out = net(nd.array(X))
+        assert (type(out) is lazy.LazyNDArray) == on
+        got = how(out)
+        assert type(got) is nd.NDArray and got._ag is None
+        np.testing.assert_allclose(got.asnumpy(), ref, rtol=1e-6)
+    v = nd.ones((2,))
+    v.attach_grad()
+    assert copy.deepcopy(v).grad is not None  # a variable keeps its gradient record

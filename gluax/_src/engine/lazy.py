@@ -109,6 +109,23 @@ class LazyNDArray(NDArray):
 
         return np_dtype_type(jnp.dtype(self._aval()[1]).name)
 
+    # pickling and copying take the value (the class is NDArray from then on)
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        self._value  # noqa: B018
+        return self.__reduce_ex__(protocol)
+
+    def __copy__(self) -> Any:
+        import copy
+
+        self._value  # noqa: B018
+        return copy.copy(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        import copy
+
+        self._value  # noqa: B018
+        return copy.deepcopy(self, memo)
+
     def attach_grad(self, grad_req: str = "write", stype: str | None = None) -> None:
         self._value  # noqa: B018 - computed first: the array leaves the graph it came from
         NDArray.attach_grad(self, grad_req, stype)

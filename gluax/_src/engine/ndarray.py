@@ -250,6 +250,17 @@ class NDArray:
             raise TracerValueError(TRACER_VALUE.format(what="asnumpy()"))
         return np.array(self._value)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The state a pickle or a deep copy keeps: value, context and a variable's gradient
+        record (``attach_grad``); not the graph a recorded output belongs to (a copy is a new
+        array outside it, as MXNet's pickle keeps the data only)."""
+        ag = self._ag
+        return {
+            "_value": self._value,
+            "_ctx": self._ctx,
+            "_ag": ag if isinstance(ag, _tape.VarInfo) else None,
+        }
+
     def __setstate__(self, state: Any) -> None:
         """Restore from a pickle: gluax's own state, or MXNet's ``{'handle': bytes}`` (the raw
         array record of MXNet's ``__getstate__``). An array MXNet saved on a GPU loads onto
