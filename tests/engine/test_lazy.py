@@ -394,3 +394,21 @@ def test_pickle_and_copy_of_recorded_outputs(on, monkeypatch):
     v = nd.ones((2,))
     v.attach_grad()
     assert copy.deepcopy(v).grad is not None  # a variable keeps its gradient record
+
+
+def test_one_network_called_several_times_in_one_graph():
+    square = gluon.nn.Dense(5, in_units=5, activation="tanh")
+    square.initialize(mx.init.Xavier())
+    square.hybridize()
+
+    def body(net, trainer, loss_fn, x, y, log):
+        with autograd.record():
+            a, b = net(x), net(x * 0.5)  # siamese: shared parameters, two nodes
+            twice = square(square(x))  # a block on its own lazy output
+            loss = loss_fn(a, y) + loss_fn(b, y) + twice.sum(axis=1)
+            assert type(loss) is lazy.LazyNDArray or not lazy.LAZY[0]
+        loss.backward()
+        log += [loss.asnumpy(), square.weight.grad().asnumpy()]
+        trainer.step(4)
+
+    _both(body)
