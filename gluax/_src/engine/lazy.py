@@ -17,9 +17,10 @@ inputs' and parameters' values at the time of the call). Then either
 Measured on XLA CPU, the program split costs the MLP loop of issue 22 what it lost against
 one ``jax.jit`` step: forward, loss and backward as three programs are 1.15x-1.25x of one,
 as one program 1.04x-1.05x (with the update a second program, as here); see
-``benchmarks/README.md``. What may be lazy: a single-context hybridized block without
-auxiliary state (BatchNorm's running statistics are written at the call, so such blocks run at
-once), not bucketed, not under ``check_equivalence``; an operator recorded on a lazy input,
+``benchmarks/README.md``. What may be lazy: a single-context hybridized block whose call
+writes no auxiliary state (BatchNorm's running statistics in training must change at the
+call, so such calls run at once), not bucketed, not under ``check_equivalence``, outside
+numpy mode; an operator recorded on a lazy input,
 differentiable, recomputing its backward from its inputs (``remat``), not a custom operator.
 The values a lazy call read are kept until it runs (so a parameter changed in place between
 the call and ``backward()`` does not change the result, as in MXNet, which computed the
@@ -48,7 +49,7 @@ LAZY = [True]  # switch (benchmarks and tests compare both ways)
 # against 1.07x-1.16x, with or without donating the weights; compile_step, also one
 # program, 1.03x-1.13x in the same runs); kept for a GPU measurement (benchmarks/README.md)
 FUSE_UPDATE = [False]
-MAX_PLANS = 64  # distinct lazy graph structures compiled; beyond this, calls run at once
+MAX_PLANS = 64  # distinct lazy graph structures compiled; beyond, backward() runs them apart
 _PLANS: dict[tuple[Any, ...], _LazyPlan] = {}
 
 _SLOT = NDArray.__dict__["_value"]  # the base class's storage for the value
