@@ -373,14 +373,15 @@ _NOTE_MAGIC = b"gluax-note-1"
 def load_note(what: str, device: Any) -> Any:
     """A small record stored with ``store_note`` under program identity ``what`` (what a
     program's caller learned tracing it, e.g. its output shapes), or None."""
-    entry = _entry(executable_key(what, device))
+    key = executable_key(what, device)
+    entry = _entry(key)
     if entry is None:
         return None
     try:
-        magic, key, value = pickle.loads(zlib.decompress(entry.with_suffix(".note").read_bytes()))
+        magic, stored, value = pickle.loads(zlib.decompress(entry.with_suffix(".note").read_bytes()))
     except Exception:  # noqa: BLE001 -- missing, unreadable or another format: none
         return None
-    return value if magic == _NOTE_MAGIC and key == executable_key(what, device) else None
+    return value if magic == _NOTE_MAGIC and stored == key else None
 
 
 def store_note(what: str, device: Any, value: Any) -> None:

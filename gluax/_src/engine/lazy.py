@@ -404,6 +404,12 @@ class _LazyPlan:
         Trainer's update with the backward, ``Trainer._update_with_backward``)."""
         return lazy_walk(self, args, seeds, bufs)
 
+    def execute(self, args: Any, seeds: list[Any], bufs: list[Any]) -> tuple[Any, Any]:
+        """(outputs of the lazy calls, gradients): the graph as its own program."""
+        if self.run is not None:
+            return self.run(args, seeds, bufs)
+        return _lazy_jit(self, args, seeds, bufs)
+
     def __hash__(self) -> int:
         return self._hash
 
@@ -597,11 +603,11 @@ def _run(heads: list[Any], head_grads: list[Any], order: list[_tape.Node]) -> bo
     return True
 
 
-class LazyPending:
-    """A lazy graph's program not run yet (``FUSE_UPDATE``): the gradients it writes are
-    marked pending (``tape.VarInfo.pending``) and its lazy calls point at it; reading a
-    gradient or an output runs it (``materialize``), and a ``Trainer.step`` that consumes
-    all of its gradients first runs it with the update as ONE program
+class LazyPending(_tape.PendingBackward):
+    """A lazy graph's program not run yet (``FUSE_UPDATE``): a ``tape.PendingBackward`` whose
+    program also runs the lazy calls' forwards; its calls point at it too, so reading an
+    output runs it as reading a gradient does (``materialize``), and a ``Trainer.step`` that
+    consumes all of its gradients first runs it with the update as ONE program
     (``Trainer._update_with_backward``: ``take``, then ``finish`` with the outputs)."""
 
     lazy = True
@@ -610,33 +616,18 @@ class LazyPending:
         self, plan: _LazyPlan, node_args: list[Any], seeds: list[Any],
         infos: list[_tape.VarInfo], order: list[_tape.Node], calls: list[LazyCall | None],
     ) -> None:  # fmt: skip
-        self.plan, self.node_args, self.seeds = plan, node_args, seeds
-        self.infos: list[_tape.VarInfo] | None = infos
+        super().__init__(plan, node_args, seeds, infos)  # type: ignore[arg-type]
         self.order, self.calls = order, calls
-        for info in infos:
-            info.pending = self  # type: ignore[assignment]
         for lz in calls:
             if lz is not None:
                 lz.pending = self
         self.keep = [lz.keep for lz in calls if lz is not None]  # programs alive until it runs
 
-    def take(self) -> tuple[Any, list[Any], list[Any], list[Any], list[_tape.VarInfo]]:
-        """Detach this pass from its variables and calls and hand over what a program needs:
-        (plan, node arrays, seeds, 'add' buffers, variables); ``finish`` must follow."""
-        infos = self.infos
-        assert infos is not None
-        self.infos = None
-        for info in infos:
-            info.pending = None
+    def take(self) -> Any:
         for lz in self.calls:
             if lz is not None:
                 lz.args = None  # (the arrays go to the program only: donatable weights)
-        bufs = [
-            i._buf._value if i.grad_req == "add" and i._buf is not None else None for i in infos
-        ]
-        args, seeds = self.node_args, self.seeds
-        self.node_args = self.seeds = None  # type: ignore[assignment]
-        return self.plan, args, seeds, bufs, infos
+        return super().take()
 
     def finish(self, outs: list[Any]) -> None:
         """Give the lazy calls their outputs (the program's first result)."""
@@ -646,18 +637,3 @@ class LazyPending:
                 lz.pending = None
                 lz.fill(o)
         self.order = self.calls = self.keep = []  # type: ignore[assignment]
-
-    def materialize(self) -> None:
-        """Run the pass as its own program: outputs filled, gradients written."""
-        if self.infos is None:
-            return
-        plan, args, seeds, bufs, infos = self.take()
-        if plan.run is not None:
-            outs, grads = plan.run(args, seeds, bufs)
-        else:
-            outs, grads = _lazy_jit(plan, args, seeds, bufs)
-        del args
-        self.finish(outs)
-        for info, g in zip(infos, grads):
-            if g is not None:
-                info.put(g)

@@ -407,6 +407,12 @@ class Plan:
         """(no outputs, gradients), traced into a caller's program (``walk``)."""
         return None, walk(self, args, seeds, bufs)
 
+    def execute(self, args: Any, seeds: list[Any], bufs: list[Any]) -> tuple[Any, Any]:
+        """(no outputs, gradients): the pass as its own program."""
+        if self.run is not None:
+            return None, self.run(args, seeds, bufs)
+        return None, _walk_jit(self, args, seeds, bufs)
+
 
 def _refs_of_attribute() -> int:
     """What ``sys.getrefcount`` says of an object referenced by one attribute only."""
@@ -565,21 +571,20 @@ class PendingBackward:
         self.node_args = self.seeds = None  # type: ignore[assignment]
         return self.plan, args, seeds, bufs, infos
 
-    lazy = False
+    lazy = False  # (engine/lazy.py's LazyPending: a pass that also runs forwards)
 
     def finish(self, outs: Any) -> None:
-        """(Nothing to fill: every node of this pass ran its forward.)"""
+        """Give the program's first result to what waits for it (nothing here: every node of
+        this pass ran its forward)."""
 
     def materialize(self) -> None:
         """Run the pass (one program) and write every variable's gradient."""
         if self.infos is None:
             return
         plan, args, seeds, bufs, infos = self.take()
-        if plan.run is not None:
-            grads = plan.run(args, seeds, bufs)
-        else:
-            grads = _walk_jit(plan, args, seeds, bufs)
+        outs, grads = plan.execute(args, seeds, bufs)
         del args
+        self.finish(outs)
         for info, g in zip(infos, grads):
             if g is not None:
                 info.put(g)
